@@ -1,0 +1,51 @@
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutgoingMail(models.Model):
+    """One e-mail the portal sends, kept with its state: the log of every message, and the queue itself."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=80)
+    # A mail that must go out once only (a receipt) carries a key; the unique constraint makes a second
+    # attempt to queue it a no-op.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=120, unique=True, null=True, blank=True)
+    to = models.EmailField(_("to"))
+    from_email = models.CharField(_("from"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    def as_message(self, connection=None):
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.body_text,
+            from_email=self.from_email,
+            to=[self.to],
+            connection=connection,
+            headers={"X-Portal-Mail-Id": str(self.pk)},
+        )
+        if self.body_html:
+            message.attach_alternative(self.body_html, "text/html")
+        return message

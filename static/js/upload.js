@@ -1,0 +1,61 @@
+// Sends the clip form with a progress bar, and refuses an oversized clip before a single byte is sent.
+// Without JavaScript the form posts as usual.
+(function () {
+  "use strict";
+  var form = document.getElementById("submission-form");
+  if (!form || !window.FormData) { return; }
+  var box = document.getElementById("upload-progress");
+  var bar = box.querySelector(".progress > div");
+  var text = box.querySelector("p");
+  var clipInput = form.querySelector('input[name="clip"]');
+
+  function showError(message) {
+    var field = clipInput.closest(".field");
+    var list = field.querySelector(".errorlist") || document.createElement("ul");
+    list.className = "errorlist";
+    list.innerHTML = "";
+    var item = document.createElement("li");
+    item.textContent = message;
+    list.appendChild(item);
+    field.appendChild(list);
+    field.classList.add("has-error");
+  }
+
+  form.addEventListener("submit", function (event) {
+    var file = clipInput.files[0];
+    if (file && file.size > parseInt(form.dataset.maxSize, 10)) {
+      event.preventDefault();
+      showError(form.dataset.tooLarge);
+      return;
+    }
+    if (!file) { return; }
+    event.preventDefault();
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action || window.location.href);
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) { return; }
+      var percent = Math.floor(e.loaded * 100 / e.total);
+      bar.style.width = percent + "%";
+      bar.parentNode.setAttribute("aria-valuenow", percent);
+      text.textContent = interpolate(gettext("Sending: %s%%"), [percent]);
+    };
+    xhr.onload = function () {
+      if (xhr.status === 200 && xhr.responseURL && xhr.responseURL.split("#")[0] !== window.location.href.split("#")[0]) {
+        window.location.href = xhr.responseURL;
+        return;
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    };
+    xhr.onerror = function () {
+      box.hidden = true;
+      showError(gettext("The connection was lost while sending. Please try again."));
+      form.querySelector('button[type="submit"]').disabled = false;
+    };
+    box.hidden = false;
+    form.querySelector('button[type="submit"]').disabled = true;
+    text.textContent = gettext("Sending…");
+    xhr.send(new FormData(form));
+  });
+})();

@@ -1,0 +1,185 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .identity import validate_id_number, validate_phone
+from .models import CONFIGURABLE_FORM_FIELDS, CoAuthor, FieldRequirement, Registration, Submission
+
+DECLARATIONS = ["declares_originality", "accepts_rules", "consents_to_publication", "consents_to_data_processing"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _clean_id_number(form, dob_field="date_of_birth", gender_field="gender"):
+    data = form.cleaned_data
+    if not data.get("id_number"):
+        return
+    try:
+        data["id_number"] = validate_id_number(
+            data["id_number"], date_of_birth=data.get(dob_field), gender=data.get(gender_field) or None
+        )
+    except ValidationError as error:
+        form.add_error("id_number", error)
+
+
+class RegistrationForm(forms.ModelForm):
+    """The Phiếu đăng ký dự thi, with the fields the contest asks for."""
+
+    class Meta:
+        model = Registration
+        fields = [
+            "full_name",
+            "date_of_birth",
+            "gender",
+            "id_number",
+            "phone",
+            "email",
+            "organisation",
+            "locality",
+            "address",
+            "category",
+            "group_name",
+            *DECLARATIONS,
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "gender": forms.RadioSelect,
+            "id_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+
+    def __init__(self, *args, contest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contest = contest
+        self.fields["locality"].queryset = contest.localities.all()
+        self.fields["category"].queryset = contest.categories.all()
+        self.fields["id_number"].max_length = None
+        self.fields["id_number"].widget.attrs.pop("maxlength", None)
+        for name in CONFIGURABLE_FORM_FIELDS:
+            requirement = contest.field_requirement(name)
+            if requirement == FieldRequirement.HIDDEN:
+                del self.fields[name]
+            else:
+                self.fields[name].required = requirement == FieldRequirement.REQUIRED
+        if "gender" in self.fields:
+            self.fields["gender"].choices = self.fields["gender"].choices[1:]
+        if not contest.allows_groups:
+            del self.fields["group_name"]
+        for name in DECLARATIONS:
+            self.fields[name].required = True
+        self.fields["id_number"].help_text = _("The 12 digits of your citizen ID card (CCCD).")
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return validate_phone(phone) if phone else phone
+
+    def clean(self):
+        super().clean()
+        _clean_id_number(self)
+        return self.cleaned_data
+
+
+class CoAuthorForm(forms.ModelForm):
+    class Meta:
+        model = CoAuthor
+        fields = ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "id_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].max_length = None
+        self.fields["id_number"].widget.attrs.pop("maxlength", None)
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return validate_phone(phone) if phone else phone
+
+    def clean(self):
+        super().clean()
+        _clean_id_number(self, gender_field=None)
+        return self.cleaned_data
+
+    def validate_unique(self):
+        """The list is saved whole by the service, which checks it; nothing to compare row by row here."""
+
+
+class BaseCoAuthorFormSet(forms.BaseFormSet):
+    def __init__(self, *args, registrant_id_number=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registrant_id_number = registrant_id_number
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() or self._should_delete_form(form):
+                continue
+            id_number = form.cleaned_data.get("id_number")
+            if id_number in seen:
+                form.add_error("id_number", _("This person is listed twice."))
+            seen.add(id_number)
+
+    def coauthors(self):
+        return [
+            {
+                name: form.cleaned_data.get(name, "") or ("" if name != "date_of_birth" else None)
+                for name in CoAuthorForm.Meta.fields
+            }
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+
+
+CoAuthorFormSet = forms.formset_factory(
+    CoAuthorForm, formset=BaseCoAuthorFormSet, extra=1, can_delete=True, max_num=10, validate_max=True
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.odt"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class SubmissionDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Submission
+        fields = ["title", "genre", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, contest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["genre"].queryset = contest.genres.all()
+        self.fields["genre"].empty_label = None
+        self.fields["genre"].widget = forms.RadioSelect(choices=self.fields["genre"].choices)
+
+
+class SubmissionForm(SubmissionDetailsForm):
+    clip = forms.FileField(
+        label=_("Clip"),
+        widget=forms.ClearableFileInput(attrs={"accept": "video/*,.mp4,.mov,.avi,.mkv,.webm"}),
+    )
+    documents = MultipleFileField(label=_("Accompanying documents (PDF, DOCX, ODT)"), required=False)
+
+    class Meta(SubmissionDetailsForm.Meta):
+        pass

@@ -1,0 +1,340 @@
+import uuid
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .identity import GENDER_CHOICES
+from .media import CONTAINER_DEMUXERS
+
+GIB = 1024**3
+
+
+class FieldRequirement(models.TextChoices):
+    REQUIRED = "required", _("required")
+    OPTIONAL = "optional", _("optional")
+    HIDDEN = "hidden", _("not asked")
+
+
+# Registration-form fields a contest may ask for, require, or leave out. Full name, ID number, e-mail and
+# the declarations are always required: the clip limit and the receipts depend on them.
+CONFIGURABLE_FORM_FIELDS = {
+    "date_of_birth": FieldRequirement.REQUIRED,
+    "gender": FieldRequirement.REQUIRED,
+    "phone": FieldRequirement.REQUIRED,
+    "organisation": FieldRequirement.OPTIONAL,
+    "locality": FieldRequirement.REQUIRED,
+    "address": FieldRequirement.REQUIRED,
+    "category": FieldRequirement.REQUIRED,
+}
+
+
+def default_form_fields():
+    return {name: str(requirement) for name, requirement in CONFIGURABLE_FORM_FIELDS.items()}
+
+
+def default_containers():
+    return ["mp4", "mov", "avi", "mkv", "webm"]
+
+
+class ContestQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def current(self):
+        """The contest the public pages show: the published one open now, else the latest to open."""
+        now = timezone.now()
+        published = self.published()
+        return (
+            published.filter(opens_at__lte=now, closes_at__gte=now).order_by("-opens_at").first()
+            or published.order_by("-opens_at").first()
+        )
+
+
+class Contest(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    code_prefix = models.CharField(
+        _("submission code prefix"), max_length=20, help_text=_("Submission codes read PREFIX-0007.")
+    )
+    name = models.CharField(_("name"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=120)
+    organizer = models.CharField(_("organizer"), max_length=300, blank=True)
+    theme = models.CharField(_("theme"), max_length=300)
+    introduction = models.TextField(_("introduction"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    eligibility = models.TextField(_("who may enter"))
+    content_rules = models.TextField(_("what to submit"))
+    dossier = models.TextField(_("entry dossier"), blank=True)
+    preliminary_round = models.TextField(_("preliminary round"), blank=True)
+    final_round = models.TextField(_("final round"), blank=True)
+    opens_at = models.DateTimeField(_("submissions open"))
+    closes_at = models.DateTimeField(_("submissions close"), help_text=_("The last instant a clip is accepted."))
+    clips_per_author = models.PositiveSmallIntegerField(
+        _("clips per author"), default=3, help_text=_("Counted per person, across individual and group entries.")
+    )
+    max_clip_size = models.PositiveBigIntegerField(_("maximum clip size (bytes)"), default=4 * GIB)
+    accepted_containers = models.JSONField(
+        _("accepted containers"),
+        default=default_containers,
+        help_text=_('A list such as ["mp4", "mov", "avi", "mkv", "webm"]; "3gp" is also known.'),
+    )
+    min_duration = models.PositiveIntegerField(_("minimum duration (seconds)"), default=30)
+    max_duration = models.PositiveIntegerField(_("maximum duration (seconds)"), default=600)
+    allows_groups = models.BooleanField(_("groups of authors may enter"), default=True)
+    form_fields = models.JSONField(
+        _("registration form fields"),
+        default=default_form_fields,
+        help_text=_("For each field: required, optional or hidden."),
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    fanpage_name = models.CharField(_("fanpage name"), max_length=300, blank=True)
+    fanpage_url = models.URLField(_("fanpage URL"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    # The last sequence number handed out; bumped under the contest row lock when a clip is accepted.
+    last_sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = ContestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contest")
+        verbose_name_plural = _("contests")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="contest_window_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_duration__gte=models.F("min_duration")), name="contest_duration_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def clean(self):
+        unknown = set(self.accepted_containers or []) - set(CONTAINER_DEMUXERS)
+        if not self.accepted_containers or unknown:
+            raise ValidationError({"accepted_containers": _("Use a list of: %s.") % ", ".join(CONTAINER_DEMUXERS)})
+        fields = self.form_fields or {}
+        if set(fields) - set(CONFIGURABLE_FORM_FIELDS) or set(fields.values()) - set(FieldRequirement.values):
+            raise ValidationError(
+                {
+                    "form_fields": _("Use the fields %(fields)s, each one of %(values)s.")
+                    % {"fields": ", ".join(CONFIGURABLE_FORM_FIELDS), "values": ", ".join(FieldRequirement.values)}
+                }
+            )
+
+    def field_requirement(self, name):
+        return self.form_fields.get(name, str(CONFIGURABLE_FORM_FIELDS[name]))
+
+    def is_open(self, now=None):
+        now = now or timezone.now()
+        # closes_at is the last second accepted, all of it: 23:59:59.9 is in, 00:00:00 is out.
+        return self.opens_at <= now < self.closes_at.replace(microsecond=0) + timedelta(seconds=1)
+
+    def is_upcoming(self, now=None):
+        return (now or timezone.now()) < self.opens_at
+
+
+class ContestChoice(models.Model):
+    """A named option of a contest's configurable list, shown in the given order."""
+
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class EntrantCategory(ContestChoice):
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="categories")
+
+    class Meta(ContestChoice.Meta):
+        verbose_name = _("entrant category")
+        verbose_name_plural = _("entrant categories")
+
+
+class ClipGenre(ContestChoice):
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="genres")
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta(ContestChoice.Meta):
+        verbose_name = _("clip genre")
+        verbose_name_plural = _("clip genres")
+
+
+class Locality(ContestChoice):
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="localities")
+
+    class Meta(ContestChoice.Meta):
+        verbose_name = _("locality")
+        verbose_name_plural = _("localities")
+
+
+class Registration(models.Model):
+    """The registration form (Phiếu đăng ký dự thi): one per entrant and contest, editable until the deadline.
+
+    Every clip the entrant submits is an entry of this author, or of this group when co-authors are listed."""
+
+    contest = models.ForeignKey(Contest, models.PROTECT, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="registrations")
+    full_name = models.CharField(_("full name"), max_length=150)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=GENDER_CHOICES, blank=True)
+    id_number = models.CharField(
+        _("personal ID number"), max_length=12, help_text=_("The 12 digits of your citizen ID card (CCCD).")
+    )
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
+    email = models.EmailField(_("e-mail"))
+    organisation = models.CharField(_("organisation or school"), max_length=300, blank=True)
+    locality = models.ForeignKey(
+        Locality, models.PROTECT, verbose_name=_("district / city"), null=True, blank=True, related_name="+"
+    )
+    address = models.CharField(_("address in the province"), max_length=300, blank=True)
+    category = models.ForeignKey(
+        EntrantCategory,
+        models.PROTECT,
+        verbose_name=_("entrant category"),
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    group_name = models.CharField(
+        _("group name"), max_length=200, blank=True, help_text=_("Only if you enter as a group of authors.")
+    )
+    declares_originality = models.BooleanField(_("declares the clips are the authors' own work"), default=False)
+    accepts_rules = models.BooleanField(_("accepts the contest rules"), default=False)
+    consents_to_publication = models.BooleanField(_("consents to publication of the clips"), default=False)
+    consents_to_data_processing = models.BooleanField(_("consents to processing of personal data"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("registration form")
+        verbose_name_plural = _("registration forms")
+        constraints = [models.UniqueConstraint(fields=["contest", "user"], name="one_registration_per_user")]
+        indexes = [models.Index(fields=["contest", "id_number"])]
+
+    def __str__(self):
+        return self.group_name or self.full_name
+
+    @property
+    def is_group(self):
+        return bool(self.group_name)
+
+    def id_numbers(self):
+        """Everyone this entry counts against: the registrant and each co-author."""
+        return {self.id_number, *(c.id_number for c in self.coauthors.all())}
+
+
+class CoAuthor(models.Model):
+    registration = models.ForeignKey(Registration, models.CASCADE, related_name="coauthors")
+    full_name = models.CharField(_("full name"), max_length=150)
+    date_of_birth = models.DateField(_("date of birth"))
+    id_number = models.CharField(_("personal ID number"), max_length=12)
+    organisation = models.CharField(_("organisation or school"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
+
+    class Meta:
+        verbose_name = _("co-author")
+        verbose_name_plural = _("co-authors")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["registration", "id_number"], name="coauthor_listed_once")]
+        indexes = [models.Index(fields=["id_number"])]
+
+    def __str__(self):
+        return self.full_name
+
+
+def _clip_path(submission, filename):
+    return f"clips/{submission.contest.slug}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+def _document_path(document, filename):
+    return (
+        f"documents/{document.submission.contest.slug}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+    )
+
+
+def _thumbnail_path(submission, filename):
+    return f"thumbnails/{submission.contest.slug}/{uuid.uuid4().hex}.jpg"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def counting_towards_limit(self):
+        return self.exclude(status=Submission.Status.WITHDRAWN)
+
+    def by_person(self, id_number):
+        """Entries where this person is the registrant or a co-author."""
+        return self.filter(
+            models.Q(registration__id_number=id_number) | models.Q(registration__coauthors__id_number=id_number)
+        ).distinct()
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    contest = models.ForeignKey(Contest, models.PROTECT, related_name="submissions")
+    registration = models.ForeignKey(Registration, models.PROTECT, related_name="submissions")
+    sequence = models.PositiveIntegerField(_("number"))
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    genre = models.ForeignKey(ClipGenre, models.PROTECT, verbose_name=_("genre"), related_name="submissions")
+    summary = models.TextField(_("summary"), max_length=3000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    clip = models.FileField(_("clip"), upload_to=_clip_path, max_length=300)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    container = models.CharField(_("container"), max_length=10)
+    duration = models.FloatField(_("duration (seconds)"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    video_codec = models.CharField(_("video codec"), max_length=40)
+    audio_codec = models.CharField(_("audio codec"), max_length=40, blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_thumbnail_path, blank=True, max_length=300)
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "sequence"], name="submission_sequence_per_contest"),
+        ]
+        indexes = [models.Index(fields=["contest", "status"])]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+
+class SubmissionDocument(models.Model):
+    """An accompanying document (PDF, DOCX, ODT) sent with a clip."""
+
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="documents")
+    file = models.FileField(_("file"), upload_to=_document_path, max_length=300)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = _("accompanying document")
+        verbose_name_plural = _("accompanying documents")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_filename

@@ -1,0 +1,283 @@
+"""The contest's rules: the submission window, the clip limit, and what an entrant may do with a clip.
+
+Views, admin actions, commands and tasks all go through these functions; each one either does what
+it is asked or raises a Refusal carrying the message to show and the HTTP status to answer with."""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from contest_portal.mail.services import mail_render_and_queue
+
+from .documents import DocumentRejected, check_document
+from .media import ClipRejected, clip_thumbnail, probe_clip
+from .models import CoAuthor, Contest, Registration, Submission, SubmissionDocument
+
+log = logging.getLogger(__name__)
+
+
+class Refusal(Exception):
+    """A request the rules do not allow. `message` is for the user; `status` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message, *, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class WindowClosed(Refusal):
+    status = 403
+
+
+class ClipLimitReached(Refusal):
+    status = 409
+
+
+class FileTooLarge(Refusal):
+    status = 413
+
+
+class FileNotAccepted(Refusal):
+    status = 415
+
+
+class NotAllowed(Refusal):
+    status = 403
+
+
+def _localtime(value):
+    return formats.date_format(timezone.localtime(value), "H:i:s d/m/Y")
+
+
+def contest_check_open(contest):
+    now = timezone.now()
+    if contest.is_open(now):
+        return
+    if contest.is_upcoming(now):
+        raise WindowClosed(_("Submissions open at %(time)s.") % {"time": _localtime(contest.opens_at)})
+    raise WindowClosed(
+        _("Submissions closed at %(time)s; changes are no longer possible.")
+        % {"time": _localtime(contest.closes_at)}
+    )
+
+
+def _check_clip_limit(*, contest, people, adding, excluding_registration=None):
+    """Each person in `people` (id number -> name) may be an author of at most clips_per_author clips."""
+    entries = Submission.objects.filter(contest=contest).counting_towards_limit()
+    if excluding_registration is not None:
+        entries = entries.exclude(registration=excluding_registration)
+    for id_number, name in sorted(people.items()):
+        count = entries.by_person(id_number).count()
+        if count + adding > contest.clips_per_author:
+            raise ClipLimitReached(
+                ngettext(
+                    "%(name)s is already an author of %(count)d clip in this contest; each author or group "
+                    "may enter at most %(limit)d clips.",
+                    "%(name)s is already an author of %(count)d clips in this contest; each author or group "
+                    "may enter at most %(limit)d clips.",
+                    count,
+                )
+                % {"name": name, "count": count, "limit": contest.clips_per_author}
+            )
+
+
+def _people(registration, coauthors=None):
+    coauthors = registration.coauthors.all() if coauthors is None else coauthors
+    people = {registration.id_number: registration.full_name}
+    people.update({c.id_number: c.full_name for c in coauthors})
+    return people
+
+
+@transaction.atomic
+def registration_save(*, contest, user, fields, coauthors=()):
+    """Creates or updates the entrant's registration form; `coauthors` replaces the group's list.
+
+    Adding a co-author to a group that has clips counts those clips against the co-author's limit too."""
+    contest_check_open(contest)
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    registration = Registration.objects.filter(contest=contest, user=user).first() or Registration(
+        contest=contest, user=user
+    )
+    people_before = registration.id_numbers() if registration.pk else set()
+    for name, value in fields.items():
+        setattr(registration, name, value)
+    new_coauthors = [CoAuthor(**data) for data in coauthors]
+    if not registration.group_name:
+        new_coauthors = []
+    registration.full_clean(exclude=["contest", "user"])
+
+    if registration.pk:
+        clips = registration.submissions.counting_towards_limit().count()
+        newcomers = {
+            id_number: name
+            for id_number, name in _people(registration, new_coauthors).items()
+            if id_number not in people_before
+        }
+        if clips and newcomers:
+            _check_clip_limit(contest=contest, people=newcomers, adding=clips, excluding_registration=registration)
+    registration.save()
+    registration.coauthors.all().delete()
+    for coauthor in new_coauthors:
+        coauthor.registration = registration
+        coauthor.full_clean(exclude=["registration"])
+        coauthor.save()
+    return registration
+
+
+def _check_clip_file(contest, clip):
+    if clip.size > contest.max_clip_size:
+        raise FileTooLarge(
+            _("The clip is %(size)s; the largest accepted is %(max)s.")
+            % {"size": filesizeformat(clip.size), "max": filesizeformat(contest.max_clip_size)},
+            field="clip",
+        )
+    try:
+        return probe_clip(
+            clip.temporary_file_path(),
+            accepted_containers=contest.accepted_containers,
+            min_duration=contest.min_duration,
+            max_duration=contest.max_duration,
+            expected_size=clip.size,
+        )
+    except ClipRejected as refusal:
+        raise FileNotAccepted(refusal.message, field="clip") from None
+
+
+def _check_documents(documents):
+    for document in documents:
+        try:
+            check_document(document)
+        except DocumentRejected as refusal:
+            raise FileNotAccepted(refusal.message, field="documents") from None
+
+
+def submission_create(*, registration, title, genre, summary, clip, documents=()):
+    """Accepts a clip (an UploadedFile already on disk, with its sha256) for the registration's author(s).
+
+    The slow checks (reading the video) run first, outside any lock; the window and the limit are checked
+    again under the contest row lock, which also serialises the allocation of submission codes."""
+    contest = registration.contest
+    contest_check_open(contest)
+    _check_clip_limit(contest=contest, people=_people(registration), adding=1)
+    if genre.contest_id != contest.pk:
+        raise Refusal(_("Choose one of this contest's genres."), field="genre")
+    info = _check_clip_file(contest, clip)
+    _check_documents(documents)
+
+    saved_files = []
+    try:
+        with transaction.atomic():
+            contest = Contest.objects.select_for_update().get(pk=contest.pk)
+            contest_check_open(contest)
+            _check_clip_limit(contest=contest, people=_people(registration), adding=1)
+            Contest.objects.filter(pk=contest.pk).update(last_sequence=F("last_sequence") + 1)
+            contest.refresh_from_db(fields=["last_sequence"])
+            submission = Submission(
+                contest=contest,
+                registration=registration,
+                sequence=contest.last_sequence,
+                code=f"{contest.code_prefix}-{contest.last_sequence:04d}",
+                title=title,
+                genre=genre,
+                summary=summary,
+                original_filename=clip.name[:255],
+                size=clip.size,
+                sha256=clip.sha256,
+                container=info.container,
+                duration=info.duration,
+                width=info.width,
+                height=info.height,
+                video_codec=info.video_codec,
+                audio_codec=info.audio_codec,
+                submitted_at=timezone.now(),
+            )
+            submission.clip.save(f"clip.{info.container}", clip, save=False)
+            saved_files.append(submission.clip)
+            submission.full_clean()
+            submission.save()
+            for document in documents:
+                record = SubmissionDocument(
+                    submission=submission,
+                    original_filename=document.name[:255],
+                    size=document.size,
+                    sha256=document.sha256,
+                )
+                record.file.save(document.name, document, save=False)
+                saved_files.append(record.file)
+                record.save()
+            _queue_receipt(submission)
+            from .tasks import submission_thumbnail_task
+
+            submission_thumbnail_task.delay_on_commit(submission.pk)
+    except BaseException:
+        # The row was not saved: do not leave its files behind.
+        for field_file in saved_files:
+            field_file.storage.delete(field_file.name)
+        raise
+    log.info("submission %s accepted for contest %s", submission.code, contest.slug)
+    return submission
+
+
+def _queue_receipt(submission):
+    mail_render_and_queue(
+        template="submission_receipt",
+        context={"submission": submission, "contest": submission.contest},
+        to=submission.registration.user.email,
+        kind="submission_receipt",
+        dedupe_key=f"submission_receipt:{submission.pk}",
+    )
+
+
+def _check_owner(submission, user):
+    if submission.registration.user_id != user.pk:
+        raise NotAllowed(_("This clip is not yours."))
+
+
+@transaction.atomic
+def submission_update(*, submission, user, title, genre, summary):
+    _check_owner(submission, user)
+    contest_check_open(submission.contest)
+    if submission.status == Submission.Status.WITHDRAWN:
+        raise Refusal(_("A withdrawn clip cannot be changed."))
+    if genre.contest_id != submission.contest_id:
+        raise Refusal(_("Choose one of this contest's genres."), field="genre")
+    submission.title, submission.genre, submission.summary = title, genre, summary
+    submission.full_clean()
+    submission.save(update_fields=["title", "genre", "summary", "updated_at"])
+    return submission
+
+
+@transaction.atomic
+def submission_withdraw(*, submission, user):
+    """Withdraws a clip before the deadline; it then no longer counts towards the limit.
+
+    Withdrawing twice changes nothing the second time."""
+    _check_owner(submission, user)
+    contest_check_open(submission.contest)
+    Submission.objects.filter(pk=submission.pk, status=Submission.Status.RECEIVED).update(
+        status=Submission.Status.WITHDRAWN, withdrawn_at=timezone.now()
+    )
+    submission.refresh_from_db()
+    return submission
+
+
+def submission_thumbnail_make(*, submission_id):
+    """Stores a JPEG thumbnail of the clip; safe to run twice, a clip that has one is left alone."""
+    submission = Submission.objects.filter(pk=submission_id, thumbnail="").first()
+    if submission is None:
+        return
+    jpeg = clip_thumbnail(submission.clip.path, at_seconds=min(1.0, submission.duration / 2))
+    name = submission.thumbnail.storage.save(
+        submission.thumbnail.field.generate_filename(submission, "thumbnail.jpg"), ContentFile(jpeg)
+    )
+    if not Submission.objects.filter(pk=submission_id, thumbnail="").update(thumbnail=name):
+        # Another run stored one first: keep that one.
+        submission.thumbnail.storage.delete(name)

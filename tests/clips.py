@@ -1,0 +1,262 @@
+"""Generate small, real media files for tests (no Django needed).
+
+Everything is produced with PyAV and Pillow (numpy is not a dependency), so the
+files are genuine: they can be opened, demuxed and decoded by FFmpeg.
+"""
+
+from __future__ import annotations
+
+import array
+import math
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from PIL import Image, ImageDraw
+
+__all__ = [
+    "make_audio",
+    "make_clip",
+    "make_jpeg",
+    "make_pdf",
+    "make_png",
+    "make_still_clip",
+    "truncate",
+]
+
+# suffix -> (muxer name, preferred video codecs, preferred audio codecs)
+_FORMATS = {
+    ".mp4": ("mp4", ("libx264", "mpeg4"), ("aac",)),
+    ".m4v": ("mp4", ("libx264", "mpeg4"), ("aac",)),
+    ".mov": ("mov", ("libx264", "mpeg4"), ("aac",)),
+    ".3gp": ("3gp", ("libx264", "mpeg4"), ("aac",)),
+    ".mkv": ("matroska", ("libx264", "mpeg4"), ("aac", "libopus", "libmp3lame")),
+    ".webm": ("webm", ("libvpx", "libvpx-vp9"), ("libopus", "opus", "libvorbis", "vorbis")),
+    ".avi": ("avi", ("mpeg4",), ("libmp3lame", "mp3", "pcm_s16le")),
+}
+
+# Encoder options keeping generation fast (and the files tiny).
+_VIDEO_OPTIONS = {
+    "libx264": {"preset": "ultrafast", "tune": "zerolatency", "crf": "35"},
+    "libvpx": {"deadline": "realtime", "cpu-used": "8", "crf": "40", "b": "200k"},
+    "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8", "crf": "45", "b": "0"},
+    "mpeg4": {"qscale": "10"},
+}
+
+
+def _encoder_available(name: str) -> bool:
+    if name not in av.codecs_available:
+        return False
+    try:
+        av.Codec(name, "w")
+    except Exception:  # noqa: BLE001 - decoder only / unknown
+        return False
+    return True
+
+
+def _pick(candidates, what: str) -> str:
+    for name in candidates:
+        if _encoder_available(name):
+            return name
+    raise RuntimeError(f"no {what} encoder available among {candidates!r}")
+
+
+def _video_frame(index: int, fps: int, width: int, height: int) -> av.VideoFrame:
+    """A frame with a slowly changing background and a moving square."""
+    hue = (index * 7) % 256
+    image = Image.new("RGB", (width, height), (hue, 255 - hue, (hue * 3) % 256))
+    side = max(8, min(width, height) // 4)
+    x = int((width - side) * ((index % fps) / max(fps - 1, 1)))
+    y = (height - side) // 2
+    ImageDraw.Draw(image).rectangle((x, y, x + side, y + side), fill=(255, 255, 255))
+    return av.VideoFrame.from_image(image)
+
+
+def _audio_frames(seconds: float, rate: int, chunk: int = 1024):
+    """Mono s16 sine wave (440 Hz), in chunks; the encoder resamples as needed."""
+    total = round(seconds * rate)
+    pts = 0
+    while pts < total:
+        count = min(chunk, total - pts)
+        samples = array.array(
+            "h",
+            (int(8000 * math.sin(2 * math.pi * 440 * (pts + i) / rate)) for i in range(count)),
+        )
+        frame = av.AudioFrame(format="s16", layout="mono", samples=count)
+        frame.planes[0].update(samples.tobytes())
+        frame.sample_rate = rate
+        frame.pts = pts
+        frame.time_base = Fraction(1, rate)
+        yield frame
+        pts += count
+
+
+def make_clip(
+    path,
+    *,
+    seconds: float = 2.0,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 25,
+    codec: str = "libx264",
+    container_format: str | None = None,
+    audio: bool = True,
+    rotate: int | None = None,
+    faststart: bool = False,
+) -> Path:
+    """Write a real video clip to ``path`` and return it as a Path.
+
+    The container is inferred from the suffix (.mp4, .mov, .3gp, .mkv, .webm,
+    .avi) unless ``container_format`` (an FFmpeg muxer name) is given. The
+    video codec falls back to what the container and the PyAV wheel support.
+    ``faststart`` moves the mp4/mov index (moov atom) to the front.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    muxer, video_codecs, audio_codecs = _FORMATS.get(suffix, _FORMATS[".mp4"])
+    if container_format:
+        muxer = container_format
+    if codec in video_codecs or suffix not in (".webm", ".avi"):
+        video_codecs = (codec,) + tuple(c for c in video_codecs if c != codec)
+    video_codec = _pick(video_codecs, "video")
+
+    options = {}
+    if faststart:
+        options["movflags"] = "faststart"
+
+    with av.open(str(path), mode="w", format=muxer, options=options) as output:
+        video = output.add_stream(video_codec, rate=fps, options=_VIDEO_OPTIONS.get(video_codec, {}))
+        video.width = width
+        video.height = height
+        video.pix_fmt = "yuv420p"
+        if rotate is not None:
+            # Best effort: recent FFmpeg muxers ignore this tag (they use a
+            # display matrix), which tests do not rely on yet.
+            video.metadata["rotate"] = str(rotate)
+
+        sound = None
+        if audio:
+            audio_codec = _pick(audio_codecs, "audio")
+            rate = 48000 if "opus" in audio_codec else 44100
+            sound = output.add_stream(audio_codec, rate=rate)
+            sound.layout = "mono"
+
+        for index in range(round(seconds * fps)):
+            frame = _video_frame(index, fps, width, height)
+            frame.pts = index
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+
+        if sound is not None:
+            for frame in _audio_frames(seconds, sound.codec_context.sample_rate):
+                output.mux(sound.encode(frame))
+            output.mux(sound.encode(None))
+    return path
+
+
+def make_still_clip(path, *, codec: str = "mjpeg", width: int = 64, height: int = 48) -> Path:
+    """A MOV/MP4 holding a single still picture (mjpeg or png) as its video stream."""
+    path = Path(path)
+    muxer = "mov" if path.suffix.lower() == ".mov" else "mp4"
+    with av.open(str(path), mode="w", format=muxer) as output:
+        stream = output.add_stream(codec, rate=1)
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "rgb24"
+        frame = av.VideoFrame.from_image(Image.new("RGB", (width, height), (10, 20, 200)))
+        frame.pts = 0
+        output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return path
+
+
+def make_audio(path, *, seconds: float = 2.0, cover: bool = False) -> Path:
+    """An audio-only MP4 (AAC), optionally with a cover picture (attached_pic)."""
+    path = Path(path)
+    with av.open(str(path), mode="w", format="mp4") as output:
+        sound = output.add_stream("aac", rate=44100)
+        sound.layout = "mono"
+        picture = []
+        if cover:
+            art = output.add_stream("mjpeg")
+            art.width, art.height, art.pix_fmt = 64, 48, "yuvj420p"
+            art.disposition = av.stream.Disposition.attached_pic
+            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 48), (200, 200, 10)))
+            frame.pts = 0
+            picture = art.encode(frame) + art.encode(None)
+        for frame in _audio_frames(seconds, 44100):
+            output.mux(sound.encode(frame))
+        output.mux(sound.encode(None))
+        output.mux(picture)
+    return path
+
+
+def make_jpeg(path, *, width: int = 64, height: int = 48) -> Path:
+    """Write a real JPEG image (whatever the suffix of ``path``)."""
+    path = Path(path)
+    Image.new("RGB", (width, height), (200, 30, 30)).save(path, format="JPEG")
+    return path
+
+
+def make_png(path, *, width: int = 64, height: int = 48) -> Path:
+    """Write a real PNG image (whatever the suffix of ``path``)."""
+    path = Path(path)
+    Image.new("RGB", (width, height), (30, 200, 30)).save(path, format="PNG")
+    return path
+
+
+def make_pdf(path) -> Path:
+    """Write a minimal, valid one-page PDF."""
+    path = Path(path)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path
+
+
+def truncate(path, fraction: float = 0.5, *, target=None) -> Path:
+    """Write a copy of ``path`` cut to ``fraction`` of its size; return the copy.
+
+    The copy is ``target`` if given, else ``<stem>.truncated<suffix>`` next to
+    the original.
+    """
+    path = Path(path)
+    target = Path(target) if target else path.with_name(f"{path.stem}.truncated{path.suffix}")
+    keep = int(path.stat().st_size * fraction)
+    with path.open("rb") as source, target.open("wb") as copy:
+        shutil.copyfileobj(_limited(source, keep), copy)
+    return target
+
+
+class _limited:
+    """File-like wrapper reading at most ``limit`` bytes."""
+
+    def __init__(self, source, limit):
+        self._source = source
+        self._left = limit
+
+    def read(self, size=-1):
+        if self._left <= 0:
+            return b""
+        if size is None or size < 0 or size > self._left:
+            size = self._left
+        data = self._source.read(size)
+        self._left -= len(data)
+        return data

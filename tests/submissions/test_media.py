@@ -1,0 +1,410 @@
+"""Tests of submissions.media.probe_clip: is an uploaded file a real, acceptable clip?"""
+
+import io
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+    settings.configure(USE_I18N=False)
+
+try:  # `python -m pytest` from the project root puts it on sys.path already
+    import tests.clips  # noqa: F401
+except ImportError:  # pragma: no cover - depends on how pytest is launched
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from django.utils import translation  # noqa: E402
+
+from submissions.media import (  # noqa: E402
+    CONTAINER_DEMUXERS,
+    ClipInfo,
+    ClipRejected,
+    clip_thumbnail,
+    format_duration,
+    probe_clip,
+)
+from tests.clips import (  # noqa: E402
+    make_audio,
+    make_clip,
+    make_jpeg,
+    make_pdf,
+    make_png,
+    make_still_clip,
+    truncate,
+)
+
+ALL = ("mp4", "mov", "3gp", "mkv", "webm", "avi")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The project's default language is Vietnamese; assertions are on the English source.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Clips shared by the tests (never modified; tests write their copies in tmp_path)."""
+    folder = tmp_path_factory.mktemp("clips")
+    return {
+        "mp4": make_clip(folder / "clip.mp4"),
+        "faststart": make_clip(folder / "faststart.mp4", faststart=True),
+        "mov": make_clip(folder / "clip.mov"),
+        "3gp": make_clip(folder / "clip.3gp"),
+        "mkv": make_clip(folder / "clip.mkv"),
+        "webm": make_clip(folder / "clip.webm"),
+        "avi": make_clip(folder / "clip.avi"),
+        "silent": make_clip(folder / "silent.mp4", audio=False),
+    }
+
+
+def probe(path, *, accepted=ALL, min_duration=1, max_duration=60, **kwargs):
+    return probe_clip(
+        path,
+        accepted_containers=accepted,
+        min_duration=min_duration,
+        max_duration=max_duration,
+        **kwargs,
+    )
+
+
+def refusal(path, **kwargs) -> str:
+    with pytest.raises(ClipRejected) as caught:
+        probe(path, **kwargs)
+    return str(caught.value.message)
+
+
+def copy_as(source: Path, target: Path) -> Path:
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+# Accepted clips -------------------------------------------------------------
+
+
+def test_it_accepts_an_mp4_clip(clips):
+    info = probe(clips["mp4"], accepted=("mp4",), expected_size=clips["mp4"].stat().st_size)
+
+    assert isinstance(info, ClipInfo)
+    assert info.container == "mp4"
+    assert info.duration == pytest.approx(2.0, abs=0.1)
+    assert (info.width, info.height) == (320, 240)
+    assert info.video_codec in ("h264", "mpeg4")
+    assert info.audio_codec == "aac"
+    assert info.size == clips["mp4"].stat().st_size
+
+
+def test_it_accepts_an_mp4_clip_written_with_faststart(clips):
+    assert probe(clips["faststart"], accepted=("mp4",)).container == "mp4"
+
+
+def test_it_accepts_a_clip_without_audio(clips):
+    info = probe(clips["silent"])
+
+    assert info.audio_codec == ""
+    assert info.video_codec in ("h264", "mpeg4")
+
+
+@pytest.mark.parametrize(
+    ("key", "video_codecs", "audio_codec"),
+    [
+        ("mov", {"h264", "mpeg4"}, "aac"),
+        ("3gp", {"h264", "mpeg4"}, "aac"),
+        ("mkv", {"h264", "mpeg4"}, "aac"),
+        ("webm", {"vp8", "vp9"}, "opus"),
+        ("avi", {"mpeg4"}, "mp3"),
+    ],
+)
+def test_it_accepts_each_container_when_it_is_accepted(clips, key, video_codecs, audio_codec):
+    info = probe(clips[key], accepted=(key,))
+
+    assert info.container == key
+    assert info.video_codec in video_codecs
+    assert info.audio_codec == audio_codec
+    assert info.duration == pytest.approx(2.0, abs=0.1)
+    assert (info.width, info.height) == (320, 240)
+
+
+def test_it_reports_the_brand_of_a_quicktime_file_when_both_are_accepted(clips):
+    assert probe(clips["mov"], accepted=("mp4", "mov")).container == "mov"
+    assert probe(clips["mp4"], accepted=("mov", "mp4")).container == "mp4"
+
+
+def test_it_reports_an_mp4_as_mov_when_only_mov_is_accepted(clips):
+    # FFmpeg has one demuxer for the whole QuickTime family.
+    assert probe(clips["mp4"], accepted=("mov",)).container == "mov"
+
+
+def test_it_reports_a_webm_as_mkv_when_only_mkv_is_accepted(clips):
+    assert probe(clips["webm"], accepted=("mkv",)).container == "mkv"
+
+
+def test_it_does_not_depend_on_the_file_name(clips, tmp_path):
+    renamed = copy_as(clips["webm"], tmp_path / "upload.mp4")
+
+    assert probe(renamed, accepted=("webm",)).container == "webm"
+
+
+# Refused formats ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "accepted", "label"),
+    [
+        ("mkv", ("mp4", "mov"), "MKV"),
+        ("webm", ("mp4", "avi"), "WEBM"),
+        ("avi", ("mp4", "mkv", "webm"), "AVI"),
+        ("mp4", ("mkv", "webm"), "MP4"),
+    ],
+)
+def test_it_refuses_a_container_that_is_not_accepted(clips, key, accepted, label):
+    message = refusal(clips[key], accepted=accepted)
+
+    assert f"This file format ({label}) is not accepted" in message
+    assert ", ".join(name.upper() for name in accepted) in message
+
+
+def test_it_refuses_a_matroska_file_when_only_webm_is_accepted(clips):
+    # One FFmpeg demuxer ("matroska,webm") reads both, the EBML DocType tells them apart.
+    assert "(MKV) is not accepted" in refusal(clips["mkv"], accepted=("webm",))
+
+
+def test_it_refuses_a_jpeg_renamed_mp4(tmp_path):
+    message = refusal(make_jpeg(tmp_path / "photo.mp4"))
+
+    assert "is not accepted" in message
+    assert "JPEG" in message
+
+
+def test_it_refuses_a_png_renamed_mp4(tmp_path):
+    assert "is not accepted" in refusal(make_png(tmp_path / "photo.mp4"))
+
+
+def test_it_refuses_a_pdf_renamed_mp4(tmp_path):
+    message = refusal(make_pdf(tmp_path / "document.mp4"))
+
+    assert "not a video we can read" in message
+    assert "MP4, MOV, 3GP, MKV, WEBM, AVI" in message
+
+
+def test_it_refuses_random_bytes(tmp_path):
+    path = tmp_path / "noise.mp4"
+    path.write_bytes(random.Random(20240601).randbytes(30_000))
+
+    assert "not a video we can read" in refusal(path, accepted=("mp4", "mov"))
+
+
+def test_it_lists_the_accepted_formats_when_the_file_is_unreadable(tmp_path):
+    path = tmp_path / "notes.mp4"
+    path.write_bytes(b"just some text, not a video at all\n" * 10)
+
+    assert "MP4, WEBM" in refusal(path, accepted=("mp4", "webm"))
+
+
+def test_it_refuses_an_empty_file(tmp_path):
+    path = tmp_path / "empty.mp4"
+    path.write_bytes(b"")
+
+    assert refusal(path) == "The file is empty."
+
+
+# No real video --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["mjpeg", "png"])
+def test_it_refuses_a_single_still_picture_wrapped_in_a_quicktime_file(tmp_path, codec):
+    path = make_still_clip(tmp_path / "still.mov", codec=codec)
+
+    assert refusal(path, min_duration=0) == "The file has no video."
+
+
+def test_it_refuses_an_audio_file_with_a_cover_picture(tmp_path):
+    path = make_audio(tmp_path / "song.mp4", cover=True)
+
+    assert refusal(path) == "The file has no video."
+
+
+def test_it_refuses_an_audio_only_file(tmp_path):
+    assert refusal(make_audio(tmp_path / "voice.mp4")) == "The file has no video."
+
+
+# Duration -------------------------------------------------------------------
+
+
+def test_it_refuses_a_clip_that_is_too_short(tmp_path):
+    path = make_clip(tmp_path / "short.mp4", seconds=1.0, audio=False)
+
+    message = refusal(path, min_duration=3, max_duration=90)
+
+    assert message == "The clip lasts 1 s; it must last between 3 s and 1 min 30 s."
+
+
+def test_it_refuses_a_clip_that_is_too_long(clips):
+    message = refusal(clips["mp4"], min_duration=0, max_duration=1)
+
+    assert "The clip lasts 2 s;" in message
+    assert "between 0 s and 1 s" in message
+
+
+def test_it_accepts_a_clip_exactly_within_the_limits(clips):
+    assert probe(clips["mp4"], min_duration=2, max_duration=2).duration == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0 s"),
+        (5, "5 s"),
+        (2.5, "2.5 s"),
+        (59, "59 s"),
+        (60, "1 min"),
+        (65, "1 min 05 s"),
+        (600, "10 min"),
+        (3600, "1 h"),
+        (3720, "1 h 02 min"),
+        (3723, "1 h 02 min 03 s"),
+    ],
+)
+def test_it_formats_durations_for_humans(seconds, text):
+    assert format_duration(seconds) == text
+
+
+# Incomplete / damaged files -------------------------------------------------
+
+
+def test_it_refuses_an_upload_whose_size_is_not_the_expected_one(clips):
+    size = clips["mp4"].stat().st_size
+
+    message = refusal(clips["mp4"], expected_size=size + 10)
+
+    assert message == f"The upload is incomplete: {size} of {size + 10} bytes were received."
+
+
+def test_it_refuses_a_truncated_mp4_with_its_index_at_the_end(clips, tmp_path):
+    path = truncate(clips["mp4"], 0.5, target=tmp_path / "cut.mp4")
+
+    assert refusal(path) == "The file is damaged or incomplete."
+
+
+def test_it_refuses_a_truncated_mp4_with_its_index_first(clips, tmp_path):
+    path = truncate(clips["faststart"], 0.5, target=tmp_path / "cut.mp4")
+
+    assert refusal(path) == "The file is damaged or incomplete."
+
+
+@pytest.mark.parametrize("fraction", [0.9, 0.99])
+def test_it_refuses_an_mp4_missing_only_its_last_bytes(clips, tmp_path, fraction):
+    path = truncate(clips["faststart"], fraction, target=tmp_path / "cut.mp4")
+
+    assert refusal(path) == "The file is damaged or incomplete."
+
+
+def test_it_refuses_a_truncated_mp4_even_when_its_boxes_do_not_reveal_it(clips, tmp_path):
+    # An mdat box of size 0 runs "to the end of the file": only demuxing shows the gap.
+    path = copy_as(clips["faststart"], tmp_path / "cut.mp4")
+    _make_last_box_run_to_end_of_file(path)
+    assert probe(path).duration == pytest.approx(2.0, abs=0.1)  # still fine when complete
+
+    assert refusal(truncate(path, 0.6)) == "The file is damaged or incomplete."
+
+
+@pytest.mark.parametrize("key", ["mov", "mkv", "webm", "avi"])
+def test_it_refuses_other_truncated_containers(clips, tmp_path, key):
+    path = truncate(clips[key], 0.5, target=tmp_path / f"cut.{key}")
+
+    assert refusal(path) == "The file is damaged or incomplete."
+
+
+def test_it_refuses_a_truncated_webm_of_unknown_length(clips, tmp_path):
+    # Like browser (MediaRecorder) recordings: the Segment size is "unknown".
+    path = copy_as(clips["webm"], tmp_path / "live.webm")
+    _make_matroska_segment_size_unknown(path)
+    assert probe(path).container == "webm"  # still fine when complete
+
+    assert refusal(truncate(path, 0.5)) == "The file is damaged or incomplete."
+
+
+# Thumbnails -----------------------------------------------------------------
+
+
+def test_it_makes_a_jpeg_thumbnail_of_a_clip(clips):
+    jpeg = clip_thumbnail(clips["mp4"], at_seconds=1.0, max_size=160)
+
+    image = Image.open(io.BytesIO(jpeg))
+    assert image.format == "JPEG"
+    assert image.size == (160, 120)
+
+
+@pytest.mark.parametrize("at_seconds", [0, 0.5, 1.9, 30])
+def test_it_makes_a_thumbnail_at_any_moment_even_past_the_end(clips, at_seconds):
+    assert clip_thumbnail(clips["webm"], at_seconds=at_seconds).startswith(b"\xff\xd8")
+
+
+def test_it_shows_the_frame_asked_for_in_the_thumbnail(clips):
+    early = Image.open(io.BytesIO(clip_thumbnail(clips["mp4"], at_seconds=0)))
+    late = Image.open(io.BytesIO(clip_thumbnail(clips["mp4"], at_seconds=1.5)))
+
+    # The generated clips change their background colour over time.
+    assert early.getpixel((2, 2)) != late.getpixel((2, 2))
+
+
+def test_it_refuses_to_make_a_thumbnail_of_a_file_without_video(tmp_path):
+    with pytest.raises(ClipRejected):
+        clip_thumbnail(make_audio(tmp_path / "voice.mp4"))
+
+
+# API details ----------------------------------------------------------------
+
+
+def test_it_rejects_unknown_container_names_as_a_programming_error(clips):
+    with pytest.raises(ValueError):
+        probe(clips["mp4"], accepted=("mp4", "flv"))
+
+
+def test_container_names_map_to_ffmpeg_demuxers():
+    assert CONTAINER_DEMUXERS["mkv"] == "matroska"
+    assert set(CONTAINER_DEMUXERS) == set(ALL)
+
+
+def test_a_refusal_renders_as_its_message(tmp_path):
+    path = tmp_path / "empty.mp4"
+    path.write_bytes(b"")
+
+    with pytest.raises(ClipRejected) as caught:
+        probe(path)
+
+    assert str(caught.value) == str(caught.value.message) == "The file is empty."
+
+
+def test_the_clip_helpers_make_small_files(clips):
+    assert all(path.stat().st_size < 120_000 for path in clips.values())
+
+
+# Helpers that damage files in ways a plain truncation does not --------------
+
+
+def _make_last_box_run_to_end_of_file(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    offset = last = 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        assert size >= 8, "unexpected 64-bit or open-ended box in a test clip"
+        last = offset
+        offset += size
+    assert data[last + 4 : last + 8] == b"mdat"
+    data[last : last + 4] = (0).to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+
+
+def _make_matroska_segment_size_unknown(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    segment = data.find(b"\x18\x53\x80\x67")
+    assert segment > 0 and data[segment + 4] == 0x01, "expected an 8-byte Segment size"
+    data[segment + 4 : segment + 12] = b"\x01" + b"\xff" * 7
+    path.write_bytes(bytes(data))
