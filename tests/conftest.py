@@ -1,0 +1,163 @@
+"""Shared fixtures: a contest open now, entrants alice and bob, real clips, and isolated media folders.
+
+Users, as in the house style: alice and bob are entrants, charlie is an entrant with no registration."""
+
+import datetime
+import hashlib
+import os
+import shutil
+
+import pytest
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.utils import timezone
+
+from contest_portal.celery import app as celery_app
+from submissions.son_la_2024 import load_son_la_2024
+from tests.clips import make_clip
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_service(available, reason):
+    """Skips a test whose service is missing, except in CI, where a missing service is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
+    settings.MEDIA_ROOT.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tasks run in-process unless a test is marked to use the real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def contest(db):
+    now = timezone.now()
+    return load_son_la_2024(
+        slug="test-contest",
+        code_prefix="CDS2024",
+        opens_at=now - datetime.timedelta(days=10),
+        closes_at=now + datetime.timedelta(days=10),
+        min_duration=1,
+    )
+
+
+def make_user(email, password="a-long-test-password"):
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(email=email, password=password)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob@example.com")
+
+
+@pytest.fixture
+def charlie(db):
+    return make_user("charlie@example.com")
+
+
+# Valid 12-digit ID numbers (born in Sơn La, code 014) and the birth data they encode.
+ALICE_ID = ("014190001234", datetime.date(1990, 5, 1), "female")
+BOB_ID = ("014085004321", datetime.date(1985, 2, 3), "male")
+CHARLIE_ID = ("014302007777", datetime.date(2002, 9, 9), "female")
+
+
+def registration_fields(contest, *, full_name, person, **extra):
+    id_number, date_of_birth, gender = person
+    fields = {
+        "full_name": full_name,
+        "date_of_birth": date_of_birth,
+        "gender": gender,
+        "id_number": id_number,
+        "phone": "0912345678",
+        "email": f"{full_name.split()[-1].lower()}@example.com",
+        "organisation": "Trường THPT Chuyên Sơn La",
+        "locality": contest.localities.first(),
+        "address": "Phường Chiềng Lề, Thành phố Sơn La",
+        "category": contest.categories.first(),
+        "group_name": "",
+        "declares_originality": True,
+        "accepts_rules": True,
+        "consents_to_publication": True,
+        "consents_to_data_processing": True,
+    }
+    fields.update(extra)
+    return fields
+
+
+@pytest.fixture
+def register(contest):
+    """register(user, full_name, person, coauthors=[...], **fields) -> Registration, through the service."""
+    from submissions.services import registration_save
+
+    def _register(user, full_name, person, coauthors=(), **extra):
+        return registration_save(
+            contest=contest,
+            user=user,
+            fields=registration_fields(contest, full_name=full_name, person=person, **extra),
+            coauthors=coauthors,
+        )
+
+    return _register
+
+
+def as_upload(path, name=None, content_type="video/mp4"):
+    """A file as Django's upload handler leaves it: on disk, with its SHA-256 computed while streaming."""
+    upload = TemporaryUploadedFile(name or path.name, content_type, path.stat().st_size, None)
+    with open(path, "rb") as source:
+        shutil.copyfileobj(source, upload.file)
+    upload.file.flush()
+    upload.seek(0)
+    upload.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    return upload
+
+
+@pytest.fixture(scope="session")
+def clip_path(tmp_path_factory):
+    """A real 2-second H.264/AAC MP4, made once for the session."""
+    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", seconds=2.0)
+
+
+@pytest.fixture
+def submit(contest, clip_path):
+    """submit(registration, title=...) -> Submission, through the service, with a real clip."""
+    from submissions.services import submission_create
+
+    def _submit(registration, title="Chuyển đổi số ở bản em", clip=None, documents=()):
+        return submission_create(
+            registration=registration,
+            title=title,
+            genre=contest.genres.first(),
+            summary="Một clip ngắn về chuyển đổi số.",
+            clip=clip or as_upload(clip_path, "bản em.mp4"),
+            documents=documents,
+        )
+
+    return _submit
