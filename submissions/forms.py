@@ -1,8 +1,9 @@
+import re
+
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .identity import validate_id_number, validate_phone
+from .identity import validate_phone
 from .models import CONFIGURABLE_FORM_FIELDS, CoAuthor, FieldRequirement, Registration, Submission
 
 DECLARATIONS = ["declares_originality", "accepts_rules", "consents_to_publication", "consents_to_data_processing"]
@@ -15,19 +16,18 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _clean_id_number(form, dob_field="date_of_birth", gender_field="gender"):
-    data = form.cleaned_data
-    if not data.get("id_number"):
-        return
-    try:
-        data["id_number"] = validate_id_number(
-            data["id_number"], date_of_birth=data.get(dob_field), gender=data.get(gender_field) or None
-        )
-    except ValidationError as error:
-        form.add_error("id_number", error)
+class PersonFormMixin:
+    """Separators are dropped here so the model's checks (ID number against birth date, phone) see digits."""
+
+    def clean_id_number(self):
+        return re.sub(r"[\s.\-]", "", self.cleaned_data["id_number"])
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return validate_phone(phone) if phone else phone
 
 
-class RegistrationForm(forms.ModelForm):
+class RegistrationForm(PersonFormMixin, forms.ModelForm):
     """The Phiếu đăng ký dự thi, with the fields the contest asks for."""
 
     class Meta:
@@ -75,17 +75,8 @@ class RegistrationForm(forms.ModelForm):
             self.fields[name].required = True
         self.fields["id_number"].help_text = _("The 12 digits of your citizen ID card (CCCD).")
 
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone")
-        return validate_phone(phone) if phone else phone
 
-    def clean(self):
-        super().clean()
-        _clean_id_number(self)
-        return self.cleaned_data
-
-
-class CoAuthorForm(forms.ModelForm):
+class CoAuthorForm(PersonFormMixin, forms.ModelForm):
     class Meta:
         model = CoAuthor
         fields = ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
@@ -99,15 +90,6 @@ class CoAuthorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["id_number"].max_length = None
         self.fields["id_number"].widget.attrs.pop("maxlength", None)
-
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone")
-        return validate_phone(phone) if phone else phone
-
-    def clean(self):
-        super().clean()
-        _clean_id_number(self, gender_field=None)
-        return self.cleaned_data
 
     def validate_unique(self):
         """The list is saved whole by the service, which checks it; nothing to compare row by row here."""

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .identity import GENDER_CHOICES
+from .identity import GENDER_CHOICES, validate_id_number, validate_phone
 from .media import CONTAINER_DEMUXERS
 
 GIB = 1024**3
@@ -226,6 +226,9 @@ class Registration(models.Model):
     def __str__(self):
         return self.group_name or self.full_name
 
+    def clean(self):
+        _check_person(self, gender=self.gender)
+
     @property
     def is_group(self):
         return bool(self.group_name)
@@ -252,6 +255,28 @@ class CoAuthor(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    def clean(self):
+        _check_person(self)
+
+
+def _check_person(person, gender=None):
+    """The ID number must agree with the birth date (and gender, when asked); phones are normalised."""
+    errors = {}
+    if person.id_number:
+        try:
+            person.id_number = validate_id_number(
+                person.id_number, date_of_birth=person.date_of_birth, gender=gender or None
+            )
+        except ValidationError as error:
+            errors["id_number"] = error
+    if person.phone:
+        try:
+            person.phone = validate_phone(person.phone)
+        except ValidationError as error:
+            errors["phone"] = error
+    if errors:
+        raise ValidationError(errors)
 
 
 def _clip_path(submission, filename):

@@ -98,10 +98,12 @@ def _people(registration, coauthors=None):
 
 @transaction.atomic
 def registration_save(*, contest, user, fields, coauthors=()):
-    """Creates or updates the entrant's registration form; `coauthors` replaces the group's list.
+    """Creates or updates the entrant's registration form, from before the opening until the deadline;
+    `coauthors` replaces the group's list.
 
     Adding a co-author to a group that has clips counts those clips against the co-author's limit too."""
-    contest_check_open(contest)
+    if not contest.is_upcoming():
+        contest_check_open(contest)
     contest = Contest.objects.select_for_update().get(pk=contest.pk)
     registration = Registration.objects.filter(contest=contest, user=user).first() or Registration(
         contest=contest, user=user

@@ -151,13 +151,19 @@ def submit(contest, clip_path):
     from submissions.services import submission_create
 
     def _submit(registration, title="Chuyển đổi số ở bản em", clip=None, documents=()):
-        return submission_create(
-            registration=registration,
-            title=title,
-            genre=contest.genres.first(),
-            summary="Một clip ngắn về chuyển đổi số.",
-            clip=clip or as_upload(clip_path, "bản em.mp4"),
-            documents=documents,
-        )
+        clip = clip or as_upload(clip_path, "bản em.mp4")
+        try:
+            return submission_create(
+                registration=registration,
+                title=title,
+                genre=registration.contest.genres.first(),
+                summary="Một clip ngắn về chuyển đổi số.",
+                clip=clip,
+                documents=documents,
+            )
+        finally:
+            # As Django does at the end of a request; the file may have been moved into storage.
+            for upload in (clip, *documents):
+                upload.close()
 
     return _submit
