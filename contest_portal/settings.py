@@ -139,7 +139,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Uploads stream to this directory; on the same filesystem as MEDIA_ROOT the final move is a rename.
 FILE_UPLOAD_TEMP_DIR = Path(env("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "tmp")))
 # The embedded defaults keep everything under var/; make sure its folders exist before anything writes.
-for _directory in (VAR_DIR, MEDIA_ROOT, FILE_UPLOAD_TEMP_DIR):
+for _directory in (VAR_DIR, MEDIA_ROOT, FILE_UPLOAD_TEMP_DIR, STATIC_ROOT):
     _directory.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["submissions.uploads.HashingFileUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -204,3 +204,4 @@ LOGGING = {
 # smaller, limit for the clip itself.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=4 * 1024**3 + 100 * 1024**2)
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024**2)
+CSRF_FAILURE_VIEW = "submissions.views.csrf_failure"

@@ -16,8 +16,20 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class PersonFormMixin:
+class PersonFormMixin(forms.Form):
     """Separators are dropped here so the model's checks (ID number against birth date, phone) see digits."""
+
+    id_number = forms.CharField(
+        label=_("Personal ID number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
 
     def clean_id_number(self):
         return re.sub(r"[\s.\-]", "", self.cleaned_data["id_number"])
@@ -49,8 +61,6 @@ class RegistrationForm(PersonFormMixin, forms.ModelForm):
         widgets = {
             "date_of_birth": DateInput(),
             "gender": forms.RadioSelect,
-            "id_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
 
@@ -59,8 +69,6 @@ class RegistrationForm(PersonFormMixin, forms.ModelForm):
         self.contest = contest
         self.fields["locality"].queryset = contest.localities.all()
         self.fields["category"].queryset = contest.categories.all()
-        self.fields["id_number"].max_length = None
-        self.fields["id_number"].widget.attrs.pop("maxlength", None)
         for name in CONFIGURABLE_FORM_FIELDS:
             requirement = contest.field_requirement(name)
             if requirement == FieldRequirement.HIDDEN:
@@ -82,14 +90,7 @@ class CoAuthorForm(PersonFormMixin, forms.ModelForm):
         fields = ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
         widgets = {
             "date_of_birth": DateInput(),
-            "id_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["id_number"].max_length = None
-        self.fields["id_number"].widget.attrs.pop("maxlength", None)
 
     def validate_unique(self):
         """The list is saved whole by the service, which checks it; nothing to compare row by row here."""

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -5,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -127,15 +129,14 @@ def submission_new(request):
         messages.info(request, _("Please fill in the registration form before you submit a clip."))
         return redirect("submissions:registration")
     template = "submissions/submission_form.html"
-    if getattr(request, "upload_too_large", False):
-        form = SubmissionForm(contest=contest)
-        form.add_error(
-            None,
-            _("The upload is too large; a clip may be at most %(max)s.")
-            % {"max": filesizeformat(contest.max_clip_size)},
-        )
-        return render(request, template, {"contest": contest, "form": form}, status=413)
     form = SubmissionForm(request.POST or None, request.FILES or None, contest=contest)
+    if getattr(request, "upload_too_large", False):
+        # Set by the upload handler while parsing the body above; nothing of it was kept.
+        refusal = _("The upload is too large; a clip may be at most %(max)s.") % {
+            "max": filesizeformat(contest.max_clip_size)
+        }
+        context = {"contest": contest, "form": SubmissionForm(contest=contest), "refusal": refusal}
+        return render(request, template, context, status=413)
     context = {"contest": contest, "form": form, "registration": registration}
     if request.method != "POST":
         return render(request, template, context)
@@ -224,3 +225,16 @@ def submission_thumbnail(request, code):
     response = FileResponse(submission.thumbnail.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def csrf_failure(request, reason=""):
+    """An upload refused for its size arrives with an empty body, so its CSRF token is missing too:
+    tell the entrant the real reason."""
+    if getattr(request, "upload_too_large", False):
+        return render(
+            request,
+            "413.html",
+            {"max": filesizeformat(settings.UPLOAD_MAX_BYTES)},
+            status=413,
+        )
+    return django_csrf_failure(request, reason)

@@ -9,7 +9,12 @@ register = template.Library()
 @register.filter
 def vnd(amount):
     """An amount of đồng as the reader's language writes it: 5.000.000 đ, or 5,000,000 VND."""
-    return _("%(amount)s đ") % {"amount": formats.number_format(amount, decimal_pos=0, force_grouping=True)}
+    return _("%(amount)s đ") % {"amount": grouped(amount)}
+
+
+def grouped(number):
+    """Digits in groups of three with the language's separator; Django's Vietnamese format does not group."""
+    return f"{int(number):,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
 
 
 @register.filter
@@ -23,5 +28,5 @@ def bytes_exact(size):
     """A size readable at a glance, with the exact byte count an entrant can check against their file."""
     return _("%(size)s (%(bytes)s bytes)") % {
         "size": filesizeformat(size),
-        "bytes": formats.number_format(size, decimal_pos=0, force_grouping=True),
+        "bytes": grouped(size),
     }
