@@ -3,6 +3,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from submissions.media import format_duration
+
 register = template.Library()
 
 
@@ -17,10 +19,7 @@ def grouped(number):
     return f"{int(number):,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
 
 
-@register.filter
-def duration(seconds):
-    seconds = round(seconds or 0)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+register.filter("duration", format_duration)
 
 
 @register.filter
