@@ -1,0 +1,103 @@
+"""Browser fixtures: one headless Chromium for the session, a fresh phone-sized page per test.
+
+Playwright's sync API runs an asyncio loop in this thread, and Django refuses synchronous database calls
+while a loop is running; the test thread and the live server's thread only ever make ordinary blocking
+calls, so the check is switched off for browser tests."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from tests.conftest import ALICE_ID, require_service
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "vi-VN",
+    "timezone_id": "Asia/Ho_Chi_Minh",
+}
+PASSWORD = "a-long-test-password"
+SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_service(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_contest(transactional_db, contest):
+    """The contest, in the live server's (transactional) database."""
+    return contest
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Every sign-up and login hashes a password; the default hasher is slow on purpose, the journeys need not be."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth keeps its login and sign-up counters in the per-process cache: start every test clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, name) saves a full-page PNG outside the repository, for a person to look at."""
+
+    def _screenshot(page, name):
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        path = SCREENS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _screenshot
+
+
+def log_in(page, email, password=PASSWORD):
+    page.goto("/tai-khoan/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form:has(input[name=password]) [type=submit]").click()
+
+
+@pytest.fixture
+def registered_alice(live_contest, alice, register):
+    """Alice, with her registration form filled in (through the service)."""
+    register(alice, "Nguyễn Thị Alice", ALICE_ID)
+    return alice

@@ -1,0 +1,67 @@
+"""Clips the portal refuses, as the entrant sees it after the upload script has sent the form."""
+
+import re
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from submissions.models import Submission
+from tests.clips import make_jpeg
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _send_clip(page, path):
+    """Fills the submit form with `path` as the clip, sends it, and returns the response to the POST."""
+    page.goto("/clip-cua-toi/gui-clip/")
+    page.fill("#id_title", "Một clip nữa")
+    page.locator("input[name=genre]").first.check()
+    page.fill("#id_summary", "Thêm một clip về chuyển đổi số.")
+    page.set_input_files("input[name=clip]", str(path))
+    with page.expect_response(lambda r: r.request.method == "POST" and "/gui-clip/" in r.url) as sent:
+        page.locator("#submission-form [type=submit]").click()
+    return sent.value
+
+
+def test_a_fourth_clip_is_refused_with_the_message_shown(page, registered_alice, submit, clip_path):
+    registration = registered_alice.registrations.get()
+    for number in range(3):
+        submit(registration, title=f"Clip {number + 1}")
+
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    response = _send_clip(page, clip_path)
+
+    assert response.status == 409
+    refusal = page.locator(".message.error")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text(re.compile(r"\b3\b"))
+    # The form is back, ready for another try, and still sends through the upload script.
+    expect(page.locator("#submission-form")).to_be_visible()
+    expect(page.locator("#id_title")).to_have_value("Một clip nữa")
+
+    page.goto("/clip-cua-toi/")
+    expect(page.locator(".clip-list li.clip")).to_have_count(3)
+    assert Submission.objects.filter(registration=registration).count() == 3
+
+
+def test_a_renamed_jpeg_is_refused(page, registered_alice, tmp_path):
+    picture = make_jpeg(tmp_path / "clip của em.mp4")
+
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    response = _send_clip(page, picture)
+
+    assert response.status == 415
+    clip_errors = page.locator(".field.has-error:has(input[name=clip]) .errorlist")
+    expect(clip_errors).to_be_visible()
+    expect(clip_errors).not_to_be_empty()
+    expect(page.locator(".message.error")).to_be_visible()
+
+    assert not Submission.objects.exists()
+    assert not any(path.is_file() for path in (settings.MEDIA_ROOT / "clips").rglob("*"))
+    page.goto("/clip-cua-toi/")
+    expect(page.locator(".clip-list li.clip")).to_have_count(0)
