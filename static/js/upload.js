@@ -40,9 +40,10 @@
       text.textContent = interpolate(gettext("Sending: %s%%"), [percent]);
     };
     xhr.onload = function () {
-      if (xhr.status === 200 && xhr.responseURL && xhr.responseURL.split("#")[0] !== window.location.href.split("#")[0]) {
-        window.location.href = xhr.responseURL;
-        return;
+      // Show the page already received (the receipt, with its one-time success message, or the form with
+      // its errors) instead of fetching it again; after a redirect the address bar follows it.
+      if (xhr.responseURL && xhr.responseURL.split("#")[0] !== window.location.href.split("#")[0]) {
+        history.replaceState(null, "", xhr.responseURL);
       }
       document.open();
       document.write(xhr.responseText);
