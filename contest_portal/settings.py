@@ -205,3 +205,4 @@ LOGGING = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=4 * 1024**3 + 100 * 1024**2)
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024**2)
 CSRF_FAILURE_VIEW = "submissions.views.csrf_failure"
+FORMAT_MODULE_PATH = ["contest_portal.formats"]

@@ -1,14 +1,18 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from judging.models import PrizeTier
 
 from .identity import mask_id_number
+from .media import CONTAINER_DEMUXERS
 from .models import (
+    CONFIGURABLE_FORM_FIELDS,
     ClipGenre,
     CoAuthor,
     Contest,
     EntrantCategory,
+    FieldRequirement,
     Locality,
     Registration,
     Submission,
@@ -36,8 +40,60 @@ class PrizeTierInline(admin.TabularInline):
     extra = 0
 
 
+FORM_FIELD_LABELS = {
+    "date_of_birth": _("Registration form: date of birth"),
+    "gender": _("Registration form: gender"),
+    "phone": _("Registration form: phone"),
+    "organisation": _("Registration form: organisation or school"),
+    "locality": _("Registration form: district / city"),
+    "address": _("Registration form: address"),
+    "category": _("Registration form: entrant category"),
+}
+
+
+class BaseContestAdminForm(forms.ModelForm):
+    """The contest's lists of containers and form fields as checkboxes and choices, not raw JSON."""
+
+    accepted_containers = forms.MultipleChoiceField(
+        label=_("accepted containers"),
+        choices=[(name, name.upper()) for name in CONTAINER_DEMUXERS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fanpage_url = forms.URLField(label=_("fanpage URL"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Contest
+        exclude = ["form_fields"]  # noqa: DJ006 - the admin's fieldsets list the fields; this one is edited as choices
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in CONFIGURABLE_FORM_FIELDS:
+            self.fields[f"form_field_{name}"].initial = self.instance.field_requirement(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.form_fields = {
+            name: cleaned[f"form_field_{name}"]
+            for name in CONFIGURABLE_FORM_FIELDS
+            if f"form_field_{name}" in cleaned
+        }
+        return cleaned
+
+
+# One choice (required / optional / not asked) per configurable field of the registration form.
+ContestAdminForm = type(
+    "ContestAdminForm",
+    (BaseContestAdminForm,),
+    {
+        f"form_field_{name}": forms.ChoiceField(label=label, choices=FieldRequirement.choices)
+        for name, label in FORM_FIELD_LABELS.items()
+    },
+)
+
+
 @admin.register(Contest)
 class ContestAdmin(admin.ModelAdmin):
+    form = ContestAdminForm
     list_display = ["short_name", "code_prefix", "opens_at", "closes_at", "is_published"]
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline, PrizeTierInline]
@@ -69,10 +125,10 @@ class ContestAdmin(admin.ModelAdmin):
                     "min_duration",
                     "max_duration",
                     "allows_groups",
-                    "form_fields",
                 ]
             },
         ),
+        (_("Registration form"), {"fields": [f"form_field_{name}" for name in CONFIGURABLE_FORM_FIELDS]}),
         (_("Contact"), {"fields": ["contact_email", "fanpage_name", "fanpage_url"]}),
     ]
 

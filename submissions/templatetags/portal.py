@@ -11,12 +11,7 @@ register = template.Library()
 @register.filter
 def vnd(amount):
     """An amount of đồng as the reader's language writes it: 5.000.000 đ, or 5,000,000 VND."""
-    return _("%(amount)s đ") % {"amount": grouped(amount)}
-
-
-def grouped(number):
-    """Digits in groups of three with the language's separator; Django's Vietnamese format does not group."""
-    return f"{int(number):,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
+    return _("%(amount)s đ") % {"amount": formats.number_format(amount, force_grouping=True)}
 
 
 register.filter("duration", format_duration)
@@ -27,5 +22,5 @@ def bytes_exact(size):
     """A size readable at a glance, with the exact byte count an entrant can check against their file."""
     return _("%(size)s (%(bytes)s bytes)") % {
         "size": filesizeformat(size),
-        "bytes": grouped(size),
+        "bytes": formats.number_format(size, force_grouping=True),
     }

@@ -7,7 +7,6 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from contest_portal.mail.models import OutgoingMail
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Bản-Mòng-2024-số-hoá"
