@@ -63,12 +63,6 @@ def live_contest(transactional_db, contest):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Every sign-up and login hashes a password; the default hasher is slow on purpose, the journeys need not be."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """allauth keeps its login and sign-up counters in the per-process cache: start every test clean."""
     cache.clear()

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from submissions.models import Submission
+from submissions.models import Contest, Submission
 from tests.clips import make_jpeg
 
 from .conftest import log_in
@@ -65,3 +65,26 @@ def test_a_renamed_jpeg_is_refused(page, registered_alice, tmp_path):
     assert not any(path.is_file() for path in (settings.MEDIA_ROOT / "clips").rglob("*"))
     page.goto("/clip-cua-toi/")
     expect(page.locator(".clip-list li.clip")).to_have_count(0)
+
+
+def test_an_oversized_clip_is_refused_before_it_is_sent(page, registered_alice, live_contest, clip_path):
+    Contest.objects.filter(pk=live_contest.pk).update(max_clip_size=clip_path.stat().st_size - 1)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    posts.clear()
+    page.goto("/clip-cua-toi/gui-clip/")
+    page.fill("#id_title", "Một clip quá lớn")
+    page.locator("input[name=genre]").first.check()
+    page.fill("#id_summary", "Clip này lớn hơn mức cho phép.")
+    page.set_input_files("input[name=clip]", str(clip_path))
+    page.locator("#submission-form [type=submit]").click()
+
+    clip_errors = page.locator(".field.has-error:has(input[name=clip]) .errorlist")
+    expect(clip_errors).to_be_visible()
+    expect(clip_errors).not_to_be_empty()
+    expect(page).to_have_url(re.compile(r"/clip-cua-toi/gui-clip/$"))
+    assert posts == []
+    assert not Submission.objects.exists()
