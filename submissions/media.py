@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -112,7 +113,7 @@ def format_duration(seconds) -> str:
     if seconds < 10 and not float(seconds).is_integer():
         tenths = round(seconds, 1)
         if not tenths.is_integer():
-            return gettext("%(seconds)s s") % {"seconds": f"{tenths:.1f}"}
+            return gettext("%(seconds)s s") % {"seconds": number_format(tenths, 1)}
     total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

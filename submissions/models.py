@@ -88,7 +88,7 @@ class Contest(models.Model):
     form_fields = models.JSONField(
         _("registration form fields"),
         default=default_form_fields,
-        help_text=_("For each field: required, optional or hidden."),
+        help_text=_("For each field: required, optional or not asked."),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     fanpage_name = models.CharField(_("fanpage name"), max_length=300, blank=True)
@@ -198,7 +198,9 @@ class Registration(models.Model):
     locality = models.ForeignKey(
         Locality, models.PROTECT, verbose_name=_("district / city"), null=True, blank=True, related_name="+"
     )
-    address = models.CharField(_("address in the province"), max_length=300, blank=True)
+    address = models.CharField(
+        _("address"), max_length=300, blank=True, help_text=_("Where you live, study or work in the province.")
+    )
     category = models.ForeignKey(
         EntrantCategory,
         models.PROTECT,

@@ -27,6 +27,15 @@ def require_service(available, reason):
     pytest.skip(reason)
 
 
+@pytest.fixture
+def english():
+    """Messages in the English source text, for tests that check what a message says rather than its language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,8 +1,3 @@
-from django.conf import settings
-
-if not settings.configured:
-    settings.configure(USE_I18N=False)
-
 import datetime
 
 import pytest
@@ -15,6 +10,8 @@ from submissions.identity import (
     validate_id_number,
     validate_phone,
 )
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _error(callable_, *args, **kwargs) -> ValidationError:

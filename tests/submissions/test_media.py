@@ -1,26 +1,14 @@
 """Tests of submissions.media.probe_clip: is an uploaded file a real, acceptable clip?"""
 
 import io
-import os
 import random
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.utils import translation
 from PIL import Image
 
-if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
-    settings.configure(USE_I18N=False)
-
-try:  # `python -m pytest` from the project root puts it on sys.path already
-    import tests.clips  # noqa: F401
-except ImportError:  # pragma: no cover - depends on how pytest is launched
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from django.utils import translation  # noqa: E402
-
-from submissions.media import (  # noqa: E402
+from submissions.media import (
     CONTAINER_DEMUXERS,
     ClipInfo,
     ClipRejected,
@@ -28,7 +16,7 @@ from submissions.media import (  # noqa: E402
     format_duration,
     probe_clip,
 )
-from tests.clips import (  # noqa: E402
+from tests.clips import (
     make_audio,
     make_clip,
     make_jpeg,

@@ -177,6 +177,7 @@ class TestClipLimit:
             submit(second)
 
 
+@pytest.mark.usefixtures("english")
 class TestRefusedFiles:
     """Each refused file gets its message, and nothing is saved: no row, no stored file."""
 
