@@ -15,3 +15,6 @@ DATETIME_INPUT_FORMATS = [
     "%Y-%m-%d",
 ]
 NUMBER_GROUPING = 3
+# Lower-case "ngày", as it reads in the middle of a sentence ("Hạn chót: 23:59 ngày 30 tháng 8 năm 2024").
+DATE_FORMAT = r"\n\gà\y j \t\há\n\g n \nă\m Y"
+DATETIME_FORMAT = r"H:i \n\gà\y j \t\há\n\g n \nă\m Y"
