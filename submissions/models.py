@@ -295,6 +295,10 @@ def _thumbnail_path(submission, filename):
     return f"thumbnails/{submission.contest.slug}/{uuid.uuid4().hex}.jpg"
 
 
+def _preview_path(submission, filename):
+    return f"previews/{submission.contest.slug}/{uuid.uuid4().hex}.mp4"
+
+
 class SubmissionQuerySet(models.QuerySet):
     def counting_towards_limit(self):
         return self.exclude(status=Submission.Status.WITHDRAWN)
@@ -310,6 +314,11 @@ class Submission(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("received")
         WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class MediaState(models.TextChoices):
+        PROCESSING = "processing", _("processing")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
 
     contest = models.ForeignKey(Contest, models.PROTECT, related_name="submissions")
     registration = models.ForeignKey(Registration, models.PROTECT, related_name="submissions")
@@ -329,7 +338,16 @@ class Submission(models.Model):
     height = models.PositiveIntegerField(_("height"))
     video_codec = models.CharField(_("video codec"), max_length=40)
     audio_codec = models.CharField(_("audio codec"), max_length=40, blank=True)
+    rotation = models.SmallIntegerField(_("rotation (degrees)"), default=0)
+    frame_rate = models.FloatField(_("frame rate"), null=True, blank=True)
+    bitrate = models.PositiveBigIntegerField(_("bitrate (bit/s)"), null=True, blank=True)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=_thumbnail_path, blank=True, max_length=300)
+    preview = models.FileField(_("preview"), upload_to=_preview_path, blank=True, max_length=300)
+    media_state = models.CharField(
+        _("media"), max_length=12, choices=MediaState.choices, default=MediaState.PROCESSING
+    )
+    media_error = models.TextField(_("media problem"), blank=True)
+    technical_flags = models.JSONField(_("technical flags"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
@@ -348,6 +366,10 @@ class Submission(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    @property
+    def has_audio(self):
+        return bool(self.audio_codec)
+
 
 class SubmissionDocument(models.Model):
     """An accompanying document (PDF, DOCX, ODT) sent with a clip."""
@@ -365,3 +387,49 @@ class SubmissionDocument(models.Model):
 
     def __str__(self):
         return self.original_filename
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload of a clip, in progress or finished.
+
+    Its state lives here, not in a cache: the bytes received so far are in MEDIA_ROOT/uploads/<id>.part
+    and `offset` says how many of them count. When the last byte arrives the file is checked like a
+    plain-form upload and becomes a Submission, or is refused with the reason kept in `refusal`."""
+
+    class State(models.TextChoices):
+        RECEIVING = "receiving", _("receiving")
+        COMPLETE = "complete", _("complete")
+        REFUSED = "refused", _("refused")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="uploads")
+    registration = models.ForeignKey(Registration, models.CASCADE, related_name="uploads")
+    filename = models.CharField(_("file name"), max_length=255)
+    metadata = models.JSONField(_("details"), default=dict, blank=True)
+    length = models.PositiveBigIntegerField(_("length (bytes)"))
+    offset = models.PositiveBigIntegerField(_("bytes received"), default=0)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVING)
+    refusal = models.TextField(_("reason for refusal"), blank=True)
+    submission = models.OneToOneField(
+        Submission, models.SET_NULL, null=True, blank=True, related_name="upload", verbose_name=_("submission")
+    )
+    # A PATCH holds the upload until this instant (renewed while it streams), so two requests never
+    # write the same file at once.
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("resumable upload")
+        verbose_name_plural = _("resumable uploads")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offset__lte=models.F("length")), name="upload_offset_within_length"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.offset}/{self.length})"

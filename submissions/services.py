@@ -134,13 +134,27 @@ def registration_save(*, contest, user, fields, coauthors=()):
     return registration
 
 
-def _check_clip_file(contest, clip):
-    if clip.size > contest.max_clip_size:
+def _check_clip_size(contest, size):
+    if size > contest.max_clip_size:
         raise FileTooLarge(
             _("The clip is %(size)s; the largest accepted is %(max)s.")
-            % {"size": filesizeformat(clip.size), "max": filesizeformat(contest.max_clip_size)},
+            % {"size": filesizeformat(size), "max": filesizeformat(contest.max_clip_size)},
             field="clip",
         )
+
+
+def submission_check_allowed(*, registration, size=None):
+    """Whether the registration's author(s) may submit a clip (of `size` bytes) now: the window, the clip limit
+    and the size, checked before any byte is read. Raises a Refusal; submission_create checks again."""
+    contest = registration.contest
+    contest_check_open(contest)
+    _check_clip_limit(contest=contest, people=_people(registration), adding=1)
+    if size is not None:
+        _check_clip_size(contest, size)
+
+
+def _check_clip_file(contest, clip):
+    _check_clip_size(contest, clip.size)
     try:
         return probe_clip(
             clip.temporary_file_path(),
@@ -167,8 +181,7 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
     The slow checks (reading the video) run first, outside any lock; the window and the limit are checked
     again under the contest row lock, which also serialises the allocation of submission codes."""
     contest = registration.contest
-    contest_check_open(contest)
-    _check_clip_limit(contest=contest, people=_people(registration), adding=1)
+    submission_check_allowed(registration=registration)
     if genre.contest_id != contest.pk:
         raise Refusal(_("Choose one of this contest's genres."), field="genre")
     info = _check_clip_file(contest, clip)
