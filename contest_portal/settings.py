@@ -178,6 +178,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Run by `celery beat` in production; each task also has a management command for cron.
+CELERY_BEAT_SCHEDULE = {
+    "send-due-mail": {"task": "contest_portal.mail.tasks.mail_send_due_task", "schedule": 300},
+}
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

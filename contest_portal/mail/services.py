@@ -1,5 +1,6 @@
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -53,6 +54,10 @@ def mail_render_and_queue(*, template, context, to, kind, dedupe_key=None, langu
     return mail_queue(message=message, kind=kind, dedupe_key=dedupe_key)
 
 
+def _retry_delay(attempts):
+    return settings.MAIL_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+
+
 def mail_send(*, mail_id):
     """Sends one queued mail. Returns the seconds to wait before retrying, or None when nothing is left to do.
 
@@ -76,10 +81,27 @@ def mail_send(*, mail_id):
         log.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, type(exc).__name__)
         if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
             return None
-        return settings.MAIL_RETRY_BASE_SECONDS * 2 ** (mail.attempts - 1)
+        return _retry_delay(mail.attempts)
     mail.state = OutgoingMail.State.SENT
     mail.sent_at = timezone.now()
     mail.last_error = ""
     mail.save(update_fields=["state", "sent_at", "last_error"])
     log.info("mail %s (%s) sent after %s attempt(s)", mail.pk, mail.kind, mail.attempts)
     return None
+
+
+def mail_send_due():
+    """Sends what is still waiting: failed mails whose backoff is over, and queued ones whose task was lost
+    (a broker restart, tasks run in-process without a worker). Returns how many were sent."""
+    now = timezone.now()
+    waiting = OutgoingMail.objects.filter(
+        state__in=[OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED],
+        attempts__lt=settings.MAIL_MAX_ATTEMPTS,
+    ).exclude(state=OutgoingMail.State.QUEUED, created_at__gt=now - timedelta(minutes=5))
+    sent = 0
+    for mail in waiting.only("pk", "attempts", "last_attempt_at"):
+        if mail.attempts and mail.last_attempt_at + timedelta(seconds=_retry_delay(mail.attempts)) > now:
+            continue
+        mail_send(mail_id=mail.pk)
+        sent += OutgoingMail.objects.filter(pk=mail.pk, state=OutgoingMail.State.SENT).exists()
+    return sent
