@@ -215,3 +215,8 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=4 * 1024**3 + 100 * 1024*
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024**2)
 CSRF_FAILURE_VIEW = "submissions.views.csrf_failure"
 FORMAT_MODULE_PATH = ["contest_portal.formats"]
+
+# Private media (clips, previews, thumbnails, documents) is served by views that check permissions first.
+# Empty: Django streams the file itself. Behind nginx, set a prefix such as "/_private/" that an `internal`
+# location aliases to MEDIA_ROOT: Django answers with X-Accel-Redirect and nginx sends the bytes (README).
+PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX = env("PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX", default="")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import serving, views
 
 app_name = "submissions"
 urlpatterns = [
@@ -13,5 +13,9 @@ urlpatterns = [
     path("clip-cua-toi/<str:code>/", views.submission_receipt, name="receipt"),
     path("clip-cua-toi/<str:code>/sua/", views.submission_edit, name="edit"),
     path("clip-cua-toi/<str:code>/rut/", views.submission_withdraw, name="withdraw"),
-    path("clip-cua-toi/<str:code>/anh.jpg", views.submission_thumbnail, name="thumbnail"),
+    # Private media: the owner's pages and the admin both link here; serving.py decides who gets the file.
+    path("media-rieng/<str:code>/tep-goc", serving.submission_original, name="original"),
+    path("media-rieng/<str:code>/xem-truoc.mp4", serving.submission_preview, name="preview"),
+    path("media-rieng/<str:code>/anh.jpg", serving.submission_thumbnail, name="thumbnail"),
+    path("media-rieng/<str:code>/tai-lieu/<int:document_id>", serving.submission_document, name="document"),
 ]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -215,16 +215,6 @@ def submission_receipt(request, code):
         "submissions/receipt.html",
         {"contest": submission.contest, "submission": submission, "documents": submission.documents.all()},
     )
-
-
-@login_required
-def submission_thumbnail(request, code):
-    submission = _own_submission(request, code)
-    if not submission.thumbnail:
-        raise Http404
-    response = FileResponse(submission.thumbnail.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def csrf_failure(request, reason=""):
