@@ -197,12 +197,12 @@ def _requested_range(request, size, validators):
         if suffix == 0 or size == 0:
             raise _Unsatisfiable
         return max(size - suffix, 0), size - 1
-    first, last = int(first), int(last) if last else size - 1
-    if last < first:
+    first = int(first)
+    if last and int(last) < first:
         return None
     if first >= size:
         raise _Unsatisfiable
-    return first, min(last, size - 1)
+    return first, min(int(last), size - 1) if last else size - 1
 
 
 class _FileRange:
