@@ -8,13 +8,10 @@ The worker is one `celery worker` process for the whole session, started on pyte
 test that uses it runs in a transactional database and is marked `worker` (which keeps tests/conftest.py from
 running its tasks in-process)."""
 
-import email
-import email.policy
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +21,7 @@ from django.db import connection
 
 from contest_portal.celery import app as celery_app
 from tests.conftest import require_service
+from tests.smtp import RecordingSMTPHandler
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -59,40 +57,6 @@ def redis_broker():
     except redis.RedisError as error:
         require_service(False, f"Redis at {url} does not answer: {error}")
     return url
-
-
-class RecordingSMTPHandler:
-    """Keeps every message it accepts; told to, refuses the next DATA commands with a transient error."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._messages = []
-        self._refusals_left = 0
-        self.refused = 0
-
-    def reset(self):
-        with self._lock:
-            self._messages.clear()
-            self._refusals_left = 0
-            self.refused = 0
-
-    def fail_next(self, count):
-        with self._lock:
-            self._refusals_left = count
-
-    @property
-    def messages(self):
-        with self._lock:
-            return list(self._messages)
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            if self._refusals_left:
-                self._refusals_left -= 1
-                self.refused += 1
-                return "451 4.3.0 Try again later"
-            self._messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 2.0.0 OK"
 
 
 @pytest.fixture(scope="session")
