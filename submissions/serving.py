@@ -131,12 +131,11 @@ def serve_private_file(request, field_file, *, content_type, filename=None, as_a
         "Content-Disposition": _content_disposition(filename, as_attachment),
         "Cache-Control": "private, max-age=3600",
         "X-Content-Type-Options": "nosniff",
-        "Accept-Ranges": "bytes",
     }
     prefix = settings.PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX
     if prefix:
-        # nginx keeps Content-Type, Content-Disposition, Cache-Control and Accept-Ranges from this response,
-        # and answers Range and conditional requests itself.
+        # nginx keeps Content-Type, Content-Disposition and Cache-Control from this response, and answers
+        # Range and conditional requests itself, adding its own Accept-Ranges.
         headers["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(field_file.name)}"
         return HttpResponse(content_type=content_type, headers=headers)
 
@@ -146,8 +145,10 @@ def serve_private_file(request, field_file, *, content_type, filename=None, as_a
         modified = int(storage.get_modified_time(name).timestamp())
     except FileNotFoundError:
         raise Http404 from None
+    # The ETag is written as nginx writes its own, so turning the nginx hand-over on keeps browser caches valid.
     validators = {"ETag": f'"{modified:x}-{size:x}"', "Last-Modified": http_date(modified)}
     headers.update(validators)
+    headers["Accept-Ranges"] = "bytes"
 
     conditional = get_conditional_response(request, etag=validators["ETag"], last_modified=modified)
     if conditional is not None:
