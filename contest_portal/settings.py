@@ -5,6 +5,7 @@ e-mail written to files under var/mail/, media under var/media/, DEBUG on. DATAB
 and EMAIL_URL switch to PostgreSQL, Redis with a real worker, and SMTP. See .env.example.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# ENV_FILE lets tests and CI point away from a developer's own .env.
+environ.Env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -220,3 +222,9 @@ FORMAT_MODULE_PATH = ["contest_portal.formats"]
 # Empty: Django streams the file itself. Behind nginx, set a prefix such as "/_private/" that an `internal`
 # location aliases to MEDIA_ROOT: Django answers with X-Accel-Redirect and nginx sends the bytes (README).
 PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX = env("PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX", default="")
+
+# Resumable (tus) uploads. An unfinished upload expires this long after its last PATCH; the browser sends
+# chunks of TUS_CHUNK_SIZE bytes (see static/js/resumable-upload.js for why 5 MiB).
+TUS_UPLOAD_EXPIRY_SECONDS = 7 * 24 * 60 * 60
+TUS_CHUNK_SIZE = 5 * 1024**2
+CELERY_BEAT_SCHEDULE["expire-uploads"] = {"task": "submissions.tasks.uploads_expire_task", "schedule": 60 * 60}

@@ -37,6 +37,11 @@ class OutgoingMail(models.Model):
     def __str__(self):
         return f"{self.kind} #{self.pk}"
 
+    @property
+    def message_id(self):
+        domain = self.from_email.rsplit("@", 1)[-1].strip(" >") or "localhost"
+        return f"<portal-mail-{self.pk}.{self.created_at:%Y%m%d%H%M%S}@{domain}>"
+
     def as_message(self, connection=None):
         message = EmailMultiAlternatives(
             subject=self.subject,
@@ -44,7 +49,8 @@ class OutgoingMail(models.Model):
             from_email=self.from_email,
             to=[self.to],
             connection=connection,
-            headers={"X-Portal-Mail-Id": str(self.pk)},
+            # The same Message-ID on every attempt: a receiving server that got an earlier attempt drops a repeat.
+            headers={"Message-ID": self.message_id},
         )
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")

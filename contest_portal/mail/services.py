@@ -91,9 +91,14 @@ def mail_send(*, mail_id):
 
 
 def mail_send_due():
-    """Sends what is still waiting: failed mails whose backoff is over, and queued ones whose task was lost
-    (a broker restart, tasks run in-process without a worker). Returns how many were sent."""
+    """Sends what is still waiting: failed mails whose backoff is over, queued ones whose task was lost
+    (a broker restart, tasks run in-process without a worker) and stalled sends. Returns how many were sent."""
     now = timezone.now()
+    # A send that stalled this long died with its worker. The message may, in a rare case, have been
+    # handed over just before: it goes out again with the same Message-ID, which mail servers deduplicate.
+    OutgoingMail.objects.filter(
+        state=OutgoingMail.State.SENDING, last_attempt_at__lt=now - timedelta(minutes=15)
+    ).update(state=OutgoingMail.State.FAILED, last_error="The send stalled; the worker probably stopped.")
     waiting = OutgoingMail.objects.filter(
         state__in=[OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED],
         attempts__lt=settings.MAIL_MAX_ATTEMPTS,
