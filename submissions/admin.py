@@ -17,6 +17,7 @@ from .models import (
     Registration,
     Submission,
     SubmissionDocument,
+    Upload,
 )
 
 
@@ -218,6 +219,46 @@ class SubmissionAdmin(admin.ModelAdmin):
         return actions
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    """Resumable uploads, to look at: the entrant's script and the expiry task are the only ones to change them."""
+
+    list_display = ["filename", "user", "state", "progress", "submission", "updated_at", "expires_at"]
+    list_filter = ["state"]
+    list_select_related = ["user", "submission"]
+    search_fields = ["filename", "user__email", "submission__code"]
+    fields = [
+        "id",
+        "user",
+        "registration",
+        "filename",
+        "metadata",
+        "length",
+        "offset",
+        "state",
+        "refusal",
+        "submission",
+        "locked_until",
+        "created_at",
+        "updated_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("received"))
+    def progress(self, obj):
+        return f"{obj.offset * 100 // obj.length if obj.length else 100} %"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -1,9 +1,43 @@
+"""Clip uploads: the plain form's streaming handler, and resumable (tus) uploads.
+
+A resumable upload is an Upload row plus MEDIA_ROOT/uploads/<id>.part. The row is the truth: `offset` says
+how many bytes of the file count, and bytes past it (from a request cut off before it could store its new
+offset) are cut away by the next request that writes. A request writes only while it holds the upload's
+lease (`locked_until`), taken and renewed with conditional updates, so two requests never write the same file.
+
+When the last byte arrives the file goes through submission_create, like a plain-form clip, and becomes a
+Submission, or is refused with the reason kept on the row. The protocol itself is in tus.py."""
+
+import base64
+import binascii
 import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
+
+from .documents import DocumentRejected, check_document
+from .models import ClipGenre, Submission, SubmissionDocument, Upload
+from .services import (
+    FileNotAccepted,
+    Refusal,
+    contest_check_open,
+    submission_check_allowed,
+    submission_create,
+)
+
+log = logging.getLogger(__name__)
 
 
 class HashingFileUploadHandler(TemporaryFileUploadHandler):
@@ -37,3 +71,386 @@ class HashingFileUploadHandler(TemporaryFileUploadHandler):
         uploaded = super().file_complete(file_size)
         uploaded.sha256 = self.sha256.hexdigest()
         return uploaded
+
+
+# Resumable uploads.
+
+READ_SIZE = 1024 * 1024
+# A request holds an upload for LEASE and renews the hold every RENEW_EVERY while it streams. It writes only
+# within RENEW_EVERY of a successful renewal, so a request whose hold lapsed (a stalled client, a killed
+# worker) can never write after another one took over.
+LEASE = timedelta(seconds=60)
+RENEW_EVERY = timedelta(seconds=10)
+# Turning the last byte into a submission re-reads the whole file and probes it; hold the upload long enough
+# that no retried request starts the same completion next to it.
+COMPLETION_LEASE = timedelta(minutes=15)
+CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
+
+
+class UploadLocked(Refusal):
+    status = 423
+
+
+class UploadOffsetMismatch(Refusal):
+    status = 409
+
+
+class UploadGone(Refusal):
+    status = 410
+
+
+class UploadTooLong(Refusal):
+    status = 413
+
+
+class UploadAlreadyReceived(Refusal):
+    status = 409
+
+
+class ChecksumMismatch(Refusal):
+    status = 460
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """An Upload-Checksum: the algorithm's name and the digest the client computed over the request body."""
+
+    algorithm: str
+    digest: bytes
+
+    @classmethod
+    def parse(cls, header):
+        algorithm, _space, encoded = header.strip().partition(" ")
+        if algorithm not in CHECKSUM_ALGORITHMS:
+            raise Refusal(
+                _("Unsupported checksum algorithm; use one of: %(algorithms)s.")
+                % {"algorithms": ", ".join(CHECKSUM_ALGORITHMS)}
+            )
+        try:
+            digest = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise Refusal(_("The checksum is not valid Base64.")) from None
+        if len(digest) != CHECKSUM_ALGORITHMS[algorithm]().digest_size:
+            raise Refusal(_("The checksum has the wrong length for %(algorithm)s.") % {"algorithm": algorithm})
+        return cls(algorithm, digest)
+
+    def hasher(self):
+        return CHECKSUM_ALGORITHMS[self.algorithm]()
+
+
+def upload_part_path(upload_id):
+    return Path(settings.MEDIA_ROOT) / "uploads" / f"{upload_id}.part"
+
+
+class _Lease:
+    """One request's hold on an upload, through `locked_until`: whoever changed it last holds the upload."""
+
+    def __init__(self, upload_id):
+        self.upload_id = upload_id
+        self.until = None
+        self.renewed_at = None
+
+    def acquire(self, *, now=None, duration=LEASE, **conditions):
+        now = now or timezone.now()
+        until = now + duration
+        free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+        if not Upload.objects.filter(free, pk=self.upload_id, **conditions).update(locked_until=until):
+            return False
+        self.until, self.renewed_at = until, now
+        return True
+
+    def update(self, **fields):
+        """Changes the row only while this request still holds it, and keeps holding it."""
+        held = self.until is not None
+        if held and not Upload.objects.filter(pk=self.upload_id, locked_until=self.until).update(**fields):
+            held = False
+        if not held:
+            self.until = None
+            raise UploadLocked(
+                _("Another request took over this upload; ask for its offset and go on from there.")
+            )
+
+    def keep(self, duration=LEASE):
+        """Renews the hold when it is due (or at once, for a longer `duration`)."""
+        now = timezone.now()
+        if duration == LEASE and now - self.renewed_at < RENEW_EVERY:
+            return
+        until = now + duration
+        self.update(locked_until=until)
+        self.until, self.renewed_at = until, now
+
+    def release(self, **fields):
+        if self.until is None:
+            return False
+        released = Upload.objects.filter(pk=self.upload_id, locked_until=self.until).update(
+            locked_until=None, **fields
+        )
+        self.until = None
+        return bool(released)
+
+
+def _expiry():
+    return timezone.now() + timedelta(seconds=settings.TUS_UPLOAD_EXPIRY_SECONDS)
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def upload_check_receiving(*, upload, now=None):
+    """An upload takes bytes until it is complete, refused or expired; then it is gone for the client."""
+    if upload.state == Upload.State.REFUSED:
+        raise UploadGone(upload.refusal or _("This upload was refused."))
+    if upload.state == Upload.State.RECEIVING and upload.expires_at <= (now or timezone.now()):
+        raise UploadGone(_("This upload has expired; please send the clip again."))
+
+
+def upload_create(*, registration, user, filename, length, title, genre, summary, filetype=""):
+    """Starts a resumable upload of a clip of `length` bytes, if the clip could be accepted now.
+
+    Uploads in progress do not count towards the clip limit: an abandoned one would block the entrant
+    until it expires. The limit is checked here and again when the last byte arrives, so of four uploads
+    started side by side the fourth to complete is refused."""
+    if length == 0:
+        raise FileNotAccepted(_("The file is empty."), field="clip")
+    submission_check_allowed(registration=registration, size=length)
+    if genre.contest_id != registration.contest_id:
+        raise Refusal(_("Choose one of this contest's genres."), field="genre")
+    upload = Upload(
+        user=user,
+        registration=registration,
+        filename=filename[:255],
+        metadata={"title": title, "genre": genre.pk, "summary": summary, "filetype": filetype},
+        length=length,
+        expires_at=_expiry(),
+    )
+    upload.full_clean()
+    upload.save()
+    path = upload_part_path(upload.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640))
+    log.info("upload %s of %d bytes started by user %s", upload.pk, length, user.pk)
+    return upload
+
+
+def upload_receive(*, upload, offset, body, body_length, checksum=None):
+    """Appends a request body of `body_length` bytes (read from `body`, a file-like object) at `offset`.
+
+    The body streams to the file in READ_SIZE pieces. If the client goes away midway, what arrived is kept
+    and counted (unless a checksum was given: then it cannot be checked, and the piece is dropped), so
+    the next request resumes exactly there. With the last byte the upload becomes a submission (see
+    _upload_complete). Returns the upload as stored; raises a Refusal for the client."""
+    upload_check_receiving(upload=upload)
+    contest_check_open(upload.registration.contest)
+    lease = _Lease(upload.pk)
+    if not lease.acquire():
+        raise UploadLocked(_("This upload is receiving another request; try again in a moment."))
+    try:
+        upload.refresh_from_db(fields=["offset", "length", "state"])
+        if upload.state == Upload.State.REFUSED:
+            raise UploadGone(upload.refusal)
+        if offset != upload.offset:
+            raise UploadOffsetMismatch(
+                _("The upload is at byte %(offset)d, not %(sent)d; continue from there.")
+                % {"offset": upload.offset, "sent": offset}
+            )
+        if offset + body_length > upload.length:
+            raise UploadTooLong(
+                _("This request would go past the end of the upload (%(length)d bytes).")
+                % {"length": upload.length}
+            )
+        if body_length:
+            upload.offset = _receive_into_part(upload, lease, offset, body, body_length, checksum)
+            upload.expires_at = _expiry()
+            lease.update(offset=upload.offset, expires_at=upload.expires_at)
+        if upload.offset == upload.length and upload.state == Upload.State.RECEIVING:
+            _upload_complete(upload, lease)
+        return upload
+    finally:
+        lease.release()
+
+
+def _receive_into_part(upload, lease, offset, body, body_length, checksum):
+    """Writes the body after `offset` and returns the new offset, the bytes on disk (fsync'ed) first."""
+    path = upload_part_path(upload.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o640), "r+b", buffering=0) as part:
+        on_disk = os.fstat(part.fileno()).st_size
+        if on_disk < offset:
+            # Bytes counted as received are missing (the file was damaged or removed): count what is there.
+            lease.update(offset=on_disk)
+            raise UploadOffsetMismatch(
+                _("The upload is at byte %(offset)d, not %(sent)d; continue from there.")
+                % {"offset": on_disk, "sent": offset}
+            )
+        # Bytes past the offset came from a request that could not store its offset: they do not count.
+        part.truncate(offset)
+        part.seek(offset)
+        hasher = checksum.hasher() if checksum else None
+        received = 0
+        while received < body_length:
+            try:
+                piece = body.read(min(READ_SIZE, body_length - received))
+            except OSError:
+                # The client went away (Django's UnreadablePostError, gunicorn's NoMoreData, a reset).
+                piece = b""
+            if not piece:
+                break
+            lease.keep()
+            view = memoryview(piece)
+            while view:
+                view = view[part.write(view) :]
+            if hasher:
+                hasher.update(piece)
+            received += len(piece)
+        if checksum and (received < body_length or hasher.digest() != checksum.digest):
+            part.truncate(offset)
+            if received == body_length:
+                raise ChecksumMismatch(_("The checksum does not match the data received; send this part again."))
+            return offset
+        os.fsync(part.fileno())
+    if received < body_length:
+        log.info("upload %s: client went away after %d of %d bytes", upload.pk, received, body_length)
+    return offset + received
+
+
+class ReceivedClip(UploadedFile):
+    """A clip whose bytes are already on disk, as submission_create takes it: storage moves it by rename."""
+
+    def __init__(self, path, *, name, size, sha256, content_type=""):
+        super().__init__(open(path, "rb"), name, content_type or "application/octet-stream", size, None)
+        self.path = path
+        self.sha256 = sha256
+
+    def temporary_file_path(self):
+        return str(self.path)
+
+
+def _sha256_of(path, lease):
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as file:
+        while block := file.read(READ_SIZE):
+            digest.update(block)
+            lease.keep()
+    return digest.hexdigest()
+
+
+def _upload_complete(upload, lease):
+    """The last byte is in: the file becomes a submission (state complete) or is refused (state refused,
+    the reason kept and the file removed; the Refusal goes on to the client).
+
+    submission_create moves a second name of the file (a hard link) into storage, so a failure other than
+    a refusal, after it moved the file, leaves the .part in place for a retry: nothing received is lost."""
+    part = upload_part_path(upload.pk)
+    sha256 = _sha256_of(part, lease)
+    lease.keep(COMPLETION_LEASE)
+    clip_path = part.with_suffix(".clip")
+    _remove(clip_path)
+    try:
+        os.link(part, clip_path)
+    except OSError:
+        clip_path = part
+    clip = ReceivedClip(
+        clip_path,
+        name=upload.filename,
+        size=upload.length,
+        sha256=sha256,
+        content_type=upload.metadata.get("filetype", ""),
+    )
+    registration = upload.registration
+    try:
+        genre = ClipGenre.objects.filter(pk=upload.metadata.get("genre"), contest=registration.contest_id).first()
+        if genre is None:
+            raise Refusal(_("Choose one of this contest's genres."), field="genre")
+        submission = submission_create(
+            registration=registration,
+            title=upload.metadata.get("title", ""),
+            genre=genre,
+            summary=upload.metadata.get("summary", ""),
+            clip=clip,
+        )
+    except Refusal as refusal:
+        upload.state, upload.refusal = Upload.State.REFUSED, str(refusal.message)
+        lease.release(state=upload.state, refusal=upload.refusal)
+        _remove(clip_path)
+        _remove(part)
+        log.info("upload %s refused: %s", upload.pk, upload.refusal)
+        raise
+    except BaseException:
+        if clip_path != part:
+            _remove(clip_path)
+        raise
+    finally:
+        clip.close()
+    upload.state, upload.submission = Upload.State.COMPLETE, submission
+    lease.release(state=upload.state, submission=submission)
+    _remove(part)
+    log.info("upload %s became submission %s", upload.pk, submission.code)
+
+
+def upload_terminate(*, upload):
+    """Removes an unfinished upload and its bytes (tus termination). A clip already received stays:
+    it is withdrawn from My clips instead."""
+    if upload.state == Upload.State.COMPLETE:
+        raise UploadAlreadyReceived(_("This clip is already received; withdraw it from My clips instead."))
+    lease = _Lease(upload.pk)
+    if not lease.acquire():
+        raise UploadLocked(_("This upload is receiving a request; try again in a moment."))
+    _remove(upload_part_path(upload.pk))
+    Upload.objects.filter(pk=upload.pk, locked_until=lease.until).delete()
+    log.info("upload %s terminated", upload.pk)
+
+
+def upload_expire_stale(*, now=None):
+    """Removes uploads (rows and bytes) unfinished or refused whose time ran out; returns how many.
+
+    An upload a request is writing to holds its lease and is left alone, even past its expiry: that
+    request will store a new expiry when it ends. Safe to run twice, or next to itself."""
+    now = now or timezone.now()
+    stale = {"state__in": [Upload.State.RECEIVING, Upload.State.REFUSED], "expires_at__lt": now}
+    removed = 0
+    for upload_id in list(Upload.objects.filter(**stale).values_list("pk", flat=True)):
+        lease = _Lease(upload_id)
+        if not lease.acquire(now=now, **stale):
+            # A request holds it, or renewed it since we looked: not stale after all.
+            continue
+        _remove(upload_part_path(upload_id))
+        Upload.objects.filter(pk=upload_id, locked_until=lease.until).delete()
+        removed += 1
+    if removed:
+        log.info("%d expired uploads removed", removed)
+    return removed
+
+
+@transaction.atomic
+def submission_documents_add(*, submission, documents):
+    """Adds accompanying documents to a received clip (sent after a resumable upload of the clip), until the
+    deadline. Either every document is added, or none."""
+    contest_check_open(submission.contest)
+    if submission.status == Submission.Status.WITHDRAWN:
+        raise Refusal(_("A withdrawn clip cannot be changed."))
+    for document in documents:
+        try:
+            check_document(document)
+        except DocumentRejected as refusal:
+            raise FileNotAccepted(refusal.message, field="documents") from None
+    saved = []
+    try:
+        for document in documents:
+            record = SubmissionDocument(
+                submission=submission,
+                original_filename=document.name[:255],
+                size=document.size,
+                sha256=document.sha256,
+            )
+            record.file.save(document.name, document, save=False)
+            saved.append(record)
+            record.save()
+    except BaseException:
+        for record in saved:
+            record.file.storage.delete(record.file.name)
+        raise
+    return saved

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import serving, views
+from . import serving, tus, views
 
 app_name = "submissions"
 urlpatterns = [
@@ -18,4 +18,8 @@ urlpatterns = [
     path("media-rieng/<str:code>/xem-truoc.mp4", serving.submission_preview, name="preview"),
     path("media-rieng/<str:code>/anh.jpg", serving.submission_thumbnail, name="thumbnail"),
     path("media-rieng/<str:code>/tai-lieu/<int:document_id>", serving.submission_document, name="document"),
+    # Resumable uploads (tus 1.0.0), driven by static/js/resumable-upload.js.
+    path("tai-len/", tus.tus_uploads, name="tus_create"),
+    path("tai-len/<uuid:upload_id>/", tus.tus_upload, name="tus_upload"),
+    path("tai-len/<uuid:upload_id>/tai-lieu/", tus.upload_documents, name="tus_documents"),
 ]
