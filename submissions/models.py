@@ -94,6 +94,10 @@ class Contest(models.Model):
     fanpage_name = models.CharField(_("fanpage name"), max_length=300, blank=True)
     fanpage_url = models.URLField(_("fanpage URL"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
+    shows_author_names = models.BooleanField(
+        _("the finalist gallery shows author names"), default=False, help_text=_("Only if the rules allow it.")
+    )
+    finalists_published_at = models.DateTimeField(_("finalists published"), null=True, blank=True, editable=False)
     # The last sequence number handed out; bumped under the contest row lock when a clip is accepted.
     last_sequence = models.PositiveIntegerField(default=0, editable=False)
 
@@ -314,6 +318,9 @@ class Submission(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("received")
         WITHDRAWN = "withdrawn", _("withdrawn")
+        SHORTLISTED = "shortlisted", _("finalist")
+        NOT_SELECTED = "not_selected", _("not selected")
+        DISQUALIFIED = "disqualified", _("disqualified")
 
     class MediaState(models.TextChoices):
         PROCESSING = "processing", _("processing")
@@ -351,6 +358,18 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # The preliminary round's decision, set only through submissions.screening.submission_decide.
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_notified_at = models.DateTimeField(_("entrant told"), null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -362,6 +381,14 @@ class Submission(models.Model):
             models.UniqueConstraint(fields=["contest", "sequence"], name="submission_sequence_per_contest"),
         ]
         indexes = [models.Index(fields=["contest", "status"])]
+        permissions = [
+            ("screen_submission", _("Can screen submissions (record recommendations and decisions)")),
+            ("change_told_decision", _("Can change a decision the entrant was already told")),
+            ("disqualify_submission", _("Can disqualify a submission")),
+            ("view_personal_data", _("Can see entrants' ID numbers and personal data")),
+            ("publish_finalists", _("Can publish the finalists")),
+            ("export_submissions", _("Can export submissions")),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.title}"
@@ -433,3 +460,59 @@ class Upload(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.offset}/{self.length})"
+
+
+class ScreeningReview(models.Model):
+    """One screener's recommendation on a clip in the preliminary round, with the checklist and its notes."""
+
+    class Recommendation(models.TextChoices):
+        SHORTLIST = "shortlist", _("shortlist")
+        NOT_SELECT = "not_select", _("do not select")
+
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="screening_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="screening_reviews")
+    recommendation = models.CharField(_("recommendation"), max_length=12, choices=Recommendation.choices)
+    content_on_theme = models.BooleanField(_("content on the theme"), null=True)
+    content_note = models.TextField(_("note on the content"), blank=True)
+    form_ok = models.BooleanField(_("form"), null=True)
+    form_note = models.TextField(_("note on the form"), blank=True)
+    technical_quality_ok = models.BooleanField(_("technical quality"), null=True)
+    technical_quality_note = models.TextField(_("note on the technical quality"), blank=True)
+    rules_compliance_ok = models.BooleanField(_("complies with the rules"), null=True)
+    rules_compliance_note = models.TextField(_("note on compliance with the rules"), blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("screening review")
+        verbose_name_plural = _("screening reviews")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "reviewer"], name="one_screening_review_per_reviewer")
+        ]
+
+    def __str__(self):
+        return f"{self.submission.code}: {self.get_recommendation_display()}"
+
+
+class SubmissionEvent(models.Model):
+    """The audit history of a submission: who changed its state, from what, to what, why and when."""
+
+    submission = models.ForeignKey(Submission, models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("submission event")
+        verbose_name_plural = _("submission events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.submission_id} {self.action} {self.from_status}→{self.to_status}"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ class OutgoingMail(models.Model):
     """One e-mail the portal sends, kept with its state: the log of every message, and the queue itself."""
 
     class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
         QUEUED = "queued", _("queued")
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
@@ -27,6 +29,16 @@ class OutgoingMail(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Drafts (decision mails) wait in the outbox until the committee releases them.
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -55,3 +67,20 @@ class OutgoingMail(models.Model):
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")
         return message
+
+
+class MailTemplate(models.Model):
+    """An editable e-mail: the committee words the decision and award mails; Django template syntax."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    description = models.CharField(_("used for"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"), help_text=_("Django template syntax, e.g. {{ submission.code }}."))
+
+    class Meta:
+        verbose_name = _("e-mail template")
+        verbose_name_plural = _("e-mail templates")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.description or self.key
