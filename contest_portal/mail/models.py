@@ -45,6 +45,7 @@ class OutgoingMail(models.Model):
         verbose_name_plural = _("outgoing e-mails")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "created_at"])]
+        permissions = [("release_outgoingmail", _("Can release drafted e-mails to be sent"))]
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"

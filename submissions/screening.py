@@ -1,0 +1,92 @@
+"""The preliminary round: screeners' recommendations and the decision on each clip.
+
+Every change of a clip's state in this round goes through submission_decide, which checks the transition
+and the permission, records who and when, and writes the audit history. The admin's buttons and bulk
+actions call it; nothing else sets Submission.status to a decision."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import ScreeningReview, Submission, SubmissionEvent
+from .services import NotAllowed, Refusal
+
+Status = Submission.Status
+DECISIONS = {Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED}
+# Which decisions may follow which state. Withdrawn clips are out of the contest.
+ALLOWED = {
+    Status.RECEIVED: {Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED},
+    Status.SHORTLISTED: {Status.NOT_SELECTED, Status.DISQUALIFIED},
+    Status.NOT_SELECTED: {Status.SHORTLISTED, Status.DISQUALIFIED},
+    Status.DISQUALIFIED: set(),
+    Status.WITHDRAWN: set(),
+}
+
+
+def _check_permission(user, submission, decision):
+    if not user.has_perm("submissions.screen_submission"):
+        raise NotAllowed(_("You may not screen clips."))
+    if decision == Status.DISQUALIFIED and not user.has_perm("submissions.disqualify_submission"):
+        raise NotAllowed(_("Only the Organizing Committee may disqualify a clip."))
+    if submission.decision_notified_at and not user.has_perm("submissions.change_told_decision"):
+        raise NotAllowed(
+            _("The entrant has been told about %(code)s; only the Organizing Committee may change the decision.")
+            % {"code": submission.code}
+        )
+
+
+@transaction.atomic
+def submission_decide(*, submission, user, decision, reason=""):
+    """Takes the preliminary round's decision on a clip. Deciding what is already decided changes nothing.
+
+    Returns True when the clip's state changed."""
+    decision = Status(decision)
+    reason = reason.strip()
+    if decision not in DECISIONS:
+        raise Refusal(_("Choose finalist, not selected or disqualified."))
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status == decision:
+        return False
+    _check_permission(user, submission, decision)
+    if decision not in ALLOWED[Status(submission.status)]:
+        raise Refusal(
+            _("%(code)s is %(state)s: it cannot become %(decision)s.")
+            % {"code": submission.code, "state": submission.get_status_display(), "decision": decision.label}
+        )
+    if decision in (Status.NOT_SELECTED, Status.DISQUALIFIED) and not reason:
+        raise Refusal(_("Give the reason: the entrant will read it."), field="reason")
+    was_told = submission.decision_notified_at is not None
+    SubmissionEvent.objects.create(
+        submission=submission,
+        actor=user,
+        action="decision_changed_after_notice" if was_told else "decided",
+        from_status=submission.status,
+        to_status=decision,
+        reason=reason,
+    )
+    submission.status = decision
+    submission.decision_reason = reason
+    submission.decided_by = user
+    submission.decided_at = timezone.now()
+    # A changed decision must be told again.
+    submission.decision_notified_at = None
+    submission.save(
+        update_fields=["status", "decision_reason", "decided_by", "decided_at", "decision_notified_at", "updated_at"]
+    )
+    return True
+
+
+@transaction.atomic
+def screening_review_save(*, submission, reviewer, recommendation, comment="", **checklist):
+    """Records (or updates) one screener's recommendation and checklist on a clip."""
+    if not reviewer.has_perm("submissions.screen_submission"):
+        raise NotAllowed(_("You may not screen clips."))
+    if submission.status == Status.WITHDRAWN:
+        raise Refusal(_("This clip was withdrawn."))
+    review, _created = ScreeningReview.objects.update_or_create(
+        submission=submission,
+        reviewer=reviewer,
+        defaults={"recommendation": recommendation, "comment": comment, **checklist},
+    )
+    review.full_clean()
+    return review
