@@ -35,7 +35,7 @@ METADATA_KEY = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
 DETAILS = ("title", "genre", "summary")
 
 
-class UploadNotFound(Refusal):
+class UploadNotFound(uploads.UploadProtocolError):
     status = 404
 
 
@@ -63,8 +63,8 @@ def _options():
 
 def _tus_endpoint(view):
     """What every tus request gets: OPTIONS answered for anyone, then the protocol version (412 without it),
-    a logged-in entrant (403), Refusals turned into their status with the message as text, and the
-    Tus-Resumable header on every answer."""
+    a logged-in entrant (403), Refusals turned into their status with the message as text (and in
+    Upload-Refusal, when the contest's rules refused), and the Tus-Resumable header on every answer."""
 
     @wraps(view)
     def endpoint(request, *args, **kwargs):
@@ -83,12 +83,21 @@ def _tus_endpoint(view):
         else:
             try:
                 response = view(request, method, *args, **kwargs)
+            except uploads.UploadProtocolError as error:
+                response = _response(error.status, error.message)
             except Refusal as refusal:
-                response = _response(refusal.status, refusal.message)
+                # Marks the contest's rules apart from the protocol: a 409 for the clip limit is final,
+                # a 409 for a wrong offset is not.
+                response = _response(refusal.status, refusal.message, Upload_Refusal=_quoted(refusal.message))
         response["Tus-Resumable"] = TUS_VERSION
         return response
 
     return endpoint
+
+
+def _quoted(message):
+    """A message in a header: percent-encoded UTF-8, for decodeURIComponent."""
+    return quote(str(message), safe="")
 
 
 def _byte_count(value, header):
@@ -194,7 +203,7 @@ def tus_upload(request, method, upload_id):
 def _head(upload):
     if upload.state == Upload.State.REFUSED:
         # The bytes are gone; the reason stays, for the script to show (percent-encoded UTF-8).
-        return _response(410, Upload_Refusal=quote(upload.refusal, safe=""), Cache_Control="no-store")
+        return _response(410, Upload_Refusal=_quoted(upload.refusal), Cache_Control="no-store")
     uploads.upload_check_receiving(upload=upload)
     response = _response(
         200,
@@ -215,10 +224,13 @@ def _patch(request, upload):
     offset = _byte_count(request.headers.get("Upload-Offset"), "Upload-Offset")
     checksum = request.headers.get("Upload-Checksum")
     checksum = uploads.Checksum.parse(checksum) if checksum is not None else None
-    if not request.META.get("CONTENT_LENGTH"):
-        # Django reads a body only as long as its Content-Length says (chunked bodies arrive empty).
+    if request.META.get("CONTENT_LENGTH"):
+        body_length = _byte_count(request.META["CONTENT_LENGTH"], "Content-Length")
+    elif "Transfer-Encoding" in request.headers:
+        # Django reads a body only as far as its Content-Length says: a chunked one would arrive empty.
         return _response(411, _("A PATCH request must have a Content-Length."))
-    body_length = _byte_count(request.META["CONTENT_LENGTH"], "Content-Length")
+    else:
+        body_length = 0
     # request.read(), never request.body: the body streams to disk, it is never held in memory.
     upload = uploads.upload_receive(
         upload=upload, offset=offset, body=request, body_length=body_length, checksum=checksum

@@ -87,27 +87,32 @@ COMPLETION_LEASE = timedelta(minutes=15)
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 
 
-class UploadLocked(Refusal):
+class UploadProtocolError(Refusal):
+    """A request the protocol turns down (a wrong offset, a busy or finished upload): the client asks where
+    the upload stands and goes on. Other Refusals are the contest's rules speaking, and final."""
+
+
+class UploadLocked(UploadProtocolError):
     status = 423
 
 
-class UploadOffsetMismatch(Refusal):
+class UploadOffsetMismatch(UploadProtocolError):
     status = 409
 
 
-class UploadGone(Refusal):
+class UploadGone(UploadProtocolError):
     status = 410
 
 
-class UploadTooLong(Refusal):
+class UploadTooLong(UploadProtocolError):
     status = 413
 
 
-class UploadAlreadyReceived(Refusal):
+class UploadAlreadyReceived(UploadProtocolError):
     status = 409
 
 
-class ChecksumMismatch(Refusal):
+class ChecksumMismatch(UploadProtocolError):
     status = 460
 
 

@@ -1,16 +1,26 @@
 // Sends the clip form with a progress bar, and refuses an oversized clip before a single byte is sent.
-// Without JavaScript the form posts as usual.
+// A clip larger than one chunk goes by resumable upload (resumable-upload.js) where the browser can; a
+// smaller one, which a resumable upload would send again whole after a drop anyway, goes with the form in
+// one request, documents and all. Without JavaScript the form posts as usual.
 (function () {
   "use strict";
   var form = document.getElementById("submission-form");
   if (!form || !window.FormData) { return; }
   var box = document.getElementById("upload-progress");
   var bar = box.querySelector(".progress > div");
-  var text = box.querySelector("p");
+  var text = box.querySelector("p.help");
   var clipInput = form.querySelector('input[name="clip"]');
 
-  function showError(message) {
-    var field = clipInput.closest(".field");
+  function clearErrors() {
+    Array.prototype.forEach.call(form.querySelectorAll(".field.has-error"), function (field) {
+      field.classList.remove("has-error");
+      var list = field.querySelector(".errorlist");
+      if (list) { list.remove(); }
+    });
+  }
+
+  function showError(input, message) {
+    var field = input.closest(".field");
     var list = field.querySelector(".errorlist") || document.createElement("ul");
     list.className = "errorlist";
     list.innerHTML = "";
@@ -25,11 +35,16 @@
     var file = clipInput.files[0];
     if (file && file.size > parseInt(form.dataset.maxSize, 10)) {
       event.preventDefault();
-      showError(form.dataset.tooLarge);
+      showError(clipInput, form.dataset.tooLarge);
       return;
     }
     if (!file) { return; }
     event.preventDefault();
+    if (window.resumableUpload && window.resumableUpload.takes(file)) {
+      clearErrors();
+      window.resumableUpload.start(file, { showError: showError });
+      return;
+    }
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
     xhr.upload.onprogress = function (e) {
@@ -37,7 +52,8 @@
       var percent = Math.floor(e.loaded * 100 / e.total);
       bar.style.width = percent + "%";
       bar.parentNode.setAttribute("aria-valuenow", percent);
-      text.textContent = interpolate(gettext("Sending: %s%%"), [percent]);
+      // Django's interpolate() leaves a %% as it is.
+      text.textContent = interpolate(gettext("Sending: %s%%"), [percent]).replace("%%", "%");
     };
     xhr.onload = function () {
       // Show the page already received (the receipt, with its one-time success message, or the form with
@@ -51,7 +67,7 @@
     };
     xhr.onerror = function () {
       box.hidden = true;
-      showError(gettext("The connection was lost while sending. Please try again."));
+      showError(clipInput, gettext("The connection was lost while sending. Please try again."));
       form.querySelector('button[type="submit"]').disabled = false;
     };
     box.hidden = false;

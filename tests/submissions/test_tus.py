@@ -198,6 +198,8 @@ class TestCreation:
 
         assert response.status_code == 409
         assert "at most 3 clips" in response.content.decode()
+        # Unlike a 409 for a wrong offset, this one is final: the header tells a client not to retry.
+        assert unquote(response["Upload-Refusal"]) == response.content.decode()
         assert not Upload.objects.exists()
 
     def test_after_the_deadline_it_gets_403(self, alice_client, contest):
@@ -408,6 +410,7 @@ class TestTransfer:
             response = _patch(alice_client, started, clip_bytes[offset : offset + 10], offset)
             assert response.status_code == 409
             assert "100" in response.content.decode()
+            assert "Upload-Refusal" not in response
         assert _upload(started).offset == 100
         assert upload_part_path(_upload(started).pk).read_bytes() == clip_bytes[:100]
 
@@ -578,6 +581,7 @@ class TestCompletion:
 
         assert response.status_code == 409
         assert "at most 3 clips" in response.content.decode()
+        assert "Upload-Refusal" in response
         assert Submission.objects.count() == 3
         assert _upload(started).state == Upload.State.REFUSED
         assert not upload_part_path(_upload(started).pk).exists()
