@@ -1,8 +1,20 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
+from submissions import reports
+
+# The committee's numbers: staff screens beside the admin, behind its login (admin_view).
+reports_urls = (
+    [
+        path("", admin.site.admin_view(reports.statistics), name="statistics"),
+        re_path(r"^bai-du-thi\.(?P<file_format>csv|xlsx)$", admin.site.admin_view(reports.export), name="export"),
+    ],
+    "reports",
+)
+
 urlpatterns = [
+    path("admin/thong-ke/", include(reports_urls)),
     path("admin/", admin.site.urls),
     path("tai-khoan/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,479 @@
+"""Numbers the committee reports: a contest's statistics page, and exports of its submissions to CSV and XLSX.
+
+Everything is counted in the database, with the same small number of queries whatever the number of clips.
+Days and times are those of the contest, Asia/Ho_Chi_Minh (the project's TIME_ZONE): a clip sent at 23:30
+counts on that day, not on the next UTC one.
+
+Exports carry the registration data only as far as the reader may see it: without
+`submissions.view_personal_data` the ID number is masked and the e-mail, phone, date of birth and address
+columns are left out (see `_columns`)."""
+
+import csv
+import datetime
+import math
+import tempfile
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncDate
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.utils import formats, timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .identity import mask_id_number
+from .models import CoAuthor, Contest, Registration, ScreeningReview, Submission
+
+Status = Submission.Status
+# Every state but withdrawn: the clips in the contest. Withdrawn ones are counted apart.
+IN_CONTEST = [status for status in Status.values if status != Status.WITHDRAWN]
+_TALLIES = {
+    "clips": Count("pk", filter=Q(status__in=IN_CONTEST)),
+    "finalists": Count("pk", filter=Q(status=Status.SHORTLISTED)),
+    "withdrawn": Count("pk", filter=Q(status=Status.WITHDRAWN)),
+}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Clips of one genre, entrant category or locality."""
+
+    label: str
+    clips: int = 0
+    finalists: int = 0
+    withdrawn: int = 0
+
+
+@dataclass(frozen=True)
+class DayTally:
+    day: datetime.date
+    clips: int = 0
+    withdrawn: int = 0
+
+
+@dataclass(frozen=True)
+class ContestStatistics:
+    contest: Contest
+    registrations: int
+    authors: int
+    by_state: dict  # status value -> number of clips, every state present
+    by_genre: list
+    by_category: list
+    by_locality: list
+    by_day: list  # one DayTally a day, from the first clip's day to the last one's, days without clips too
+
+    @property
+    def clips(self):
+        return sum(self.by_state[status] for status in IN_CONTEST)
+
+    @property
+    def finalists(self):
+        return self.by_state[Status.SHORTLISTED]
+
+    @property
+    def withdrawn(self):
+        return self.by_state[Status.WITHDRAWN]
+
+    @property
+    def states(self):
+        """(label, count) for each state of a clip in the contest, in the order a clip travels."""
+        return [(Status(status).label, self.by_state[status]) for status in IN_CONTEST]
+
+
+def contest_statistics(*, contest):
+    """The committee's numbers for one contest, in nine queries."""
+    submissions = Submission.objects.filter(contest=contest).order_by()
+    by_state = dict.fromkeys(Status.values, 0)
+    by_state.update(submissions.values_list("status").annotate(n=Count("pk")))
+    return ContestStatistics(
+        contest=contest,
+        registrations=Registration.objects.filter(contest=contest).count(),
+        authors=_distinct_authors(contest),
+        by_state=by_state,
+        by_genre=[
+            Tally(genre.name, genre.clips, genre.finalists, genre.withdrawn)
+            for genre in contest.genres.annotate(
+                clips=Count("submissions", filter=Q(submissions__status__in=IN_CONTEST)),
+                finalists=Count("submissions", filter=Q(submissions__status=Status.SHORTLISTED)),
+                withdrawn=Count("submissions", filter=Q(submissions__status=Status.WITHDRAWN)),
+            )
+        ],
+        by_category=_tallies_by(submissions, "registration__category", contest.categories.all()),
+        by_locality=_tallies_by(submissions, "registration__locality", contest.localities.all()),
+        by_day=_tallies_by_day(submissions),
+    )
+
+
+def _distinct_authors(contest):
+    """People with a clip in the contest, counted once whether they entered alone, in groups, or both."""
+    entered = Submission.objects.filter(contest=contest, status__in=IN_CONTEST).values("registration_id")
+    registrants = Registration.objects.filter(pk__in=entered).values_list("id_number")
+    coauthors = CoAuthor.objects.filter(registration_id__in=entered).values_list("id_number")
+    # UNION, not UNION ALL: a co-author who also entered alone is one author.
+    return registrants.order_by().union(coauthors.order_by()).count()
+
+
+def _tallies_by(submissions, field, choices):
+    """A Tally per choice of the contest's list, in its order, those without clips too; then the clips whose
+    registration left the field empty (an optional field), if any."""
+    counts = {row.pop(field): row for row in submissions.values(field).annotate(**_TALLIES).order_by()}
+    tallies = [Tally(choice.name, **counts.pop(choice.pk, {})) for choice in choices]
+    if None in counts:
+        tallies.append(Tally(_("not given"), **counts[None]))
+    return tallies
+
+
+def _tallies_by_day(submissions):
+    # Withdrawn clips count on the day they were sent: this is the pace at which clips arrived.
+    day = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+    rows = submissions.annotate(day=day).values("day").annotate(**_TALLIES).order_by("day")
+    counted = {row["day"]: DayTally(row["day"], row["clips"], row["withdrawn"]) for row in rows}
+    if not counted:
+        return []
+    first, last = min(counted), max(counted)
+    days = (first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
+    return [counted.get(day) or DayTally(day) for day in days]
+
+
+# The chart of clips per day: an SVG drawn here and inlined in the page, so no script and no CDN.
+CHART_HEIGHT = 160
+CHART_TOP = 16
+CHART_BOTTOM = 22
+CHART_LEFT = 36
+DAY_WIDTH = 14
+BAR_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    clips_y: float
+    clips_height: float
+    withdrawn_y: float
+    withdrawn_height: float
+    label: str  # the day, shown under some bars
+    title: str  # what a pointer resting on the bar reads
+
+
+def day_chart(by_day):
+    """Geometry of the bar chart of clips per day (clips in the contest, withdrawn ones stacked on top)."""
+    if not by_day:
+        return None
+    peak = max(day.clips + day.withdrawn for day in by_day) or 1
+    scale = CHART_HEIGHT / peak
+    base = CHART_TOP + CHART_HEIGHT
+    # About ten day labels whatever the length of the window, so they never overlap.
+    label_every = math.ceil(len(by_day) / 10)
+    bars = []
+    for index, day in enumerate(by_day):
+        clips_height = round(day.clips * scale, 1)
+        withdrawn_height = round(day.withdrawn * scale, 1)
+        title = _("%(day)s: %(clips)s clips, %(withdrawn)s withdrawn") % {
+            "day": formats.date_format(day.day, "SHORT_DATE_FORMAT"),
+            "clips": formats.number_format(day.clips, force_grouping=True),
+            "withdrawn": formats.number_format(day.withdrawn, force_grouping=True),
+        }
+        bars.append(
+            Bar(
+                x=CHART_LEFT + index * DAY_WIDTH + (DAY_WIDTH - BAR_WIDTH) // 2,
+                clips_y=round(base - clips_height, 1),
+                clips_height=clips_height,
+                withdrawn_y=round(base - clips_height - withdrawn_height, 1),
+                withdrawn_height=withdrawn_height,
+                label=day.day.strftime("%d/%m") if index % label_every == 0 else "",
+                title=title,
+            )
+        )
+    return {
+        "bars": bars,
+        "peak": formats.number_format(peak, force_grouping=True),
+        "width": CHART_LEFT + len(by_day) * DAY_WIDTH + 8,
+        "height": CHART_TOP + CHART_HEIGHT + CHART_BOTTOM,
+        "left": CHART_LEFT,
+        "top": CHART_TOP,
+        "base": base,
+        "label_y": base + 15,
+        "bar_width": BAR_WIDTH,
+    }
+
+
+# Exports.
+
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows are read from the database this many at a time (with their co-authors), so memory stays flat.
+EXPORT_CHUNK_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: object  # submission -> the cell's value
+    kind: str = "text"  # text, number, datetime or date
+    width: int = 16
+    number_format: str = ""
+
+
+def _local(moment):
+    """A datetime as the contest's wall clock reads it, without a time zone: spreadsheets store no zone."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).replace(tzinfo=None) if moment else None
+
+
+def _review_summary(submission):
+    if not submission.shortlist_votes and not submission.not_select_votes:
+        return ""
+    return _("%(shortlist)s shortlist / %(not_select)s not") % {
+        "shortlist": submission.shortlist_votes,
+        "not_select": submission.not_select_votes,
+    }
+
+
+def _technical_flags(submission):
+    return ", ".join(str(flag) for flag in submission.technical_flags or [])
+
+
+def _columns(*, personal_data):
+    """The export's columns, in order. Without the personal-data permission the ID number is masked and the
+    contact and identity details are left out: the portal sends every mail itself, so a reader without the
+    permission never needs to reach an entrant, and e-mail and phone are personal data as much as the rest."""
+    status_labels = {value: str(label) for value, label in Status.choices}
+    media_labels = {value: str(label) for value, label in Submission.MediaState.choices}
+    datetime_format = "dd/mm/yyyy hh:mm"
+    date_format = "dd/mm/yyyy"
+    columns = [
+        Column(_("Code"), lambda s: s.code, width=14),
+        Column(_("Title"), lambda s: s.title, width=40),
+        Column(_("Genre"), lambda s: s.genre.name, width=30),
+        Column(_("Status"), lambda s: status_labels.get(s.status, s.status), width=14),
+        Column(_("Submitted"), lambda s: _local(s.submitted_at), "datetime", 17, datetime_format),
+        Column(_("Duration (s)"), lambda s: round(s.duration, 1), "number", 12, "0.0"),
+        Column(_("Size (bytes)"), lambda s: s.size, "number", 16, "#,##0"),
+        Column("SHA-256", lambda s: s.sha256, width=20),
+        Column(_("Media"), lambda s: media_labels.get(s.media_state, s.media_state), width=12),
+        Column(_("Technical flags"), _technical_flags, width=24),
+        Column(_("Reason for the decision"), lambda s: s.decision_reason, width=40),
+        Column(_("Decided by"), lambda s: s.decided_by.get_full_name() if s.decided_by else "", width=24),
+        Column(_("Decided"), lambda s: _local(s.decided_at), "datetime", 17, datetime_format),
+        Column(_("Entrant told"), lambda s: _local(s.decision_notified_at), "datetime", 17, datetime_format),
+        Column(_("Screening recommendations"), _review_summary, width=22),
+        Column(_("Registrant"), lambda s: s.registration.full_name, width=26),
+        Column(_("Group name"), lambda s: s.registration.group_name, width=24),
+        Column(
+            _("Co-authors"),
+            lambda s: "; ".join(coauthor.full_name for coauthor in s.registration.coauthors.all()),
+            width=36,
+        ),
+        Column(
+            _("Entrant category"),
+            lambda s: s.registration.category.name if s.registration.category else "",
+            width=30,
+        ),
+        Column(
+            _("District / city"),
+            lambda s: s.registration.locality.name if s.registration.locality else "",
+            width=22,
+        ),
+        Column(_("Organisation or school"), lambda s: s.registration.organisation, width=30),
+    ]
+    if personal_data:
+        columns += [
+            Column(_("E-mail"), lambda s: s.registration.email, width=28),
+            Column(_("Phone"), lambda s: s.registration.phone, width=14),
+            Column(_("Date of birth"), lambda s: s.registration.date_of_birth, "date", 12, date_format),
+            Column(_("Address"), lambda s: s.registration.address, width=36),
+            Column(_("Personal ID number"), lambda s: s.registration.id_number, width=16),
+        ]
+    else:
+        columns.append(
+            Column(_("Personal ID number"), lambda s: mask_id_number(s.registration.id_number), width=16)
+        )
+    return columns
+
+
+def _export_rows(queryset):
+    # A fresh queryset over the chosen rows: whatever joins or annotations the caller's queryset carries
+    # (an admin list's search, say), the counts below stay right.
+    return (
+        Submission.objects.filter(pk__in=queryset.values("pk"))
+        .select_related("genre", "decided_by", "registration__category", "registration__locality")
+        .prefetch_related(Prefetch("registration__coauthors", queryset=CoAuthor.objects.order_by("id")))
+        .annotate(
+            shortlist_votes=Count(
+                "screening_reviews",
+                filter=Q(screening_reviews__recommendation=ScreeningReview.Recommendation.SHORTLIST),
+            ),
+            not_select_votes=Count(
+                "screening_reviews",
+                filter=Q(screening_reviews__recommendation=ScreeningReview.Recommendation.NOT_SELECT),
+            ),
+        )
+        .order_by("contest_id", "sequence")
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )
+
+
+def _export_filename(queryset, extension):
+    """cds2024-bai-du-thi-2024-09-01.xlsx: the contest's code prefix, when the rows are all of one contest."""
+    prefixes = list(
+        Contest.objects.filter(submissions__in=queryset.values("pk"))
+        .values_list("code_prefix", flat=True)
+        .distinct()[:2]
+    )
+    stem = f"bai-du-thi-{timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()}"
+    if len(prefixes) == 1:
+        stem = f"{slugify(prefixes[0])}-{stem}"
+    return f"{stem}.{extension}"
+
+
+def may_export(user):
+    return user.has_perms(["submissions.view_submission", "submissions.export_submissions"])
+
+
+def submissions_export(*, queryset, user, format):
+    """A download of the submissions in `queryset` with their registration data and screening results,
+    as `format` ("csv" or "xlsx"); personal data as far as `user` may see it.
+
+    Raises PermissionDenied unless the user may export submissions."""
+    if not may_export(user):
+        raise PermissionDenied
+    if format not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {EXPORT_FORMATS}, not {format!r}.")
+    columns = _columns(personal_data=user.has_perm("submissions.view_personal_data"))
+    filename = _export_filename(queryset, format)
+    rows = _export_rows(queryset)
+    if format == "csv":
+        return StreamingHttpResponse(
+            _csv_lines(columns, rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": content_disposition_header(True, filename)},
+        )
+    return FileResponse(
+        _xlsx_file(columns, rows, sheet_title=_("Submissions")),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+# A cell starting with one of these is a formula to a spreadsheet: an entrant's title such as
+# "=HYPERLINK(...)" must stay text (OWASP's advice on CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """csv.writer writes each row here, which hands the line straight back, to be streamed."""
+
+    def write(self, line):
+        return line
+
+
+def _csv_text(column, value):
+    if value is None:
+        return ""
+    if column.kind == "datetime":
+        return value.isoformat(sep=" ", timespec="minutes")
+    if column.kind == "date":
+        return value.isoformat()
+    if column.kind == "text" and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_lines(columns, rows):
+    writer = csv.writer(_Echo())
+    # The byte-order mark tells Excel the file is UTF-8; without it Vietnamese letters come out garbled.
+    yield "\ufeff" + writer.writerow([column.header for column in columns])
+    for submission in rows:
+        yield writer.writerow([_csv_text(column, column.value(submission)) for column in columns])
+
+
+def _xlsx_cell(sheet, column, value):
+    if column.kind == "text":
+        # Characters XML cannot hold (a stray control character in a pasted title) would stop the file.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value or "")
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # text, not a formula
+        return cell
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = column.number_format
+    return cell
+
+
+def _xlsx_file(columns, rows, *, sheet_title):
+    """The workbook in a temporary file: write-only mode keeps only the current row in memory."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    # The header row and the code column stay in view while scrolling.
+    sheet.freeze_panes = "B2"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, column.header)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for submission in rows:
+        sheet.append([_xlsx_cell(sheet, column, column.value(submission)) for column in columns])
+    file = tempfile.TemporaryFile()
+    workbook.save(file)
+    file.seek(0)
+    return file
+
+
+# Staff views, mounted under admin/thong-ke/ and wrapped in admin.site.admin_view (contest_portal/urls.py).
+
+
+def _chosen_contest(request):
+    """The contest named by ?contest=<slug>, else the one the public pages show, else the latest."""
+    slug = request.GET.get("contest")
+    if slug:
+        contest = Contest.objects.filter(slug=slug).first()
+        if contest is None:
+            raise Http404
+        return contest
+    return Contest.objects.current() or Contest.objects.first()
+
+
+@require_GET
+def statistics(request):
+    if not request.user.has_perm("submissions.view_submission"):
+        raise PermissionDenied
+    contest = _chosen_contest(request)
+    stats = contest_statistics(contest=contest) if contest else None
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext_lazy("Statistics"),
+        "contest": contest,
+        "contests": Contest.objects.only("slug", "short_name", "name"),
+        "stats": stats,
+        "chart": day_chart(stats.by_day) if stats else None,
+        "may_export": may_export(request.user),
+    }
+    return TemplateResponse(request, "admin/submissions/statistics.html", context)
+
+
+@require_GET
+def export(request, file_format):
+    if not may_export(request.user):
+        raise PermissionDenied
+    contest = _chosen_contest(request)
+    if contest is None:
+        raise Http404
+    return submissions_export(queryset=contest.submissions.all(), user=request.user, format=file_format)
