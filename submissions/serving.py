@@ -47,8 +47,8 @@ def can_view_submission_media(user, submission):
     - its owner, the entrant who registered it;
     - staff who screen clips or run the contest: the Standing Office and the Organizing Committee, through
       the `submissions.view_submission` permission their groups hold.
-    Judges assigned to the clip join this list with the judging app. Finalist previews the committee has
-    published are public, but that is the preview view's decision, not part of this rule."""
+    Judges assigned to the clip join this list with the judging app. The previews and thumbnails of
+    published finalists are public besides (`is_published_finalist`), but never their originals or documents."""
     if not user.is_authenticated:
         return False
     if submission.registration.user_id == user.pk:
@@ -56,8 +56,26 @@ def can_view_submission_media(user, submission):
     return user.has_perm("submissions.view_submission")
 
 
-def _viewable_submission(request, code):
-    submission = get_object_or_404(Submission.objects.select_related("registration"), code=code)
+def is_published_finalist(submission):
+    """A finalist of a contest whose finalists the committee has published: its preview and thumbnail are
+    anyone's to fetch, to play in the public gallery and on the fanpage. `published_finalists` is the same
+    rule as a query."""
+    return (
+        submission.status == Submission.Status.SHORTLISTED
+        and submission.contest.finalists_published_at is not None
+    )
+
+
+def published_finalists():
+    return Submission.objects.filter(
+        status=Submission.Status.SHORTLISTED, contest__finalists_published_at__isnull=False
+    )
+
+
+def _viewable_submission(request, code, *, public_if_published=False):
+    submission = get_object_or_404(Submission.objects.select_related("registration", "contest"), code=code)
+    if public_if_published and is_published_finalist(submission):
+        return submission
     if not can_view_submission_media(request.user, submission):
         # Not 403, nor a redirect to the login page: strangers must not learn that the clip exists.
         raise Http404
@@ -78,9 +96,7 @@ def submission_original(request, code):
 
 @require_safe
 def submission_preview(request, code):
-    # When the committee publishes the finalists (the screening issue), a published preview is served to
-    # anyone: that check goes here, before the private rule.
-    submission = _viewable_submission(request, code)
+    submission = _viewable_submission(request, code, public_if_published=True)
     if not submission.preview:
         raise Http404
     return serve_private_file(
@@ -90,7 +106,7 @@ def submission_preview(request, code):
 
 @require_safe
 def submission_thumbnail(request, code):
-    submission = _viewable_submission(request, code)
+    submission = _viewable_submission(request, code, public_if_published=True)
     if not submission.thumbnail:
         raise Http404
     return serve_private_file(
