@@ -228,3 +228,15 @@ PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX = env("PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX",
 TUS_UPLOAD_EXPIRY_SECONDS = 7 * 24 * 60 * 60
 TUS_CHUNK_SIZE = 5 * 1024**2
 CELERY_BEAT_SCHEDULE["expire-uploads"] = {"task": "submissions.tasks.uploads_expire_task", "schedule": 60 * 60}
+
+# Media pipeline (submissions/pipeline.py). Thumbnails and technical flags run on the default queue; previews
+# (minutes of CPU each) on their own `media` queue, so transcodes never hold up mail or thumbnails: a worker
+# must consume it (`celery worker -Q celery,media`, or a dedicated `-Q media` worker). At the soft limit a
+# transcode stops, removes its temporary file and marks the clip failed; the hard limit kills what is left.
+CELERY_TASK_ROUTES = {"submissions.tasks.submission_preview_task": {"queue": "media"}}
+MEDIA_PREPARE_SOFT_TIME_LIMIT = 5 * 60
+MEDIA_PREVIEW_SOFT_TIME_LIMIT = 30 * 60
+MEDIA_PREVIEW_TIME_LIMIT = 35 * 60
+# The technical check screeners see (flags, not refusals): the picture's short side in pixels, the whole
+# file's bitrate in bit/s (checked from min_short_side up), frames per second.
+MEDIA_TECHNICAL_CHECKS = {"min_short_side": 480, "min_bitrate": 500_000, "min_frame_rate": 20}

@@ -5,7 +5,6 @@ it is asked or raises a Refusal carrying the message to show and the HTTP status
 
 import logging
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
@@ -16,7 +15,7 @@ from django.utils.translation import ngettext
 from contest_portal.mail.services import mail_render_and_queue
 
 from .documents import DocumentRejected, check_document
-from .media import ClipRejected, clip_thumbnail, probe_clip
+from .media import ClipRejected, probe_clip
 from .models import CoAuthor, Contest, Registration, Submission, SubmissionDocument
 
 log = logging.getLogger(__name__)
@@ -212,6 +211,9 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
                 height=info.height,
                 video_codec=info.video_codec,
                 audio_codec=info.audio_codec,
+                rotation=info.rotation,
+                frame_rate=info.frame_rate,
+                bitrate=info.bitrate,
                 submitted_at=timezone.now(),
             )
             submission.clip.save(f"clip.{info.container}", clip, save=False)
@@ -229,9 +231,9 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
                 saved_files.append(record.file)
                 record.save()
             _queue_receipt(submission)
-            from .tasks import submission_thumbnail_task
+            from .tasks import submission_media_task
 
-            submission_thumbnail_task.delay_on_commit(submission.pk)
+            submission_media_task.delay_on_commit(submission.pk)
     except BaseException:
         # The row was not saved: do not leave its files behind.
         for field_file in saved_files:
@@ -282,17 +284,3 @@ def submission_withdraw(*, submission, user):
     )
     submission.refresh_from_db()
     return submission
-
-
-def submission_thumbnail_make(*, submission_id):
-    """Stores a JPEG thumbnail of the clip; safe to run twice, a clip that has one is left alone."""
-    submission = Submission.objects.filter(pk=submission_id, thumbnail="").first()
-    if submission is None:
-        return
-    jpeg = clip_thumbnail(submission.clip.path, at_seconds=min(1.0, submission.duration / 2))
-    name = submission.thumbnail.storage.save(
-        submission.thumbnail.field.generate_filename(submission, "thumbnail.jpg"), ContentFile(jpeg)
-    )
-    if not Submission.objects.filter(pk=submission_id, thumbnail="").update(thumbnail=name):
-        # Another run stored one first: keep that one.
-        submission.thumbnail.storage.delete(name)

@@ -1,11 +1,22 @@
 from celery import shared_task
+from django.conf import settings
 
-from .services import submission_thumbnail_make
+from .pipeline import submission_media_prepare, submission_preview_make
 
 
-@shared_task(acks_late=True)
-def submission_thumbnail_task(submission_id):
-    submission_thumbnail_make(submission_id=submission_id)
+@shared_task(acks_late=True, soft_time_limit=settings.MEDIA_PREPARE_SOFT_TIME_LIMIT)
+def submission_media_task(submission_id):
+    submission_media_prepare(submission_id=submission_id)
+
+
+# Routed to the `media` queue (settings.CELERY_TASK_ROUTES): transcoding must not hold up mail and thumbnails.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.MEDIA_PREVIEW_SOFT_TIME_LIMIT,
+    time_limit=settings.MEDIA_PREVIEW_TIME_LIMIT,
+)
+def submission_preview_task(submission_id):
+    submission_preview_make(submission_id=submission_id)
 
 
 @shared_task

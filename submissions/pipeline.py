@@ -1,0 +1,182 @@
+"""The media work on a received clip, in two steps run by Celery tasks.
+
+1. `submission_media_prepare` (the default queue, a second or so): the technical flags screeners see and the
+   thumbnail the entrant sees; then it queues step 2.
+2. `submission_preview_make` (the `media` queue, minutes): the browser-playable preview; the clip is then
+   `ready`.
+
+The clip's metadata (duration, size, codecs, rotation, frame rate, bitrate) is stored once, by
+`submission_create`, from the probe that accepted the file.
+
+Either step may be killed and run again, or run twice: files are written under a fixed name per clip through a
+temporary file and a rename, rows change with conditional updates, and a clip that is no longer `processing`
+is left alone. A failure leaves the clip `failed` with a short message for the entrant (English source text,
+translated when shown: `{% translate submission.media_error %}`); the details go to the log, which names the
+clip by its id only."""
+
+import logging
+import os
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .media import ClipRejected, clip_thumbnail, display_size, preview_write
+from .models import Submission
+
+log = logging.getLogger(__name__)
+
+# Short codes stored in Submission.technical_flags, in the order screeners read them, with their labels.
+TECHNICAL_FLAGS = {
+    "too_short": _("shorter than the contest's minimum"),
+    "too_long": _("longer than the contest's maximum"),
+    "no_audio": _("no sound"),
+    "low_resolution": _("low resolution"),
+    "portrait": _("portrait (vertical) picture"),
+    "low_bitrate": _("very low bitrate"),
+    "low_frame_rate": _("low frame rate"),
+}
+
+MEDIA_ERRORS = {
+    "damaged": _(
+        "We could not read the whole clip: the file seems damaged. Please check that it plays to the end on "
+        "your device, then withdraw this entry and submit the file again."
+    ),
+    "too_slow": _(
+        "Preparing this clip for viewing took too long. The organizers have been told and will look into it."
+    ),
+    "internal": _(
+        "Preparing this clip for viewing failed because of a problem on our side. The organizers have been "
+        "told and will look into it."
+    ),
+}
+
+
+def technical_flags(clip, contest) -> list[str]:
+    """The codes of TECHNICAL_FLAGS that apply to `clip` (a Submission or a ClipInfo) in `contest`.
+
+    Flags inform the screening; they refuse nothing. Thresholds: settings.MEDIA_TECHNICAL_CHECKS."""
+    checks = settings.MEDIA_TECHNICAL_CHECKS
+    width, height = display_size(clip.width, clip.height, clip.rotation)
+    short_side = min(width, height)
+    found = set()
+    if clip.duration < contest.min_duration:
+        found.add("too_short")
+    if clip.duration > contest.max_duration:
+        found.add("too_long")
+    if not clip.audio_codec:
+        found.add("no_audio")
+    if short_side < checks["min_short_side"]:
+        found.add("low_resolution")
+    if height > width:
+        found.add("portrait")
+    # Below the resolution threshold the picture is flagged already; a low bitrate is expected there.
+    if (
+        clip.bitrate is not None
+        and clip.bitrate < checks["min_bitrate"]
+        and short_side >= checks["min_short_side"]
+    ):
+        found.add("low_bitrate")
+    if clip.frame_rate is not None and clip.frame_rate < checks["min_frame_rate"]:
+        found.add("low_frame_rate")
+    return [code for code in TECHNICAL_FLAGS if code in found]
+
+
+def technical_flag_labels(codes) -> list:
+    """The labels of stored flag codes (an unknown code is shown as it is)."""
+    return [TECHNICAL_FLAGS.get(code, code) for code in codes or ()]
+
+
+def submission_media_prepare(*, submission_id):
+    """Stores the technical flags and the thumbnail of a clip still `processing`, then queues its preview."""
+    submission = _processing(submission_id)
+    if submission is None:
+        return
+    Submission.objects.filter(pk=submission.pk).update(
+        technical_flags=technical_flags(submission, submission.contest)
+    )
+    if not submission.thumbnail:
+        try:
+            jpeg = clip_thumbnail(submission.clip.path, at_seconds=_thumbnail_moment(submission.duration))
+        except ClipRejected as refusal:
+            _fail(submission, "damaged", detail=str(refusal))
+            return
+        name = _file_name(submission, "thumbnails", ".jpg")
+        _write_atomically(Path(submission.thumbnail.storage.path(name)), jpeg)
+        Submission.objects.filter(pk=submission.pk, thumbnail="").update(thumbnail=name)
+    from .tasks import submission_preview_task
+
+    submission_preview_task.delay_on_commit(submission.pk)
+
+
+def submission_preview_make(*, submission_id):
+    """Makes the preview of a clip still `processing`, which is then `ready`; a withdrawn clip gets none."""
+    submission = _processing(submission_id)
+    if submission is None or submission.status == Submission.Status.WITHDRAWN:
+        return
+    storage = submission.preview.storage
+    name = _file_name(submission, "previews", ".mp4")
+    final = Path(storage.path(name))
+    partial = Path(storage.path(f"previews/tmp/{submission.pk}.partial.mp4"))
+    for folder in {final.parent, partial.parent}:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        made = preview_write(source=submission.clip.path, partial=partial, final=final)
+    except ClipRejected as refusal:
+        _fail(submission, "damaged", detail=str(refusal))
+        return
+    except SoftTimeLimitExceeded:
+        _fail(submission, "too_slow", detail="soft time limit reached")
+        return
+    except Exception:
+        log.exception("submission %s: the preview could not be made", submission.pk)
+        _fail(submission, "internal", detail="unexpected error, see the traceback above")
+        return
+    if not made:
+        # Another run of this task holds the clip and will finish the work.
+        log.info("submission %s: its preview is being made by another run", submission.pk)
+        return
+    if not Submission.objects.filter(pk=submission.pk, media_state=Submission.MediaState.PROCESSING).update(
+        preview=name, media_state=Submission.MediaState.READY, media_error=""
+    ):
+        # Nothing got updated: the clip's media state changed meanwhile; the file has no owner.
+        final.unlink(missing_ok=True)
+        return
+    log.info("submission %s: preview ready", submission.pk)
+
+
+def _processing(submission_id):
+    return (
+        Submission.objects.select_related("contest")
+        .filter(pk=submission_id, media_state=Submission.MediaState.PROCESSING)
+        .first()
+    )
+
+
+def _thumbnail_moment(duration):
+    """A tenth into the clip, after the first second: past a black or shaky start, never past the end."""
+    return min(max(1.0, duration * 0.1), duration / 2)
+
+
+def _file_name(submission, folder, suffix):
+    # One name per clip, so a run repeated after a kill replaces its own file instead of leaving one more.
+    return f"{folder}/{submission.contest.slug}/{submission.pk}{suffix}"
+
+
+def _write_atomically(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _fail(submission, reason, *, detail):
+    # The message is stored untranslated and translated when shown, in the reader's language.
+    with translation.override(None):
+        message = str(MEDIA_ERRORS[reason])
+    Submission.objects.filter(pk=submission.pk, media_state=Submission.MediaState.PROCESSING).update(
+        media_state=Submission.MediaState.FAILED, media_error=message
+    )
+    log.warning("submission %s: media work failed (%s): %s", submission.pk, reason, detail)
