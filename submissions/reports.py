@@ -147,64 +147,72 @@ def _tallies_by_day(submissions):
 
 
 # The chart of clips per day: an SVG drawn here and inlined in the page, so no script and no CDN.
+CHART_PLOT_WIDTH = 720
 CHART_HEIGHT = 160
 CHART_TOP = 16
 CHART_BOTTOM = 22
 CHART_LEFT = 36
-DAY_WIDTH = 14
-BAR_WIDTH = 10
+# Room for one day label ("30/08") at the chart's font size; closer labels would overlap.
+CHART_LABEL_WIDTH = 40
+CHART_MAX_BAR_WIDTH = 40
 
 
 @dataclass(frozen=True)
 class Bar:
-    x: int
+    x: float
     clips_y: float
     clips_height: float
     withdrawn_y: float
     withdrawn_height: float
     label: str  # the day, shown under some bars
+    label_x: float
     title: str  # what a pointer resting on the bar reads
 
 
 def day_chart(by_day):
-    """Geometry of the bar chart of clips per day (clips in the contest, withdrawn ones stacked on top)."""
+    """Geometry of the bar chart of clips per day: clips in the contest, withdrawn ones stacked on top.
+
+    The chart keeps its width whatever the number of days: bars get thinner and fewer days are labelled."""
     if not by_day:
         return None
     peak = max(day.clips + day.withdrawn for day in by_day) or 1
     scale = CHART_HEIGHT / peak
     base = CHART_TOP + CHART_HEIGHT
-    # About ten day labels whatever the length of the window, so they never overlap.
-    label_every = math.ceil(len(by_day) / 10)
+    day_width = CHART_PLOT_WIDTH / len(by_day)
+    bar_width = min(day_width * 0.7, CHART_MAX_BAR_WIDTH)
+    label_every = math.ceil(CHART_LABEL_WIDTH / day_width)
     bars = []
     for index, day in enumerate(by_day):
-        clips_height = round(day.clips * scale, 1)
-        withdrawn_height = round(day.withdrawn * scale, 1)
-        title = _("%(day)s: %(clips)s clips, %(withdrawn)s withdrawn") % {
-            "day": formats.date_format(day.day, "SHORT_DATE_FORMAT"),
-            "clips": formats.number_format(day.clips, force_grouping=True),
-            "withdrawn": formats.number_format(day.withdrawn, force_grouping=True),
-        }
+        clips_height = day.clips * scale
+        withdrawn_height = day.withdrawn * scale
+        left = CHART_LEFT + index * day_width
         bars.append(
             Bar(
-                x=CHART_LEFT + index * DAY_WIDTH + (DAY_WIDTH - BAR_WIDTH) // 2,
+                x=round(left + (day_width - bar_width) / 2, 1),
                 clips_y=round(base - clips_height, 1),
-                clips_height=clips_height,
+                clips_height=round(clips_height, 1),
                 withdrawn_y=round(base - clips_height - withdrawn_height, 1),
-                withdrawn_height=withdrawn_height,
+                withdrawn_height=round(withdrawn_height, 1),
                 label=day.day.strftime("%d/%m") if index % label_every == 0 else "",
-                title=title,
+                label_x=round(left + day_width / 2, 1),
+                title=_("%(day)s: in the contest %(clips)s, withdrawn %(withdrawn)s")
+                % {
+                    "day": formats.date_format(day.day, "SHORT_DATE_FORMAT"),
+                    "clips": formats.number_format(day.clips, force_grouping=True),
+                    "withdrawn": formats.number_format(day.withdrawn, force_grouping=True),
+                },
             )
         )
     return {
         "bars": bars,
+        "bar_width": round(bar_width, 1),
         "peak": formats.number_format(peak, force_grouping=True),
-        "width": CHART_LEFT + len(by_day) * DAY_WIDTH + 8,
+        "width": CHART_LEFT + CHART_PLOT_WIDTH + 8,
         "height": CHART_TOP + CHART_HEIGHT + CHART_BOTTOM,
         "left": CHART_LEFT,
         "top": CHART_TOP,
         "base": base,
         "label_y": base + 15,
-        "bar_width": BAR_WIDTH,
     }
 
 
@@ -328,6 +336,7 @@ def _export_filename(queryset, extension):
     prefixes = list(
         Contest.objects.filter(submissions__in=queryset.values("pk"))
         .values_list("code_prefix", flat=True)
+        .order_by()
         .distinct()[:2]
     )
     stem = f"bai-du-thi-{timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()}"
