@@ -63,7 +63,7 @@ class OutgoingMail(models.Model):
             to=[self.to],
             connection=connection,
             # The same Message-ID on every attempt: a receiving server that got an earlier attempt drops a repeat.
-            headers={"Message-ID": self.message_id},
+            headers={"Message-ID": self.message_id, "X-Portal-Mail-Id": str(self.pk)},
         )
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")

@@ -3,12 +3,17 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.template.loader import render_to_string
+from django.db.models import F, QuerySet
+from django.template import Context, Template, TemplateSyntaxError
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from .models import OutgoingMail
+from .models import MailTemplate, OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +107,11 @@ def mail_send_due():
     waiting = OutgoingMail.objects.filter(
         state__in=[OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED],
         attempts__lt=settings.MAIL_MAX_ATTEMPTS,
-    ).exclude(state=OutgoingMail.State.QUEUED, created_at__gt=now - timedelta(minutes=5))
+    )
+    # Just queued, or a draft just released: its task is probably on the way.
+    waiting = waiting.exclude(state=OutgoingMail.State.QUEUED, created_at__gt=now - timedelta(minutes=5)).exclude(
+        state=OutgoingMail.State.QUEUED, released_at__gt=now - timedelta(minutes=5)
+    )
     sent = 0
     for mail in waiting.only("pk", "attempts", "last_attempt_at"):
         if mail.attempts and mail.last_attempt_at + timedelta(seconds=_retry_delay(mail.attempts)) > now:
@@ -110,3 +119,158 @@ def mail_send_due():
         mail_send(mail_id=mail.pk)
         sent += OutgoingMail.objects.filter(pk=mail.pk, state=OutgoingMail.State.SENT).exists()
     return sent
+
+
+class MailTemplateError(Exception):
+    """A committee-edited template that cannot be rendered: `message` says why, `field` which part is wrong."""
+
+    def __init__(self, message, *, field):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def mail_template_get(*, key, description=""):
+    """The editable template with this key; made from templates/emails/<key>_subject.txt and <key>.txt if missing.
+
+    A data migration stores the defaults; they are made again here when the row is gone (a flushed test
+    database, a new kind of mail added after the migration ran)."""
+    template = MailTemplate.objects.filter(key=key).first()
+    if template:
+        return template
+    template, _created = MailTemplate.objects.get_or_create(
+        key=key,
+        defaults={
+            "description": description,
+            "subject": get_template(f"emails/{key}_subject.txt").template.source.strip(),
+            "body_text": get_template(f"emails/{key}.txt").template.source,
+        },
+    )
+    return template
+
+
+def _syntax_error(field, error):
+    if field == "subject":
+        return _("The subject has an error: %(error)s") % {"error": error}
+    return _("The text has an error: %(error)s") % {"error": error}
+
+
+def _rendering_error(field, error):
+    error = f"{type(error).__name__}: {error}"
+    if field == "subject":
+        return _("The subject cannot be filled in: %(error)s") % {"error": error}
+    return _("The text cannot be filled in: %(error)s") % {"error": error}
+
+
+def _render_part(template, field, context):
+    try:
+        compiled = Template(getattr(template, field))
+    except TemplateSyntaxError as error:
+        raise MailTemplateError(_syntax_error(field, error), field=field) from error
+    try:
+        return compiled.render(Context(context, autoescape=False))
+    except Exception as error:
+        # The text is the committee's, and a template can fail in many ways while it renders (a filter given
+        # the wrong kind of value, a tag that looks something up): each is reported, none becomes a 500.
+        raise MailTemplateError(_rendering_error(field, error), field=field) from error
+
+
+def mail_text_to_html(*, subject, text, language=None):
+    """The HTML part of a mail written as plain text: escaped, with paragraphs and clickable links."""
+    return render_to_string(
+        "mail/from_text.html",
+        {
+            "subject": subject,
+            # urlize escapes the text; linebreaks, left unescaping, keeps urlize's links.
+            "body": mark_safe(linebreaks(urlize(text.strip(), autoescape=True))),
+            "language": language or settings.LANGUAGE_CODE,
+        },
+    )
+
+
+def mail_template_render(*, template, context, language=None):
+    """Renders an editable template (Django template syntax, no HTML escaping) into (subject, text, html).
+
+    Raises MailTemplateError when the committee's text does not render."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(_render_part(template, "subject", context).split())
+        text = _render_part(template, "body_text", context).strip() + "\n"
+    if not subject:
+        raise MailTemplateError(_("The subject comes out empty."), field="subject")
+    return subject, text, mail_text_to_html(subject=subject, text=text, language=language)
+
+
+@transaction.atomic
+def mail_draft_edit(*, mail, subject, body_text):
+    """Changes the wording of a draft; the HTML part is made again from the text.
+
+    Returns False when the mail is no longer a draft (released meanwhile): then nothing changed."""
+    subject = " ".join(subject.split())
+    body_text = body_text.replace("\r\n", "\n")
+    return bool(
+        OutgoingMail.objects.filter(pk=mail.pk, state=OutgoingMail.State.DRAFT).update(
+            subject=subject,
+            body_text=body_text,
+            body_html=mail_text_to_html(subject=subject, text=body_text),
+        )
+    )
+
+
+def mail_ids(mails):
+    """The ids of `mails`, a queryset (read without loading the bodies) or any iterable of mails."""
+    if isinstance(mails, QuerySet):
+        return list(mails.values_list("pk", flat=True))
+    return [mail.pk for mail in mails]
+
+
+def _check_may_release(user):
+    if not user.has_perm("mail.release_outgoingmail"):
+        raise PermissionDenied(_("You may not release e-mails."))
+
+
+@transaction.atomic
+def mail_release(*, mails, user):
+    """Releases drafts: each becomes queued, records who released it, and is sent after this transaction commits.
+
+    Returns the ids of the mails released by this call. A mail that was not a draft any more (released by a
+    double click or by a colleague a moment earlier) is left alone, so releasing twice sends nothing twice."""
+    _check_may_release(user)
+    # The rows are locked first, so two releases of the same drafts do not both read them as drafts; the
+    # update below still checks the state, as every claim does.
+    released = list(
+        OutgoingMail.objects.select_for_update()
+        .filter(pk__in=mail_ids(mails), state=OutgoingMail.State.DRAFT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    OutgoingMail.objects.filter(pk__in=released, state=OutgoingMail.State.DRAFT).update(
+        state=OutgoingMail.State.QUEUED, released_by=user, released_at=timezone.now()
+    )
+    _send_after_commit(released)
+    return released
+
+
+@transaction.atomic
+def mail_retry(*, mails, user):
+    """Sends failed mails again now, with a fresh count of attempts (the last error stays until one succeeds).
+
+    Returns the ids of the mails queued again."""
+    _check_may_release(user)
+    retried = list(
+        OutgoingMail.objects.select_for_update()
+        .filter(pk__in=mail_ids(mails), state=OutgoingMail.State.FAILED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    OutgoingMail.objects.filter(pk__in=retried, state=OutgoingMail.State.FAILED).update(
+        state=OutgoingMail.State.QUEUED, attempts=0
+    )
+    _send_after_commit(retried)
+    return retried
+
+
+def _send_after_commit(mail_ids):
+    from .tasks import mail_send_task
+
+    for mail_id in mail_ids:
+        mail_send_task.delay_on_commit(mail_id)
