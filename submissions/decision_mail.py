@@ -1,0 +1,232 @@
+"""Telling entrants the preliminary round's decision: drafted in the outbox, sent when the committee releases it.
+
+Nothing is sent when a screener clicks. After each decision, decision_mail_prepare words a draft from the
+committee's editable template; the committee reviews the outbox and releases the drafts in bulk through
+decision_mails_release, which queues them for the Celery worker and records that the entrants were told.
+
+There is one draft per submission and decision. Its dedupe key names the submission and the instant of the
+decision (`decision:<submission pk>:<decided_at>`): a decision changed before release rewords the same draft,
+and a decision changed after the entrant was told gets a new mail, while a decision already mailed is never
+mailed twice (the key is unique)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contest_portal.mail.models import OutgoingMail
+from contest_portal.mail.services import (
+    MailTemplateError,
+    mail_ids,
+    mail_release,
+    mail_template_get,
+    mail_template_render,
+)
+
+from .models import Contest, Registration, Submission, SubmissionEvent
+from .services import NotAllowed, Refusal
+
+Status = Submission.Status
+Draft = OutgoingMail.State.DRAFT
+
+# The editable template for each decision, and what the committee reads about it in the admin.
+DECISION_TEMPLATES = {
+    Status.SHORTLISTED: ("decision_shortlisted", "Thông báo kết quả Sơ loại: clip vào vòng Chung kết"),
+    Status.NOT_SELECTED: ("decision_not_selected", "Thông báo kết quả Sơ loại: clip không được chọn"),
+    Status.DISQUALIFIED: ("decision_disqualified", "Thông báo clip không đủ điều kiện dự thi"),
+}
+KEY_PREFIX = "decision:"
+
+
+@dataclass(frozen=True)
+class DecisionMailRelease:
+    """What a release did: the mails queued to be sent, and the drafts held back because they told a decision
+    that has changed since (they were drafted again, for the committee to review)."""
+
+    released: list
+    redrafted: list
+
+
+def _dedupe_key(submission):
+    decided_at = submission.decided_at.astimezone(datetime.UTC)
+    return f"{KEY_PREFIX}{submission.pk}:{decided_at:%Y%m%dT%H%M%S.%fZ}"
+
+
+def _submission_pk(dedupe_key):
+    return int(dedupe_key.removeprefix(KEY_PREFIX).split(":", 1)[0])
+
+
+def _has_decision(submission):
+    return submission.status in DECISION_TEMPLATES and submission.decided_at is not None
+
+
+def _context(submission):
+    return {
+        "contest": submission.contest,
+        "submission": submission,
+        "registration": submission.registration,
+        "reason": submission.decision_reason,
+        "my_clips_url": settings.SITE_URL.rstrip("/") + reverse("submissions:my_clips"),
+    }
+
+
+def _render(submission):
+    key, description = DECISION_TEMPLATES[Status(submission.status)]
+    template = mail_template_get(key=key, description=description)
+    try:
+        subject, text, html = mail_template_render(template=template, context=_context(submission))
+    except MailTemplateError as error:
+        raise Refusal(
+            _("The e-mail template “%(template)s” needs fixing: %(error)s")
+            % {"template": template, "error": error.message}
+        ) from error
+    return {
+        "kind": key,
+        "dedupe_key": _dedupe_key(submission),
+        "to": submission.registration.user.email,
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+    }
+
+
+def _prepare(submission_pk, *, reword):
+    # The submission's row lock orders this after a decision being taken and before (or after) a release.
+    submission = Submission.objects.select_for_update().get(pk=submission_pk)
+    waiting = OutgoingMail.objects.filter(dedupe_key__startswith=f"{KEY_PREFIX}{submission.pk}:", state=Draft)
+    if not _has_decision(submission):
+        # There is no decision to tell any more; a draft was never sent, so it goes.
+        waiting.delete()
+        return None
+    mailed = OutgoingMail.objects.filter(dedupe_key=_dedupe_key(submission)).first()
+    if mailed and (mailed.state != Draft or not reword):
+        # This decision is drafted already (perhaps reworded by the committee since), or already released.
+        return mailed
+    fields = _render(submission)
+    draft = mailed or waiting.first()
+    # Reworded in place while it is a draft: the decision changed before release, or the template did.
+    if draft and OutgoingMail.objects.filter(pk=draft.pk, state=Draft).update(**fields):
+        return OutgoingMail.objects.get(pk=draft.pk)
+    return OutgoingMail.objects.create(state=Draft, **fields)
+
+
+@transaction.atomic
+def decision_mail_prepare(*, submission):
+    """Drafts the e-mail telling the entrant the decision on `submission`; nothing is sent until it is released.
+
+    Call it after each decision taken through submissions.screening.submission_decide (single or bulk), in the
+    same transaction or after it; calling it again when nothing changed is harmless. For each submission:
+    - no draft yet for its current decision: one is written from the decision's template;
+    - a draft for an earlier decision is still waiting: that draft is reworded for the new decision;
+    - the draft for this decision exists (the committee may have edited it) or was released: nothing changes,
+      so a decision is never mailed twice, and a decision changed after release gets a new draft.
+    A submission without a decision (never decided) has no draft.
+
+    Returns the mail (a draft, or the one already released for this decision), or None.
+    Raises Refusal when the committee's template cannot be rendered; the message says what to fix."""
+    return _prepare(submission.pk, reword=False)
+
+
+def _decision_drafts(ids):
+    """(mail pk, dedupe key, kind) of the decision drafts among these mails."""
+    return list(
+        OutgoingMail.objects.filter(pk__in=ids, state=Draft, dedupe_key__startswith=KEY_PREFIX).values_list(
+            "pk", "dedupe_key", "kind"
+        )
+    )
+
+
+def _tells_current_decision(submission, dedupe_key, kind):
+    if not _has_decision(submission):
+        return False
+    return (dedupe_key, kind) == (_dedupe_key(submission), DECISION_TEMPLATES[Status(submission.status)][0])
+
+
+@transaction.atomic
+def decision_mails_release(*, mails, user):
+    """Releases the drafts among `mails` (drafts of any kind): they are queued and sent after commit.
+
+    For a decision mail the entrant counts as told: the submission's decision_notified_at is set and a "told"
+    event recorded. A decision draft that no longer tells the submission's current decision (the decision
+    changed and no one drafted it again) is not sent: it is reworded for review instead. Mails that are not
+    drafts any more (a second click, a colleague's release) are left alone, so releasing twice sends nothing
+    twice.
+
+    Needs the permission mail.release_outgoingmail. Returns a DecisionMailRelease."""
+    if not user.has_perm("mail.release_outgoingmail"):
+        raise NotAllowed(_("You may not release e-mails."))
+    selected = mail_ids(mails)
+    submission_ids = sorted({_submission_pk(key) for _pk, key, _kind in _decision_drafts(selected)})
+    # Submissions first, then mails: the order in which a decision and its draft take their locks.
+    submissions = Submission.objects.select_for_update().filter(pk__in=submission_ids).order_by("pk").in_bulk()
+    held_back, stale = set(), set()
+    for mail_pk, key, kind in _decision_drafts(selected):
+        submission = submissions[_submission_pk(key)]
+        if not _tells_current_decision(submission, key, kind):
+            held_back.add(mail_pk)
+            stale.add(submission.pk)
+    for submission_pk in sorted(stale):
+        _prepare(submission_pk, reword=False)
+    released = mail_release(mails=OutgoingMail.objects.filter(pk__in=set(selected) - held_back), user=user)
+    told = sorted(
+        _submission_pk(key)
+        for key in OutgoingMail.objects.filter(pk__in=released, dedupe_key__startswith=KEY_PREFIX).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    now = timezone.now()
+    Submission.objects.filter(pk__in=told).update(decision_notified_at=now, updated_at=now)
+    SubmissionEvent.objects.bulk_create(
+        SubmissionEvent(
+            submission_id=pk,
+            actor=user,
+            action="told",
+            from_status=submissions[pk].status,
+            to_status=submissions[pk].status,
+            created_at=now,
+        )
+        for pk in told
+    )
+    redrafted = list(OutgoingMail.objects.filter(pk__in=held_back, state=Draft).values_list("pk", flat=True))
+    return DecisionMailRelease(released=released, redrafted=redrafted)
+
+
+@transaction.atomic
+def decision_mails_redraft(*, mails, user):
+    """Words the decision drafts among `mails` again from the current templates, after the committee edited a
+    template; edits made to those drafts by hand are replaced. Mails already released are left alone.
+
+    Needs the permission mail.change_outgoingmail. Returns how many drafts were reworded."""
+    if not user.has_perm("mail.change_outgoingmail"):
+        raise NotAllowed(_("You may not change e-mails."))
+    submission_ids = sorted({_submission_pk(key) for _pk, key, _kind in _decision_drafts(mail_ids(mails))})
+    return sum(1 for pk in submission_ids if _prepare(pk, reword=True) is not None)
+
+
+def decision_mail_sample_context(*, key):
+    """A made-up submission of the current contest to preview a decision template with, or None for other keys.
+
+    Made up rather than taken from a real entrant, so a preview shows no one's personal data."""
+    status = next(
+        (status for status, (template_key, _d) in DECISION_TEMPLATES.items() if template_key == key), None
+    )
+    if status is None:
+        return None
+    contest = Contest.objects.current() or Contest.objects.first() or Contest(name=_("Contest name"))
+    registration = Registration(contest=contest, full_name="Nguyễn Văn An")
+    submission = Submission(
+        contest=contest,
+        registration=registration,
+        code=f"{contest.code_prefix or 'CDS'}-0001",
+        title="Chuyển đổi số ở bản em",
+        status=status,
+        decision_reason=""
+        if status == Status.SHORTLISTED
+        else _("The reason given with the decision appears here."),
+    )
+    return _context(submission)
