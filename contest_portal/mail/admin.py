@@ -1,17 +1,272 @@
-from django.contrib import admin
+"""The outbox and the log of every e-mail, and the committee's editable templates.
 
-from .models import OutgoingMail
+Decision e-mails wait here as drafts: the committee reads them, may reword one while it is a draft, and
+releases them in bulk. Nothing is deleted from the log; failed sends can be sent again."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from submissions.decision_mail import decision_mail_sample_context, decision_mails_redraft, decision_mails_release
+from submissions.services import Refusal
+
+from .models import MailTemplate, OutgoingMail
+from .services import MailTemplateError, mail_draft_edit, mail_retry, mail_template_render
+
+Draft = OutgoingMail.State.DRAFT
+
+
+class DraftForm(forms.ModelForm):
+    class Meta:
+        model = OutgoingMail
+        fields = ["subject", "body_text"]
+        widgets = {
+            "subject": forms.TextInput(attrs={"class": "vLargeTextField", "style": "width: 100%"}),
+            "body_text": forms.Textarea(attrs={"rows": 24, "style": "width: 100%; font-family: monospace"}),
+        }
 
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "to", "subject", "state", "attempts", "created_at", "sent_at"]
-    list_filter = ["state", "kind"]
-    search_fields = ["to", "subject"]
-    readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+    form = DraftForm
+    list_display = ["to", "subject", "kind", "state", "attempts", "created_at", "released_at", "sent_at"]
+    list_filter = ["state", "kind", "released_at", "sent_at"]
+    search_fields = ["to", "subject", "dedupe_key"]
+    actions = ["release_selected", "retry_failed", "redraft_selected"]
+    fieldsets = [
+        (None, {"fields": ["state", "kind", "to", "from_email", "subject", "body_text", "html_preview"]}),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "released_by",
+                    "released_at",
+                    "attempts",
+                    "last_attempt_at",
+                    "last_error",
+                    "sent_at",
+                    "created_at",
+                    "dedupe_key",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "state",
+        "kind",
+        "to",
+        "from_email",
+        "html_preview",
+        "released_by",
+        "released_at",
+        "attempts",
+        "last_attempt_at",
+        "last_error",
+        "sent_at",
+        "created_at",
+        "dedupe_key",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("released_by")
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # Only a draft may be reworded; a released mail is what was (or will be) sent, and stays as it is.
+        if obj is not None and obj.state != Draft:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_release_permission(self, request):
+        return request.user.has_perm("mail.release_outgoingmail")
+
+    @admin.display(description=_("as the recipient sees it"))
+    def html_preview(self, obj):
+        if not obj.body_html:
+            return "-"
+        return format_html(
+            '<iframe sandbox srcdoc="{}" title="{}" style="width: 100%; height: 28em; border: 1px solid #ccc;">'
+            "</iframe>",
+            obj.body_html,
+            obj.subject,
+        )
+
+    def save_model(self, request, obj, form, change):
+        # A conditional update, not obj.save(): a release a moment ago must not be undone by an old form.
+        if not mail_draft_edit(mail=obj, subject=obj.subject, body_text=obj.body_text):
+            self.message_user(
+                request, _("This e-mail has been released meanwhile: your changes were not saved."), messages.ERROR
+            )
+
+    def get_urls(self):
+        return [
+            path(
+                "release-drafts/",
+                self.admin_site.admin_view(self.release_drafts_view),
+                name="mail_outgoingmail_release_drafts",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "can_release": self.has_release_permission(request),
+            "draft_count": OutgoingMail.objects.filter(state=Draft).count(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def release_drafts_view(self, request):
+        """Every draft, listed for a last look, then released together."""
+        if not self.has_release_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            # The drafts the committee saw on the page, not whatever was drafted since.
+            ids = [value for value in request.POST.getlist("mail") if value.isdigit()]
+            self._release(request, OutgoingMail.objects.filter(pk__in=ids))
+            return redirect("admin:mail_outgoingmail_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Release all drafts"),
+            "drafts": OutgoingMail.objects.filter(state=Draft).order_by("kind", "to", "pk"),
+        }
+        return TemplateResponse(request, "admin/mail/outgoingmail/release_drafts.html", context)
+
+    def _release(self, request, mails):
+        try:
+            release = decision_mails_release(mails=mails, user=request.user)
+        except Refusal as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return
+        count = len(release.released)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail released.", "%(count)d e-mails released.", count) % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        if release.redrafted:
+            count = len(release.redrafted)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d draft told a decision that has changed since: it was drafted again and not sent. "
+                    "Read it, then release it.",
+                    "%(count)d drafts told a decision that has changed since: they were drafted again and not "
+                    "sent. Read them, then release them.",
+                    count,
+                )
+                % {"count": count},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Release the selected drafts"), permissions=["release"])
+    def release_selected(self, request, queryset):
+        self._release(request, queryset)
+
+    @admin.action(description=_("Retry the failed ones"), permissions=["release"])
+    def retry_failed(self, request, queryset):
+        count = len(mail_retry(mails=queryset, user=request.user))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail queued to be sent again.", "%(count)d e-mails queued to be sent again.", count
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+    @admin.action(
+        description=_("Word the selected drafts again from the current templates"), permissions=["change"]
+    )
+    def redraft_selected(self, request, queryset):
+        try:
+            count = decision_mails_redraft(mails=queryset, user=request.user)
+        except Refusal as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext("%(count)d draft worded again.", "%(count)d drafts worded again.", count) % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+class MailTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MailTemplate
+        fields = ["description", "subject", "body_text"]
+        widgets = {
+            "subject": forms.TextInput(attrs={"class": "vLargeTextField", "style": "width: 100%"}),
+            "body_text": forms.Textarea(attrs={"rows": 28, "style": "width: 100%; font-family: monospace"}),
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "subject" in cleaned_data and "body_text" in cleaned_data:
+            edited = MailTemplate(
+                key=self.instance.key, subject=cleaned_data["subject"], body_text=cleaned_data["body_text"]
+            )
+            try:
+                mail_template_render(template=edited, context=_sample_context(edited))
+            except MailTemplateError as error:
+                self.add_error(error.field, error.message)
+        return cleaned_data
+
+
+def _sample_context(template):
+    return decision_mail_sample_context(key=template.key) or {}
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(admin.ModelAdmin):
+    form = MailTemplateForm
+    list_display = ["key", "description", "subject"]
+    search_fields = ["key", "description", "subject", "body_text"]
+    readonly_fields = ["key", "preview"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["key", "description", "subject", "body_text"],
+                "description": _(
+                    "Written as plain text in Django template syntax; the HTML part is made from it. "
+                    "Decision e-mails know {{ contest.name }}, {{ contest.short_name }}, {{ contest.contact_email }}, "
+                    "{{ contest.fanpage_name }}, {{ contest.fanpage_url }}, {{ submission.code }}, "
+                    "{{ submission.title }}, {{ registration.full_name }}, {{ registration.group_name }}, "
+                    "{{ reason }} and {{ my_clips_url }}. Drafts already in the outbox keep their words until "
+                    "they are worded again."
+                ),
+            },
+        ),
+        (_("Preview with a made-up clip"), {"fields": ["preview"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        try:
+            subject, text, _html = mail_template_render(template=obj, context=_sample_context(obj))
+        except MailTemplateError as error:
+            return format_html('<p class="errornote">{}</p>', error.message)
+        return format_html(
+            '<p><strong>{}</strong></p><pre style="white-space: pre-wrap; font-size: 0.9rem;">{}</pre>',
+            subject,
+            text,
+        )
