@@ -4,7 +4,6 @@ The SMTP server is a real one (aiosmtpd) on loopback; tasks run in-process here.
 Redis and a real worker is in tests/integration/."""
 
 import io
-import socket
 from datetime import timedelta
 
 import pytest
@@ -16,27 +15,8 @@ from django.utils import timezone
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_queue, mail_send, mail_send_due
 from contest_portal.mail.tasks import mail_send_task
-from tests.smtp import RecordingSMTPHandler
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = RecordingSMTPHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield handler
-    controller.stop()
 
 
 def _message(to="alice@example.com"):
