@@ -1,8 +1,8 @@
 """Numbers the committee reports: a contest's statistics page, and exports of its submissions to CSV and XLSX.
 
 Everything is counted in the database, with the same small number of queries whatever the number of clips.
-Days and times are those of the contest, Asia/Ho_Chi_Minh (the project's TIME_ZONE): a clip sent at 23:30
-counts on that day, not on the next UTC one.
+Days and times are those of the contest, Asia/Ho_Chi_Minh (the project's TIME_ZONE): a clip sent at 00:30
+counts on that day, not on the day before, as it would in UTC (17:30).
 
 Exports carry the registration data only as far as the reader may see it: without
 `submissions.view_personal_data` the ID number is masked and the e-mail, phone, date of birth and address
@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from .identity import mask_id_number
 from .models import CoAuthor, Contest, Registration, ScreeningReview, Submission
+from .pipeline import TECHNICAL_FLAGS
 
 Status = Submission.Status
 # Every state but withdrawn: the clips in the contest. Withdrawn ones are counted apart.
@@ -247,16 +248,14 @@ def _review_summary(submission):
     }
 
 
-def _technical_flags(submission):
-    return ", ".join(str(flag) for flag in submission.technical_flags or [])
-
-
 def _columns(*, personal_data):
     """The export's columns, in order. Without the personal-data permission the ID number is masked and the
     contact and identity details are left out: the portal sends every mail itself, so a reader without the
     permission never needs to reach an entrant, and e-mail and phone are personal data as much as the rest."""
+    # Labels in the reader's language now: a CSV is written while it streams, after the view has returned.
     status_labels = {value: str(label) for value, label in Status.choices}
     media_labels = {value: str(label) for value, label in Submission.MediaState.choices}
+    flag_labels = {code: str(label) for code, label in TECHNICAL_FLAGS.items()}
     datetime_format = "dd/mm/yyyy hh:mm"
     date_format = "dd/mm/yyyy"
     columns = [
@@ -269,7 +268,11 @@ def _columns(*, personal_data):
         Column(_("Size (bytes)"), lambda s: s.size, "number", 16, "#,##0"),
         Column("SHA-256", lambda s: s.sha256, width=20),
         Column(_("Media"), lambda s: media_labels.get(s.media_state, s.media_state), width=12),
-        Column(_("Technical flags"), _technical_flags, width=24),
+        Column(
+            _("Technical flags"),
+            lambda s: ", ".join(flag_labels.get(code, code) for code in s.technical_flags or ()),
+            width=24,
+        ),
         Column(_("Reason for the decision"), lambda s: s.decision_reason, width=40),
         Column(_("Decided by"), lambda s: s.decided_by.get_full_name() if s.decided_by else "", width=24),
         Column(_("Decided"), lambda s: _local(s.decided_at), "datetime", 17, datetime_format),

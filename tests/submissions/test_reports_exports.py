@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from submissions.models import ScreeningReview, Submission
 from submissions.reports import submissions_export
@@ -116,7 +116,7 @@ def clips(contest, register, bob, charlie, committee, screener, judge):
         submitted_at=late_evening,
         decided_by=committee,
         decided_at=late_evening + datetime.timedelta(days=10),
-        technical_flags=["low_resolution"],
+        technical_flags=["no_audio", "low_resolution"],
     )
     second = add_clip(
         group,
@@ -181,7 +181,7 @@ class TestCsv:
         assert first["Size (bytes)"] == "12345678"
         assert first["SHA-256"] == "ab" * 32
         assert first["Media"] == "processing"
-        assert first["Technical flags"] == "low_resolution"
+        assert first["Technical flags"] == "no sound, low resolution"
         assert first["Decided by"] == "Nguyễn Văn Ban Tổ Chức"
         assert first["Decided"] == "2024-09-09 23:30"
         assert first["Screening recommendations"] == "2 shortlist / 1 not"
@@ -308,6 +308,15 @@ class TestTheExportFunction:
             add_clip(clips[2].registration, title=f"Clip {n}", submitted_at=timezone.now())
         assert Submission.objects.count() == 50
         assert queries_for(Submission.objects.all()) == one
+
+    def test_a_csv_stays_in_the_language_it_was_asked_in_while_it_streams(self, committee, clips):
+        with translation.override("en"):
+            response = submissions_export(queryset=Submission.objects.all(), user=committee, format="csv")
+        # The server sends the rows after the view has returned, when another language may be active.
+        with translation.override("vi"):
+            rows = read_csv(response)
+        assert rows[2]["Status"] == "received"
+        assert rows[0]["Technical flags"] == "no sound, low resolution"
 
     def test_it_refuses_a_user_who_may_not_export(self, screener, clips):
         with pytest.raises(PermissionDenied):
