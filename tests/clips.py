@@ -9,6 +9,7 @@ from __future__ import annotations
 import array
 import math
 import shutil
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,6 +23,8 @@ __all__ = [
     "make_pdf",
     "make_png",
     "make_still_clip",
+    "read_video",
+    "top_level_boxes",
     "truncate",
 ]
 
@@ -41,6 +44,7 @@ _VIDEO_OPTIONS = {
     "libx264": {"preset": "ultrafast", "tune": "zerolatency", "crf": "35"},
     "libvpx": {"deadline": "realtime", "cpu-used": "8", "crf": "40", "b": "200k"},
     "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8", "crf": "45", "b": "0"},
+    "libx265": {"preset": "ultrafast", "crf": "35", "x265-params": "log-level=error"},
     "mpeg4": {"qscale": "10"},
 }
 
@@ -62,14 +66,18 @@ def _pick(candidates, what: str) -> str:
     raise RuntimeError(f"no {what} encoder available among {candidates!r}")
 
 
-def _video_frame(index: int, fps: int, width: int, height: int) -> av.VideoFrame:
-    """A frame with a slowly changing background and a moving square."""
+def _video_frame(index: int, fps: int, width: int, height: int, top_colour=None) -> av.VideoFrame:
+    """A frame with a slowly changing background and a moving square (and a band of ``top_colour``
+    across its top sixth, to see where the top of the picture ends up)."""
     hue = (index * 7) % 256
     image = Image.new("RGB", (width, height), (hue, 255 - hue, (hue * 3) % 256))
+    draw = ImageDraw.Draw(image)
     side = max(8, min(width, height) // 4)
     x = int((width - side) * ((index % fps) / max(fps - 1, 1)))
     y = (height - side) // 2
-    ImageDraw.Draw(image).rectangle((x, y, x + side, y + side), fill=(255, 255, 255))
+    draw.rectangle((x, y, x + side, y + side), fill=(255, 255, 255))
+    if top_colour is not None:
+        draw.rectangle((0, 0, width, height // 6), fill=top_colour)
     return av.VideoFrame.from_image(image)
 
 
@@ -104,6 +112,7 @@ def make_clip(
     audio: bool = True,
     rotate: int | None = None,
     faststart: bool = False,
+    top_colour=None,
 ) -> Path:
     """Write a real video clip to ``path`` and return it as a Path.
 
@@ -111,6 +120,9 @@ def make_clip(
     .avi) unless ``container_format`` (an FFmpeg muxer name) is given. The
     video codec falls back to what the container and the PyAV wheel support.
     ``faststart`` moves the mp4/mov index (moov atom) to the front.
+    ``rotate`` (degrees clockwise) records the frames as a phone held upright
+    does: stored as they are, with a display matrix saying how to turn them.
+    ``top_colour`` paints a band across the top of every frame.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -130,10 +142,11 @@ def make_clip(
         video.width = width
         video.height = height
         video.pix_fmt = "yuv420p"
-        if rotate is not None:
-            # Best effort: recent FFmpeg muxers ignore this tag (they use a
-            # display matrix), which tests do not rely on yet.
-            video.metadata["rotate"] = str(rotate)
+        if video_codec == "libx265" and muxer in ("mov", "mp4"):
+            video.codec_tag = "hvc1"  # as iPhones write it (FFmpeg's default, hev1, does not play in Safari)
+        if rotate:
+            # FFmpeg's display matrix angle is counter-clockwise.
+            video.set_display_rotation(-rotate)
 
         sound = None
         if audio:
@@ -143,7 +156,7 @@ def make_clip(
             sound.layout = "mono"
 
         for index in range(round(seconds * fps)):
-            frame = _video_frame(index, fps, width, height)
+            frame = _video_frame(index, fps, width, height, top_colour)
             frame.pts = index
             output.mux(video.encode(frame))
         output.mux(video.encode(None))
@@ -260,3 +273,71 @@ class _limited:
         data = self._source.read(size)
         self._left -= len(data)
         return data
+
+
+def top_level_boxes(path) -> list[str]:
+    """The types of an MP4/MOV file's top-level boxes, in file order ("ftyp", "moov", "mdat", ...)."""
+    boxes = []
+    with Path(path).open("rb") as handle:
+        while header := handle.read(8):
+            if len(header) < 8:
+                break
+            size = int.from_bytes(header[:4], "big")
+            header_size = 8
+            if size == 1:
+                size = int.from_bytes(handle.read(8), "big")
+                header_size = 16
+            boxes.append(header[4:8].decode("latin-1"))
+            if size == 0:  # runs to the end of the file
+                break
+            handle.seek(size - header_size, 1)
+    return boxes
+
+
+@dataclass
+class VideoFacts:
+    """What a player sees in a file: its streams, and every frame of its video decoded."""
+
+    format_names: list[str]
+    video_codec: str
+    pixel_format: str
+    width: int
+    height: int
+    frame_rate: float
+    duration: float
+    frames_declared: int
+    frames_decoded: int
+    rotations: set
+    audio_codecs: list[str]
+    audio_rates: list[int]
+    audio_channels: list[int]
+    first_frame: Image.Image
+
+
+def read_video(path) -> VideoFacts:
+    """Decodes the whole video of ``path`` (raising if any frame does not decode) and describes it."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        decoded, rotations, first = 0, set(), None
+        for frame in container.decode(video):
+            decoded += 1
+            rotations.add(frame.rotation)
+            if first is None:
+                first = frame.to_image()
+        audio = list(container.streams.audio)
+        return VideoFacts(
+            format_names=container.format.name.split(","),
+            video_codec=video.codec_context.name,
+            pixel_format=video.codec_context.pix_fmt,
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            frame_rate=float(video.average_rate),
+            duration=container.duration / 1_000_000,
+            frames_declared=video.frames,
+            frames_decoded=decoded,
+            rotations=rotations,
+            audio_codecs=[stream.codec_context.name for stream in audio],
+            audio_rates=[stream.codec_context.sample_rate for stream in audio],
+            audio_channels=[stream.codec_context.channels for stream in audio],
+            first_frame=first,
+        )

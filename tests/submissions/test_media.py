@@ -14,7 +14,9 @@ from submissions.media import (
     ClipRejected,
     clip_thumbnail,
     format_duration,
+    preview_size,
     probe_clip,
+    transcode_preview,
 )
 from tests.clips import (
     make_audio,
@@ -23,10 +25,14 @@ from tests.clips import (
     make_pdf,
     make_png,
     make_still_clip,
+    read_video,
+    top_level_boxes,
     truncate,
 )
 
 ALL = ("mp4", "mov", "3gp", "mkv", "webm", "avi")
+DATA = Path(__file__).resolve().parent.parent / "data"
+RED = (255, 0, 0)
 
 
 @pytest.fixture(autouse=True)
@@ -374,6 +380,163 @@ def test_the_clip_helpers_make_small_files(clips):
     assert all(path.stat().st_size < 120_000 for path in clips.values())
 
 
+# What the probe tells about a clip ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def phone_clips(tmp_path_factory):
+    """Clips recorded as a phone held upright does: landscape frames (red along their top) and a display
+    matrix saying "turn 90° clockwise"."""
+    folder = tmp_path_factory.mktemp("phone")
+    return {
+        suffix: make_clip(
+            folder / f"upright.{suffix}", width=640, height=360, rotate=90, top_colour=RED, audio=False
+        )
+        for suffix in ("mp4", "mov", "mkv", "webm")
+    }
+
+
+@pytest.mark.parametrize("suffix", ["mp4", "mov", "mkv", "webm"])
+def test_it_reads_how_a_phone_clip_must_be_turned(phone_clips, suffix):
+    info = probe(phone_clips[suffix])
+
+    assert info.rotation == 90
+    assert (info.width, info.height) == (640, 360)
+    assert (info.display_width, info.display_height) == (360, 640)
+
+
+def test_a_clip_with_no_display_matrix_needs_no_turning(clips):
+    info = probe(clips["mp4"])
+
+    assert info.rotation == 0
+    assert (info.display_width, info.display_height) == (320, 240)
+
+
+def test_it_reads_the_frame_rate_and_the_bitrate(clips):
+    info = probe(clips["mp4"])
+
+    assert info.frame_rate == 25
+    size_bitrate = clips["mp4"].stat().st_size * 8 / info.duration
+    assert info.bitrate == pytest.approx(size_bitrate, rel=0.05)
+
+
+def test_it_tells_whether_a_clip_has_audio(clips):
+    assert probe(clips["mp4"]).has_audio
+    assert not probe(clips["silent"]).has_audio
+
+
+# Upright thumbnails ---------------------------------------------------------
+
+
+def test_the_thumbnail_of_a_phone_clip_is_upright(phone_clips):
+    image = Image.open(io.BytesIO(clip_thumbnail(phone_clips["mp4"], at_seconds=1.0)))
+
+    assert image.size == (360, 640)
+    # Turned 90° clockwise, as players show it: the top of the stored frames is now the right edge.
+    assert _is_red(image.getpixel((image.width - 5, image.height // 2)))
+    assert not _is_red(image.getpixel((5, image.height // 2)))
+    assert not _is_red(image.getpixel((image.width // 2, 5)))
+
+
+# Previews -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "rotation", "sample_aspect_ratio", "expected"),
+    [
+        ((320, 240), 0, None, (320, 240)),
+        ((1280, 720), 0, None, (1280, 720)),
+        ((1920, 1080), 0, None, (1280, 720)),
+        ((3840, 2160), 0, None, (1280, 720)),
+        ((1920, 1080), 90, None, (720, 1280)),
+        ((1920, 1080), 270, None, (720, 1280)),
+        ((1920, 1080), 180, None, (1280, 720)),
+        ((1440, 1080), 0, None, (960, 720)),
+        ((2560, 1080), 0, None, (1280, 540)),
+        ((1080, 1080), 0, None, (720, 720)),
+        ((1282, 722), 0, None, (1278, 720)),
+        ((720, 576), 0, 16 / 15, (768, 576)),
+        ((175, 99), 0, None, (176, 100)),
+    ],
+)
+def test_the_preview_keeps_the_shape_within_720p_in_even_pixels(size, rotation, sample_aspect_ratio, expected):
+    assert preview_size(*size, rotation=rotation, sample_aspect_ratio=sample_aspect_ratio) == expected
+
+
+@pytest.mark.parametrize("key", ["mp4", "mov", "mkv", "webm", "avi", "3gp"])
+def test_each_accepted_container_gives_a_playable_preview(clips, tmp_path, key):
+    info = transcode_preview(clips[key], tmp_path / "preview.mp4")
+
+    _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
+    assert (info.width, info.height) == (320, 240)
+    assert info.has_audio
+
+
+def test_an_iphone_hevc_mov_gives_a_playable_preview(tmp_path):
+    assert probe(DATA / "hevc.mov").video_codec == "hevc"
+
+    transcode_preview(DATA / "hevc.mov", tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
+    assert (facts.width, facts.height) == (320, 240)
+
+
+def test_a_1080p_clip_gives_a_720p_preview(tmp_path):
+    source = make_clip(tmp_path / "hd.mp4", seconds=1.0, width=1920, height=1080, audio=False)
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=1.0, audio=False)
+    assert (facts.width, facts.height) == (1280, 720)
+
+
+def test_the_preview_of_a_phone_clip_is_upright_and_says_no_rotation(phone_clips, tmp_path):
+    transcode_preview(phone_clips["mp4"], tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=False)
+    assert (facts.width, facts.height) == (360, 640)
+    assert facts.rotations == {0}
+    image = facts.first_frame
+    assert _is_red(image.getpixel((image.width - 5, image.height // 2)))
+    assert not _is_red(image.getpixel((5, image.height // 2)))
+
+
+def test_a_clip_over_30_frames_a_second_is_previewed_at_30(tmp_path):
+    source = make_clip(tmp_path / "sixty.mp4", seconds=1.0, fps=60, audio=False)
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=1.0, audio=False)
+    assert facts.frame_rate == pytest.approx(30, abs=0.5)
+    assert facts.frames_decoded == pytest.approx(30, abs=1)
+
+
+def test_a_clip_without_audio_gives_a_preview_without_audio(clips, tmp_path):
+    info = transcode_preview(clips["silent"], tmp_path / "preview.mp4")
+
+    _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=False)
+    assert not info.has_audio
+
+
+def test_a_preview_of_a_source_that_breaks_off_is_refused_as_damaged(tmp_path):
+    # The index promises 5 s; the data stops after about half of them.
+    source = make_clip(tmp_path / "clip.mp4", seconds=5.0, width=160, height=120, faststart=True)
+    cut = truncate(source, 0.5)
+
+    with pytest.raises(ClipRejected) as caught:
+        transcode_preview(cut, tmp_path / "preview.mp4")
+
+    assert str(caught.value) == "The file is damaged or incomplete."
+
+
+def test_a_preview_of_random_bytes_is_refused_as_damaged(tmp_path):
+    path = tmp_path / "noise.mp4"
+    path.write_bytes(random.Random(7).randbytes(30_000))
+
+    with pytest.raises(ClipRejected):
+        transcode_preview(path, tmp_path / "preview.mp4")
+
+
 # Helpers that damage files in ways a plain truncation does not --------------
 
 
@@ -396,3 +559,27 @@ def _make_matroska_segment_size_unknown(path: Path) -> None:
     assert segment > 0 and data[segment + 4] == 0x01, "expected an 8-byte Segment size"
     data[segment + 4 : segment + 12] = b"\x01" + b"\xff" * 7
     path.write_bytes(bytes(data))
+
+
+def _is_red(pixel) -> bool:
+    red, green, blue = pixel[:3]
+    return red > 200 and green < 60 and blue < 60
+
+
+def _assert_playable(path: Path, *, duration: float, audio: bool):
+    """What every browser needs: MP4 with its index first, H.264 in yuv420p at most 720p, AAC stereo 48 kHz
+    when there is sound, the source's length, and every frame decodable."""
+    boxes = top_level_boxes(path)
+    assert boxes.index("moov") < boxes.index("mdat"), boxes
+    facts = read_video(path)
+    assert "mp4" in facts.format_names
+    assert (facts.video_codec, facts.pixel_format) == ("h264", "yuv420p")
+    assert min(facts.width, facts.height) <= 720 and max(facts.width, facts.height) <= 1280
+    assert facts.width % 2 == 0 and facts.height % 2 == 0
+    assert facts.duration == pytest.approx(duration, abs=0.15)
+    assert facts.frames_decoded == facts.frames_declared > 0
+    if audio:
+        assert (facts.audio_codecs, facts.audio_rates, facts.audio_channels) == (["aac"], [48000], [2])
+    else:
+        assert facts.audio_codecs == []
+    return facts
