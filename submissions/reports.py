@@ -371,7 +371,7 @@ def submissions_export(*, queryset, user, format):
             headers={"Content-Disposition": content_disposition_header(True, filename)},
         )
     return FileResponse(
-        _xlsx_file(columns, rows, sheet_title=_("Submissions")),
+        _xlsx_file(columns, rows, sheet_title=_("Submitted clips")),
         as_attachment=True,
         filename=filename,
         content_type=XLSX_CONTENT_TYPE,
