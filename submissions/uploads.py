@@ -171,9 +171,7 @@ class _Lease:
             held = False
         if not held:
             self.until = None
-            raise UploadLocked(
-                _("Another request took over this upload; ask for its offset and go on from there.")
-            )
+            raise UploadLocked(_("Another request took over this upload; ask for its offset and go on."))
 
     def keep(self, duration=LEASE):
         """Renews the hold when it is due (or at once, for a longer `duration`)."""
@@ -270,6 +268,11 @@ def upload_receive(*, upload, offset, body, body_length, checksum=None):
         if body_length:
             upload.offset = _receive_into_part(upload, lease, offset, body, body_length, checksum)
             upload.expires_at = _expiry()
+            if upload.offset < upload.length:
+                # One write stores the new offset and lets the upload go: a PATCH costs two commits in all.
+                if not lease.release(offset=upload.offset, expires_at=upload.expires_at):
+                    raise UploadLocked(_("Another request took over this upload; ask for its offset and go on."))
+                return upload
             lease.update(offset=upload.offset, expires_at=upload.expires_at)
         if upload.offset == upload.length and upload.state == Upload.State.RECEIVING:
             _upload_complete(upload, lease)
