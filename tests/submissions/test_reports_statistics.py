@@ -242,6 +242,12 @@ class TestThePage:
         assert '<svg class="statistics-chart"' in page
         assert "Clips by district / city" in page
 
+    def test_without_any_contest_it_says_so(self, client, screener, english):
+        client.force_login(screener)
+        response = client.get(STATISTICS, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        assert "There is no contest yet." in response.content.decode()
+
     def test_another_contest_is_chosen_by_its_slug(self, client, screener, dataset):
         from submissions.son_la_2024 import load_son_la_2024
 
