@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from submissions import tus
-from submissions.models import Submission, Upload
-from tests.clips import make_clip
+from submissions.models import Submission, SubmissionDocument, Upload
+from tests.clips import make_clip, make_pdf
 
 from .conftest import log_in
 
@@ -66,12 +66,12 @@ def _fill_in_and_pick(page, clip):
     page.set_input_files("input[name=clip]", str(clip))
 
 
-def _assert_received_once(page, clip, code):
+def _assert_received_once(page, clip, code, title="Chợ phiên trên điện thoại"):
     expect(page).to_have_url(re.compile(rf"/clip-cua-toi/{code}/$"), timeout=30_000)
     submission = Submission.objects.get()
     assert submission.code == code
     assert submission.sha256 == hashlib.sha256(clip.read_bytes()).hexdigest()
-    assert submission.title == "Chợ phiên trên điện thoại"
+    assert submission.title == title
     assert Upload.objects.get().state == Upload.State.COMPLETE
 
 
@@ -115,9 +115,11 @@ def test_an_upload_cut_by_a_reload_goes_on_when_the_same_file_is_picked_again(
     # The form says the file was partly sent, and brings back the details it was started with.
     expect(page.locator("#upload-resume-note")).to_be_visible()
     expect(page.locator("#id_title")).to_have_value("Chợ phiên trên điện thoại")
+    # A title changed now is saved too, though the upload carries the one it was started with.
+    page.fill("#id_title", "Chợ phiên, gửi lại")
     page.locator("#submission-form [type=submit]").click()
 
-    _assert_received_once(page, big_clip, f"{live_contest.code_prefix}-0001")
+    _assert_received_once(page, big_clip, f"{live_contest.code_prefix}-0001", title="Chợ phiên, gửi lại")
     assert requests_seen[0][0] == "HEAD"
     assert "POST" not in [method for method, offset in requests_seen]
     assert int(next(offset for method, offset in requests_seen if method == "PATCH")) > 0
@@ -162,3 +164,20 @@ def test_a_refusal_at_the_end_is_shown_next_to_the_clip(
     assert Submission.objects.count() == 3
     assert Upload.objects.get().state == Upload.State.REFUSED
     expect(page.locator("#submission-form [type=submit]")).to_be_enabled()
+
+
+def test_documents_chosen_with_a_large_clip_follow_it(
+    page, registered_alice, live_contest, big_clip, slow_transfer, tmp_path
+):
+    script = make_pdf(tmp_path / "kịch bản.pdf")
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    _fill_in_and_pick(page, big_clip)
+    page.set_input_files("input[name=documents]", str(script))
+
+    page.locator("#submission-form [type=submit]").click()
+
+    _assert_received_once(page, big_clip, f"{live_contest.code_prefix}-0001")
+    (document,) = SubmissionDocument.objects.all()
+    assert document.original_filename == "kịch bản.pdf"
+    assert document.sha256 == hashlib.sha256(script.read_bytes()).hexdigest()

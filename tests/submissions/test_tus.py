@@ -403,6 +403,71 @@ class TestTransfer:
         assert response["Upload-Offset"] == str(size)
         assert body.reads and max(body.reads) <= uploads.READ_SIZE
 
+    def test_a_long_transfer_keeps_renewing_its_hold(self, alice_client, started, clip_bytes):
+        holds = []
+
+        class SlowBody(io.BytesIO):
+            def read(self, size=-1):
+                holds.append(Upload.objects.get().locked_until)
+                traveller.shift(datetime.timedelta(seconds=15))
+                return super().read(min(size, 1000))
+
+        with time_machine.travel(timezone.now(), tick=False) as traveller:
+            response = alice_client.generic(
+                "PATCH",
+                started,
+                HTTP_UPLOAD_OFFSET="0",
+                CONTENT_TYPE="application/offset+octet-stream",
+                CONTENT_LENGTH="3000",
+                **{"wsgi.input": SlowBody(clip_bytes[:3000])},
+                **TUS,
+            )
+
+        assert response.status_code == 204
+        assert holds[0] < holds[1] < holds[2]
+        assert _upload(started).locked_until is None
+
+    def test_a_transfer_whose_hold_was_taken_over_stops_and_stores_nothing(
+        self, alice_client, started, clip_bytes
+    ):
+        upload = _upload(started)
+
+        class StalledBody(io.BytesIO):
+            def read(self, size=-1):
+                if self.tell():
+                    # The client stalled past the hold; another request took the upload over meanwhile.
+                    traveller.shift(datetime.timedelta(seconds=90))
+                    Upload.objects.filter(pk=upload.pk).update(
+                        locked_until=timezone.now() + datetime.timedelta(seconds=60)
+                    )
+                return super().read(min(size, 1000))
+
+        with time_machine.travel(timezone.now(), tick=False) as traveller:
+            response = alice_client.generic(
+                "PATCH",
+                started,
+                HTTP_UPLOAD_OFFSET="0",
+                CONTENT_TYPE="application/offset+octet-stream",
+                CONTENT_LENGTH="3000",
+                **{"wsgi.input": StalledBody(clip_bytes[:3000])},
+                **TUS,
+            )
+
+        assert response.status_code == 423
+        assert _upload(started).offset == 0
+        assert upload_part_path(upload.pk).stat().st_size == 1000
+
+    def test_a_chunked_body_is_asked_for_its_length(self, alice_client, started):
+        response = alice_client.generic(
+            "PATCH",
+            started,
+            HTTP_UPLOAD_OFFSET="0",
+            HTTP_TRANSFER_ENCODING="chunked",
+            CONTENT_TYPE="application/offset+octet-stream",
+            **TUS,
+        )
+        assert response.status_code == 411
+
     def test_a_wrong_offset_gets_409_and_changes_nothing(self, alice_client, started, clip_bytes):
         _patch(alice_client, started, clip_bytes[:100], 0)
 
