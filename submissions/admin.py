@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from judging.models import PrizeTier
@@ -19,6 +20,7 @@ from .models import (
     SubmissionDocument,
     Upload,
 )
+from .pipeline import technical_flag_labels
 
 
 class EntrantCategoryInline(admin.TabularInline):
@@ -187,8 +189,8 @@ class SubmissionDocumentInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "genre", "status", "submitted_at", "duration", "size"]
-    list_filter = ["contest", "status", "genre"]
+    list_display = ["code", "title", "genre", "status", "media_state", "submitted_at", "duration", "size"]
+    list_filter = ["contest", "status", "genre", "media_state"]
     list_select_related = ["genre"]
     search_fields = ["code", "title", "registration__full_name", "registration__group_name"]
     inlines = [SubmissionDocumentInline]
@@ -207,10 +209,25 @@ class SubmissionAdmin(admin.ModelAdmin):
         "height",
         "video_codec",
         "audio_codec",
+        "rotation",
+        "frame_rate",
+        "bitrate",
+        "media_state",
+        "media_problem",
+        "technical_flag_list",
         "submitted_at",
         "withdrawn_at",
     ]
-    exclude = ["clip", "thumbnail"]
+    exclude = ["clip", "thumbnail", "preview", "media_error", "technical_flags"]
+
+    @admin.display(description=_("media problem"))
+    def media_problem(self, obj):
+        # Stored as the English source text, so each reader gets it in their own language.
+        return gettext(obj.media_error) if obj.media_error else "—"
+
+    @admin.display(description=_("technical flags"))
+    def technical_flag_list(self, obj):
+        return ", ".join(str(label) for label in technical_flag_labels(obj.technical_flags)) or "—"
 
     def get_actions(self, request):
         actions = super().get_actions(request)

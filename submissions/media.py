@@ -769,6 +769,8 @@ class _VideoPath:
             self._encode(frame)
 
     def _encode(self, frame):
+        from av.video.frame import PictureType
+
         codec = self.stream.codec_context
         if not codec.is_open:
             codec.time_base = frame.time_base
@@ -778,7 +780,7 @@ class _VideoPath:
             codec.color_primaries = frame.color_primaries
             codec.color_trc = frame.color_trc
         # The decoder's picture types (I/P/B) would otherwise bind the encoder's choices.
-        frame.pict_type = 0
+        frame.pict_type = PictureType.NONE
         self.end = float(frame.pts * frame.time_base) + self.frame_seconds
         self.output.mux(self.stream.encode(frame))
 

@@ -511,6 +511,16 @@ def test_a_clip_over_30_frames_a_second_is_previewed_at_30(tmp_path):
     assert facts.frames_decoded == pytest.approx(30, abs=1)
 
 
+def test_the_preview_encoder_picks_its_own_frame_types(clips, tmp_path):
+    # The test clips have no B-frames; passing the decoder's picture types on would forbid them in the
+    # preview too, and make it several times larger.
+    assert "B" not in _picture_types(clips["mp4"])
+
+    transcode_preview(clips["mp4"], tmp_path / "preview.mp4")
+
+    assert "B" in _picture_types(tmp_path / "preview.mp4")
+
+
 def test_a_clip_without_audio_gives_a_preview_without_audio(clips, tmp_path):
     info = transcode_preview(clips["silent"], tmp_path / "preview.mp4")
 
@@ -583,3 +593,11 @@ def _assert_playable(path: Path, *, duration: float, audio: bool):
     else:
         assert facts.audio_codecs == []
     return facts
+
+
+def _picture_types(path: Path) -> set[str]:
+    import av
+    from av.video.frame import PictureType
+
+    with av.open(str(path)) as container:
+        return {PictureType(frame.pict_type).name for frame in container.decode(video=0)}

@@ -1,0 +1,452 @@
+"""The media work on a received clip: thumbnail, technical flags, preview, and the state the entrant sees.
+
+Tasks run in-process here (tests/conftest.py); `receive(path)` submits a clip through submission_create and runs
+the tasks it queues, or leaves them queued with `run_media=False`."""
+
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.urls import reverse
+from django.utils import translation
+from PIL import Image
+
+from submissions import media
+from submissions.media import ClipInfo
+from submissions.models import Submission
+from submissions.pipeline import (
+    MEDIA_ERRORS,
+    TECHNICAL_FLAGS,
+    submission_media_prepare,
+    submission_preview_make,
+    technical_flag_labels,
+    technical_flags,
+)
+from tests.clips import make_clip, read_video, top_level_boxes, truncate
+from tests.conftest import ALICE_ID, as_upload
+
+pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+RED = (255, 0, 0)
+PROCESSING, READY, FAILED = Submission.MediaState.values
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pipeline-clips")
+    return {
+        "phone": make_clip(folder / "phone.mp4", width=640, height=360, rotate=90, top_colour=RED),
+        "silent": make_clip(folder / "silent.mp4", audio=False),
+        # Long enough for a transcode to be caught halfway.
+        "long": make_clip(folder / "long.mp4", seconds=12.0, width=640, height=360),
+    }
+
+
+@pytest.fixture
+def receive(register, alice, submit, django_capture_on_commit_callbacks):
+    registration = None
+
+    def _receive(path, *, run_media=True):
+        nonlocal registration
+        registration = registration or register(alice, "Lò Thị Alice", ALICE_ID)
+        with django_capture_on_commit_callbacks(execute=run_media):
+            submission = submit(registration, clip=as_upload(path, f"clip{path.suffix}"))
+        submission.refresh_from_db()
+        return submission
+
+    return _receive
+
+
+@pytest.fixture
+def media_root(settings):
+    return Path(settings.MEDIA_ROOT)
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+
+
+def is_red(pixel) -> bool:
+    red, green, blue = pixel[:3]
+    return red > 200 and green < 60 and blue < 60
+
+
+def prepare_only(submission, django_capture_on_commit_callbacks):
+    """The first step alone: the preview task it queues is left unsent."""
+    with django_capture_on_commit_callbacks(execute=False):
+        submission_media_prepare(submission_id=submission.pk)
+
+
+class TestAReceivedClip:
+    def test_it_is_processing_until_its_media_work_has_run(self, receive, clip_path):
+        submission = receive(clip_path, run_media=False)
+
+        assert submission.media_state == PROCESSING
+        assert not submission.thumbnail and not submission.preview
+
+    def test_its_metadata_is_stored_when_it_is_received(self, receive, clips):
+        submission = receive(clips["phone"], run_media=False)
+
+        assert (submission.width, submission.height, submission.rotation) == (640, 360, 90)
+        assert submission.frame_rate == 25
+        assert submission.bitrate == pytest.approx(submission.size * 8 / submission.duration, rel=0.05)
+        assert (submission.video_codec, submission.audio_codec, submission.has_audio) == ("h264", "aac", True)
+
+    def test_it_gets_a_thumbnail_a_preview_and_its_flags_then_is_ready(self, receive, clip_path, media_root):
+        submission = receive(clip_path)
+
+        assert submission.media_state == READY
+        assert submission.media_error == ""
+        assert submission.thumbnail.read(3) == b"\xff\xd8\xff"
+        assert top_level_boxes(submission.preview.path)[:2] == ["ftyp", "moov"]
+        assert read_video(submission.preview.path).video_codec == "h264"
+        # 320x240 is below the resolution screeners expect.
+        assert submission.technical_flags == ["low_resolution"]
+        assert files_under(media_root / "previews") == [Path(submission.preview.path)]
+
+
+class TestAPhoneClipRecordedUpright:
+    def test_its_thumbnail_is_upright(self, receive, clips):
+        submission = receive(clips["phone"])
+
+        image = Image.open(submission.thumbnail.path)
+        assert image.height > image.width
+        # Turned 90° clockwise, as players show it: the top of the stored frames is now the right edge.
+        assert is_red(image.getpixel((image.width - 5, image.height // 2)))
+        assert not is_red(image.getpixel((5, image.height // 2)))
+
+    def test_its_preview_is_upright_and_says_no_rotation(self, receive, clips):
+        submission = receive(clips["phone"])
+
+        facts = read_video(submission.preview.path)
+        assert (facts.width, facts.height) == (360, 640)
+        assert facts.rotations == {0}
+        assert is_red(facts.first_frame.getpixel((facts.width - 5, facts.height // 2)))
+        assert not is_red(facts.first_frame.getpixel((5, facts.height // 2)))
+
+    def test_it_is_flagged_portrait(self, receive, clips):
+        assert "portrait" in receive(clips["phone"]).technical_flags
+
+
+class TestAClipWithoutSound:
+    def test_it_gets_a_silent_preview_and_the_no_audio_flag(self, receive, clips):
+        submission = receive(clips["silent"])
+
+        assert submission.media_state == READY
+        assert read_video(submission.preview.path).audio_codecs == []
+        assert "no_audio" in submission.technical_flags
+
+
+class TestFailures:
+    def test_a_clip_that_breaks_off_midway_fails_with_why_and_leaves_no_file(
+        self, receive, tmp_path, media_root, english
+    ):
+        # The probe at upload saw a whole file; what is stored now stops halfway (a disk fault, say).
+        source = make_clip(tmp_path / "clip.mp4", seconds=5.0, width=160, height=120, faststart=True)
+        submission = receive(source, run_media=False)
+        truncate(source, 0.5, target=submission.clip.path)
+
+        submission_media_prepare(submission_id=submission.pk)
+        submission_preview_make(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert submission.media_state == FAILED
+        assert submission.media_error.startswith("We could not read the whole clip: the file seems damaged.")
+        assert not submission.preview
+        assert files_under(media_root / "previews") == []
+
+    def test_an_error_while_encoding_fails_the_clip_and_removes_the_partial_file(
+        self, receive, clip_path, media_root, monkeypatch, caplog, django_capture_on_commit_callbacks
+    ):
+        submission = receive(clip_path, run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+
+        def broken_encoder(source, target):
+            Path(target).write_bytes(b"\x00" * 1000)
+            raise RuntimeError("encoder exploded")
+
+        monkeypatch.setattr(media, "transcode_preview", broken_encoder)
+        with caplog.at_level(logging.WARNING, logger="submissions.pipeline"):
+            submission_preview_make(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert (submission.media_state, submission.media_error) == (FAILED, str(MEDIA_ERRORS["internal"]))
+        assert files_under(media_root / "previews") == []
+        assert "encoder exploded" in caplog.text and f"submission {submission.pk}" in caplog.text
+        # The log names the clip by its id only.
+        assert submission.original_filename not in caplog.text and submission.title not in caplog.text
+
+    def test_a_transcode_stopped_at_the_time_limit_fails_the_clip_and_removes_the_partial_file(
+        self, receive, clip_path, media_root, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        submission = receive(clip_path, run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+
+        def interrupted(source, target):
+            Path(target).write_bytes(b"\x00" * 1000)
+            raise SoftTimeLimitExceeded()
+
+        monkeypatch.setattr(media, "transcode_preview", interrupted)
+        submission_preview_make(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert (submission.media_state, submission.media_error) == (FAILED, str(MEDIA_ERRORS["too_slow"]))
+        assert files_under(media_root / "previews") == []
+
+    def test_a_failed_clip_is_left_alone_when_the_tasks_run_again(
+        self, receive, clip_path, media_root, django_capture_on_commit_callbacks
+    ):
+        submission = receive(clip_path, run_media=False)
+        Submission.objects.filter(pk=submission.pk).update(media_state=FAILED, media_error="x")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            submission_media_prepare(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert (submission.media_state, submission.media_error) == (FAILED, "x")
+        assert files_under(media_root / "thumbnails") == files_under(media_root / "previews") == []
+
+
+class TestRunningAgain:
+    def test_a_run_killed_midway_leaves_a_partial_file_that_the_next_run_replaces(
+        self, receive, clips, media_root, django_capture_on_commit_callbacks
+    ):
+        submission = receive(clips["long"], run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+        partial = media_root / "previews" / "tmp" / f"{submission.pk}.partial.mp4"
+        final = media_root / "previews" / submission.contest.slug / f"{submission.pk}.mp4"
+        partial.parent.mkdir(parents=True)
+        final.parent.mkdir(parents=True)
+
+        # The same file work as the task, in a process killed as a worker is (SIGKILL, no clean-up).
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from submissions.media import preview_write; "
+                "preview_write(source=sys.argv[1], partial=sys.argv[2], final=sys.argv[3])",
+                submission.clip.path,
+                str(partial),
+                str(final),
+            ],
+            cwd=BASE_DIR,
+        )
+        deadline = time.monotonic() + 60
+        while not (partial.exists() and partial.stat().st_size >= 64 * 1024):
+            assert worker.poll() is None, "the transcode ended before it could be killed"
+            assert time.monotonic() < deadline, "the transcode wrote nothing"
+            time.sleep(0.005)
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait() == -signal.SIGKILL
+        assert partial.exists() and not final.exists()
+
+        submission_preview_make(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert submission.media_state == READY
+        assert Path(submission.preview.path) == final
+        assert not partial.exists()
+        assert files_under(media_root / "previews") == [final]
+        facts = read_video(final)
+        assert facts.frames_decoded == facts.frames_declared == 300
+
+    def test_running_the_tasks_twice_keeps_one_unchanged_preview(
+        self, receive, clip_path, media_root, django_capture_on_commit_callbacks
+    ):
+        submission = receive(clip_path)
+        preview = Path(submission.preview.path)
+        before = (preview.read_bytes(), preview.stat().st_mtime_ns, submission.thumbnail.name)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            submission_media_prepare(submission_id=submission.pk)
+        submission_preview_make(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert submission.media_state == READY
+        assert (preview.read_bytes(), preview.stat().st_mtime_ns, submission.thumbnail.name) == before
+        assert files_under(media_root / "previews") == [preview]
+        assert len(files_under(media_root / "thumbnails")) == 1
+
+    def test_a_run_finding_the_clip_held_by_another_run_leaves_the_work_to_it(
+        self, receive, clip_path, media_root, django_capture_on_commit_callbacks
+    ):
+        submission = receive(clip_path, run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+
+        with open(submission.clip.path, "rb") as other_run:
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            submission_preview_make(submission_id=submission.pk)
+            submission.refresh_from_db()
+            assert submission.media_state == PROCESSING
+            assert files_under(media_root / "previews") == []
+
+        submission_preview_make(submission_id=submission.pk)
+        submission.refresh_from_db()
+        assert submission.media_state == READY
+
+    def test_a_clip_withdrawn_before_its_preview_gets_none(
+        self, receive, clip_path, alice, media_root, django_capture_on_commit_callbacks
+    ):
+        from submissions.services import submission_withdraw
+
+        submission = receive(clip_path, run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+        submission_withdraw(submission=submission, user=alice)
+
+        submission_preview_make(submission_id=submission.pk)
+
+        assert files_under(media_root / "previews") == []
+
+
+class TestTechnicalFlags:
+    @pytest.fixture
+    def contest(self):
+        return SimpleNamespace(min_duration=30, max_duration=600)
+
+    def clip(self, **changes):
+        facts = dict(
+            container="mp4",
+            duration=120.0,
+            width=1920,
+            height=1080,
+            video_codec="h264",
+            audio_codec="aac",
+            size=100_000_000,
+            rotation=0,
+            frame_rate=30.0,
+            bitrate=6_000_000,
+        )
+        facts.update(changes)
+        return ClipInfo(**facts)
+
+    def test_a_good_clip_has_none(self, contest):
+        assert technical_flags(self.clip(), contest) == []
+
+    @pytest.mark.parametrize(
+        ("changes", "flags"),
+        [
+            ({"duration": 29.5}, ["too_short"]),
+            ({"duration": 600.5}, ["too_long"]),
+            ({"audio_codec": ""}, ["no_audio"]),
+            ({"width": 640, "height": 360, "bitrate": 800_000}, ["low_resolution"]),
+            ({"width": 854, "height": 480, "bitrate": 800_000}, []),
+            ({"rotation": 90}, ["portrait"]),
+            ({"width": 1080, "height": 1920}, ["portrait"]),
+            ({"rotation": 180}, []),
+            ({"bitrate": 400_000}, ["low_bitrate"]),
+            ({"width": 320, "height": 240, "bitrate": 100_000}, ["low_resolution"]),
+            ({"frame_rate": 15.0}, ["low_frame_rate"]),
+            ({"frame_rate": None, "bitrate": None}, []),
+            (
+                {"duration": 10, "audio_codec": "", "rotation": 90, "width": 640, "height": 360, "frame_rate": 12},
+                ["too_short", "no_audio", "low_resolution", "portrait", "low_frame_rate"],
+            ),
+        ],
+    )
+    def test_each_check_raises_its_flag(self, contest, changes, flags):
+        assert technical_flags(self.clip(**changes), contest) == flags
+
+    def test_it_reads_the_contest_limits_as_they_are_now(self, contest):
+        contest.max_duration = 60
+
+        assert technical_flags(self.clip(duration=120.0), contest) == ["too_long"]
+
+    def test_its_thresholds_are_settings(self, contest, settings):
+        settings.MEDIA_TECHNICAL_CHECKS = {"min_short_side": 1200, "min_bitrate": 8_000_000, "min_frame_rate": 50}
+
+        assert technical_flags(self.clip(), contest) == ["low_resolution", "low_frame_rate"]
+
+    def test_each_flag_has_a_label_in_the_reader_s_language(self):
+        with translation.override("en"):
+            labels = [str(label) for label in technical_flag_labels(["portrait", "no_audio", "unknown"])]
+
+        assert labels == ["portrait (vertical) picture", "no sound", "unknown"]
+        assert set(TECHNICAL_FLAGS) == {
+            "too_short",
+            "too_long",
+            "no_audio",
+            "low_resolution",
+            "portrait",
+            "low_bitrate",
+            "low_frame_rate",
+        }
+
+    def test_templates_show_the_labels_through_a_filter(self):
+        from django.template import Context, Template
+
+        template = Template(
+            "{% load clip_media %}{% for label in flags|technical_flag_labels %}[{{ label }}]{% endfor %}"
+        )
+        with translation.override("en"):
+            assert (
+                template.render(Context({"flags": ["no_audio", "low_frame_rate"]})) == "[no sound][low frame rate]"
+            )
+
+
+class TestMyClips:
+    def page(self, client, alice):
+        client.force_login(alice)
+        return client.get(reverse("submissions:my_clips"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    def test_the_entrant_sees_a_clip_processing(self, client, alice, receive, clip_path):
+        submission = receive(clip_path, run_media=False)
+
+        html = self.page(client, alice)
+
+        assert 'data-media-state="processing"' in html
+        assert "Video: processing" in html
+        assert reverse("submissions:thumbnail", args=[submission.code]) not in html
+
+    def test_the_entrant_sees_a_ready_clip_with_its_thumbnail(self, client, alice, receive, clip_path):
+        submission = receive(clip_path)
+
+        html = self.page(client, alice)
+
+        assert "Video: ready" in html
+        assert reverse("submissions:thumbnail", args=[submission.code]) in html
+
+    def test_the_entrant_sees_a_failed_clip_and_why(self, client, alice, receive, clip_path):
+        submission = receive(clip_path, run_media=False)
+        with translation.override(None):
+            Submission.objects.filter(pk=submission.pk).update(
+                media_state=FAILED, media_error=str(MEDIA_ERRORS["damaged"])
+            )
+
+        html = self.page(client, alice)
+
+        assert "Video: failed" in html
+        assert "We could not read the whole clip: the file seems damaged." in html
+
+    def test_a_withdrawn_clip_shows_no_media_state(self, client, alice, receive, clip_path):
+        from submissions.services import submission_withdraw
+
+        submission_withdraw(submission=receive(clip_path, run_media=False), user=alice)
+
+        assert "data-media-state" not in self.page(client, alice)
+
+
+class TestAdmin:
+    def test_screeners_see_the_media_facts_and_flags_read_only(self, client, receive, clips, english):
+        from django.contrib.auth import get_user_model
+
+        submission = receive(clips["silent"])
+        staff = get_user_model().objects.create_superuser(email="screener@example.com", password="x" * 20)
+        client.force_login(staff)
+
+        response = client.get(
+            reverse("admin:submissions_submission_change", args=[submission.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "no sound" in html and "low resolution" in html
+        assert 'name="technical_flags"' not in html and 'name="media_state"' not in html
