@@ -172,7 +172,6 @@ def tus_uploads(request, method):
         )
     upload = uploads.upload_create(
         registration=registration,
-        user=request.user,
         filename=filename,
         length=length,
         title=form.cleaned_data["title"],

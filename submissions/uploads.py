@@ -211,7 +211,7 @@ def upload_check_receiving(*, upload, now=None):
         raise UploadGone(_("This upload has expired; please send the clip again."))
 
 
-def upload_create(*, registration, user, filename, length, title, genre, summary, filetype=""):
+def upload_create(*, registration, filename, length, title, genre, summary, filetype=""):
     """Starts a resumable upload of a clip of `length` bytes, if the clip could be accepted now.
 
     Uploads in progress do not count towards the clip limit: an abandoned one would block the entrant
@@ -223,7 +223,7 @@ def upload_create(*, registration, user, filename, length, title, genre, summary
     if genre.contest_id != registration.contest_id:
         raise Refusal(_("Choose one of this contest's genres."), field="genre")
     upload = Upload(
-        user=user,
+        user=registration.user,
         registration=registration,
         filename=filename[:255],
         metadata={"title": title, "genre": genre.pk, "summary": summary, "filetype": filetype},
@@ -235,7 +235,7 @@ def upload_create(*, registration, user, filename, length, title, genre, summary
     path = upload_part_path(upload.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640))
-    log.info("upload %s of %d bytes started by user %s", upload.pk, length, user.pk)
+    log.info("upload %s of %d bytes started by user %s", upload.pk, length, registration.user_id)
     return upload
 
 
