@@ -586,7 +586,7 @@ def clip_thumbnail(path, *, at_seconds: float = 1.0, max_size: int = 640, qualit
             if not videos:
                 raise ClipRejected(_("The file has no video."))
             video = videos[0]
-            image = _frame_image_at(container, video, max(float(at_seconds), 0.0))
+            image = _frame_image_at(container, video, max(float(at_seconds), 0.0), max_size=max_size)
     except (av.error.FFmpegError, UnicodeDecodeError) as error:
         raise _damaged() from error
     if image is None:
@@ -597,7 +597,7 @@ def clip_thumbnail(path, *, at_seconds: float = 1.0, max_size: int = 640, qualit
     return output.getvalue()
 
 
-def _frame_image_at(container, video, at_seconds: float):
+def _frame_image_at(container, video, at_seconds: float, *, max_size: int | None = None):
     """A Pillow image of the first frame at or after ``at_seconds`` (or the last one before)."""
     start = video.start_time or 0
     if at_seconds > 0:
@@ -612,7 +612,12 @@ def _frame_image_at(container, video, at_seconds: float):
             break
     if chosen is None:
         return None
-    image = chosen.to_image()
+    width, height = chosen.width, chosen.height
+    if max_size and max(width, height) > max_size:
+        # Scaled in the same pass that converts to RGB: a third of the time of converting, then resizing 1080p.
+        scale = max_size / max(width, height)
+        width, height = max(1, round(width * scale)), max(1, round(height * scale))
+    image = chosen.to_image(width=width, height=height, interpolation="AREA")
     rotation = _rotation(video, chosen)
     if rotation:
         # Pillow turns counter-clockwise.
