@@ -1,0 +1,18 @@
+"""Staff accounts in their roles, as `manage.py create_staff` makes them (without going through the command)."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from submissions.roles import role_group
+
+PASSWORD = "a-long-test-password"
+
+
+def make_staff(email, role, *, full_name=""):
+    """A staff account in the group of `role` ("committee", "office" or "jury")."""
+    user = get_user_model().objects.create_user(
+        email=email, password=PASSWORD, is_staff=True, full_name=full_name or email.split("@")[0].title()
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user.groups.add(role_group(role))
+    return user

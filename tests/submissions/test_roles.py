@@ -1,0 +1,173 @@
+"""The staff roles: groups made by a migration, staff accounts made by a command, and an admin home for each
+role showing what that role works on. Entrants never reach the admin."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from submissions.roles import COMMITTEE, JURY, ROLES, STANDING_OFFICE, roles_sync
+from tests.staff import PASSWORD, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _permission_names(group):
+    return {
+        f"{app_label}.{codename}"
+        for app_label, codename in group.permissions.values_list("content_type__app_label", "codename")
+    }
+
+
+@pytest.fixture
+def office(db):
+    return make_staff("vanphong@example.com", "office")
+
+
+@pytest.fixture
+def committee(db):
+    return make_staff("btc@example.com", "committee")
+
+
+@pytest.fixture
+def juror(db):
+    return make_staff("giamkhao@example.com", "jury")
+
+
+def _english(client, user):
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+class TestGroups:
+    def test_the_migration_made_the_three_groups_with_their_permissions(self):
+        groups = {group.name: group for group in Group.objects.filter(name__in=[COMMITTEE, STANDING_OFFICE, JURY])}
+
+        assert set(groups) == {"Ban Tổ chức", "Cơ quan Thường trực", "Ban Giám khảo"}
+        for role in ROLES.values():
+            assert _permission_names(groups[role.group_name]) == set(role.permissions), role.key
+
+    def test_the_committee_may_do_everything_the_preliminary_round_needs(self):
+        committee = _permission_names(Group.objects.get(name=COMMITTEE))
+
+        assert {
+            "submissions.change_contest",
+            "submissions.screen_submission",
+            "submissions.change_told_decision",
+            "submissions.disqualify_submission",
+            "submissions.view_personal_data",
+            "submissions.publish_finalists",
+            "submissions.export_submissions",
+            "submissions.view_registration",
+            "mail.release_outgoingmail",
+            "mail.change_mailtemplate",
+            "judging.change_prizetier",
+        } <= committee
+        assert "submissions.delete_submission" not in committee
+
+    def test_the_standing_office_screens_but_does_not_decide_what_only_the_committee_may(self):
+        office = _permission_names(Group.objects.get(name=STANDING_OFFICE))
+
+        assert {
+            "submissions.view_submission",
+            "submissions.screen_submission",
+            "submissions.export_submissions",
+        } <= (office)
+        assert not office & {
+            "submissions.change_contest",
+            "submissions.change_told_decision",
+            "submissions.disqualify_submission",
+            "submissions.view_personal_data",
+            "submissions.publish_finalists",
+            "mail.release_outgoingmail",
+        }
+
+    def test_the_jury_has_nothing_in_submissions_yet(self):
+        assert _permission_names(Group.objects.get(name=JURY)) == set()
+
+    def test_syncing_again_restores_a_role_s_permissions(self):
+        office = Group.objects.get(name=STANDING_OFFICE)
+        office.permissions.add(Permission.objects.get(codename="disqualify_submission"))
+        Group.objects.get(name=JURY).delete()
+
+        roles_sync()
+
+        assert _permission_names(office) == set(ROLES["office"].permissions)
+        assert Group.objects.filter(name=JURY).exists()
+
+    def test_a_permission_that_does_not_exist_is_an_error(self, monkeypatch):
+        from submissions import roles
+
+        monkeypatch.setitem(roles.ROLES, "jury", roles.Role("jury", JURY, "Jury", ("judging.score_everything",)))
+
+        with pytest.raises(LookupError, match="judging.score_everything"):
+            roles_sync()
+
+
+class TestCreateStaff:
+    def test_it_makes_a_verified_staff_account_in_the_role_and_prints_a_password(self, client, capsys):
+        call_command("create_staff", "Screener@Example.com", role="office", name="Lò Văn Sàng")
+
+        out = capsys.readouterr().out
+        user = get_user_model().objects.get(email="screener@example.com")
+        password = out.split("Password: ")[1].strip()
+        assert "Cơ quan Thường trực" in out
+        assert user.is_staff and not user.is_superuser
+        assert user.full_name == "Lò Văn Sàng"
+        assert list(user.groups.values_list("name", flat=True)) == [STANDING_OFFICE]
+        assert user.emailaddress_set.get().verified
+        assert len(password) == 16
+        assert client.login(email="screener@example.com", password=password)
+
+    def test_it_takes_the_password_given_and_does_not_print_it(self, capsys):
+        call_command("create_staff", "btc@example.com", role="committee", password=PASSWORD)
+
+        assert "Password" not in capsys.readouterr().out
+        user = get_user_model().objects.get(email="btc@example.com")
+        assert user.check_password(PASSWORD)
+        assert user.has_perm("submissions.publish_finalists")
+
+    def test_it_remakes_a_group_missing_from_the_database(self):
+        Group.objects.filter(name=JURY).delete()
+
+        call_command("create_staff", "giamkhao@example.com", role="jury", password=PASSWORD)
+
+        assert get_user_model().objects.get(email="giamkhao@example.com").groups.get().name == JURY
+
+    def test_it_refuses_an_address_that_has_an_account(self, alice):
+        with pytest.raises(CommandError, match="already an account"):
+            call_command("create_staff", "ALICE@example.com", role="office", password=PASSWORD)
+        alice.refresh_from_db()
+        assert not alice.is_staff
+
+    def test_it_refuses_a_weak_password(self):
+        with pytest.raises(CommandError, match="too short"):
+            call_command("create_staff", "x@example.com", role="office", password="abc")
+        assert not get_user_model().objects.filter(email="x@example.com").exists()
+
+    def test_it_refuses_an_unknown_role(self):
+        with pytest.raises(CommandError, match="invalid choice"):
+            call_command("create_staff", "x@example.com", role="judge")
+
+
+class TestEntrants:
+    def test_an_entrant_signed_in_is_sent_to_the_admin_login(self, client, alice):
+        client.force_login(alice)
+
+        response = client.get(reverse("admin:index"))
+
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+    def test_the_admin_login_refuses_an_entrant_s_right_password(self, client, alice):
+        client.cookies["django_language"] = "en"
+
+        response = client.post(
+            reverse("admin:login"), {"username": "alice@example.com", "password": PASSWORD, "next": "/admin/"}
+        )
+
+        assert response.status_code == 200
+        assert "staff account" in response.content.decode()
+        assert "_auth_user_id" not in client.session
