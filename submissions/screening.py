@@ -4,6 +4,7 @@ Every change of a clip's state in this round goes through submission_decide, whi
 and the permission, records who and when, and writes the audit history. The admin's buttons and bulk
 actions call it; nothing else sets Submission.status to a decision."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,11 +22,30 @@ ALLOWED = {
     Status.DISQUALIFIED: set(),
     Status.WITHDRAWN: set(),
 }
+# The screening checklist: each item answered yes or no (or left open), with a note.
+CHECKLIST = [
+    ("content_on_theme", "content_note"),
+    ("form_ok", "form_note"),
+    ("technical_quality_ok", "technical_quality_note"),
+    ("rules_compliance_ok", "rules_compliance_note"),
+]
+CHECKLIST_FIELDS = {name for item in CHECKLIST for name in item}
+# What each SubmissionEvent.action means, as the audit history shows it.
+EVENT_ACTIONS = {
+    "decided": _("decided"),
+    "decision_changed_after_notice": _("decision changed after the entrant was told"),
+    "told": _("entrant told (e-mail released)"),
+    "published": _("finalists published"),
+    "unpublished": _("publication withdrawn"),
+}
+
+
+def _check_may_screen(user):
+    if not user.has_perm("submissions.screen_submission"):
+        raise NotAllowed(_("You may not screen clips."))
 
 
 def _check_permission(user, submission, decision):
-    if not user.has_perm("submissions.screen_submission"):
-        raise NotAllowed(_("You may not screen clips."))
     if decision == Status.DISQUALIFIED and not user.has_perm("submissions.disqualify_submission"):
         raise NotAllowed(_("Only the Organizing Committee may disqualify a clip."))
     if submission.decision_notified_at and not user.has_perm("submissions.change_told_decision"):
@@ -44,6 +64,7 @@ def submission_decide(*, submission, user, decision, reason=""):
     reason = reason.strip()
     if decision not in DECISIONS:
         raise Refusal(_("Choose finalist, not selected or disqualified."))
+    _check_may_screen(user)
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.status == decision:
         return False
@@ -71,22 +92,42 @@ def submission_decide(*, submission, user, decision, reason=""):
     # A changed decision must be told again.
     submission.decision_notified_at = None
     submission.save(
-        update_fields=["status", "decision_reason", "decided_by", "decided_at", "decision_notified_at", "updated_at"]
+        update_fields=[
+            "status",
+            "decision_reason",
+            "decided_by",
+            "decided_at",
+            "decision_notified_at",
+            "updated_at",
+        ]
     )
     return True
 
 
 @transaction.atomic
 def screening_review_save(*, submission, reviewer, recommendation, comment="", **checklist):
-    """Records (or updates) one screener's recommendation and checklist on a clip."""
-    if not reviewer.has_perm("submissions.screen_submission"):
-        raise NotAllowed(_("You may not screen clips."))
+    """Records (or updates) one screener's recommendation and checklist on a clip.
+
+    `checklist` takes the fields of CHECKLIST: content_on_theme=True, content_note="…", and so on."""
+    unknown = set(checklist) - CHECKLIST_FIELDS
+    if unknown:
+        raise TypeError(f"Not on the checklist: {', '.join(sorted(unknown))}")
+    _check_may_screen(reviewer)
+    # Locked, so a withdrawal cannot slip in between the check and the save.
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.status == Status.WITHDRAWN:
-        raise Refusal(_("This clip was withdrawn."))
+        raise Refusal(_("%(code)s was withdrawn: it is not screened.") % {"code": submission.code})
+    if any(checklist.get(answer) not in (True, False, None) for answer, _note in CHECKLIST):
+        raise TypeError("Checklist answers are True, False or None.")
+    fields = {"recommendation": recommendation, "comment": comment.strip(), **checklist}
+    try:
+        # An answer may be left open (None), which full_clean would call blank.
+        ScreeningReview(submission=submission, reviewer=reviewer, **fields).full_clean(
+            exclude=[answer for answer, _note in CHECKLIST], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        raise Refusal(" ".join(error.messages)) from error
     review, _created = ScreeningReview.objects.update_or_create(
-        submission=submission,
-        reviewer=reviewer,
-        defaults={"recommendation": recommendation, "comment": comment, **checklist},
+        submission=submission, reviewer=reviewer, defaults=fields
     )
-    review.full_clean()
     return review
