@@ -1,12 +1,25 @@
+from dataclasses import dataclass, field
+
 from django import forms
-from django.contrib import admin
-from django.utils.translation import gettext
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from judging.models import PrizeTier
 
+from .decision_mail import decision_mail_prepare
+from .gallery import finalists_publish, may_export_fanpage_pack
 from .identity import mask_id_number
-from .media import CONTAINER_DEMUXERS
+from .media import CONTAINER_DEMUXERS, format_duration
 from .models import (
     CONFIGURABLE_FORM_FIELDS,
     ClipGenre,
@@ -16,11 +29,17 @@ from .models import (
     FieldRequirement,
     Locality,
     Registration,
+    ScreeningReview,
     Submission,
     SubmissionDocument,
     Upload,
 )
-from .pipeline import technical_flag_labels
+from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
+from .reports import may_export, submissions_export
+from .screening import ALLOWED, CHECKLIST, DECISIONS, EVENT_ACTIONS, screening_review_save, submission_decide
+from .services import Refusal
+
+Status = Submission.Status
 
 
 class EntrantCategoryInline(admin.TabularInline):
@@ -136,15 +155,35 @@ class ContestAdmin(admin.ModelAdmin):
     ]
 
 
+# Without this permission the ID numbers are masked, and the contact and identity details the exports leave
+# out are not shown either.
+PERSONAL_DATA = "submissions.view_personal_data"
+PERSONAL_FIELDS = ["date_of_birth", "phone", "email", "address"]
+
+
+def _sees_personal_data(request):
+    return request.user.has_perm(PERSONAL_DATA)
+
+
+def _id_number_field(request):
+    return "id_number" if _sees_personal_data(request) else "masked_id_number"
+
+
 class CoAuthorInline(admin.TabularInline):
     model = CoAuthor
     extra = 0
-    fields = ["full_name", "date_of_birth", "masked_id_number", "organisation", "phone"]
-    readonly_fields = fields
 
     @admin.display(description=_("personal ID number"))
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number)
+
+    def get_fields(self, request, obj=None):
+        if _sees_personal_data(request):
+            return ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
+        return ["full_name", "masked_id_number", "organisation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -160,12 +199,20 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_select_related = ["contest", "category", "locality"]
     search_fields = ["full_name", "group_name", "email"]
     inlines = [CoAuthorInline]
-    exclude = ["id_number"]
-    readonly_fields = ["masked_id_number", "contest", "user", "created_at", "updated_at"]
 
     @admin.display(description=_("personal ID number"))
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number)
+
+    def get_list_display(self, request):
+        return [_id_number_field(request) if name == "masked_id_number" else name for name in self.list_display]
+
+    def get_exclude(self, request, obj=None):
+        return [] if _sees_personal_data(request) else ["id_number", *PERSONAL_FIELDS]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The ID number is what the clip limit counts by: it is never edited here.
+        return [_id_number_field(request), "contest", "user", "created_at", "updated_at"]
 
     def has_add_permission(self, request):
         return False
@@ -187,12 +234,126 @@ class SubmissionDocumentInline(admin.TabularInline):
         return False
 
 
+class MyRecommendationFilter(admin.SimpleListFilter):
+    title = _("my recommendation")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("recorded")), ("no", _("not yet"))]
+
+    def queryset(self, request, queryset):
+        # my_recommendation is annotated by SubmissionAdmin.get_queryset.
+        if self.value() == "yes":
+            return queryset.filter(my_recommendation__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(my_recommendation__isnull=True)
+        return queryset
+
+
+class TechnicalFlagFilter(admin.SimpleListFilter):
+    title = _("technical flag")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return list(TECHNICAL_FLAGS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() not in TECHNICAL_FLAGS:
+            return queryset
+        # The list's JSON text holds each code in double quotes, and no code is part of another. JSONField's
+        # `contains` would say it better, but SQLite does not have it.
+        return queryset.filter(technical_flags__icontains=f'"{self.value()}"')
+
+
+YES_NO = [("True", _("yes")), ("False", _("no"))]
+
+
+class ScreeningReviewForm(forms.ModelForm):
+    """One screener's checklist, recommendation and comment on a clip."""
+
+    recommendation = forms.ChoiceField(
+        label=_("recommendation"), choices=ScreeningReview.Recommendation.choices, widget=forms.RadioSelect
+    )
+
+    class Meta:
+        model = ScreeningReview
+        fields = [
+            *(name for pair in CHECKLIST for name in pair),
+            "recommendation",
+            "comment",
+        ]
+        widgets = {
+            **{answer: forms.RadioSelect(choices=YES_NO) for answer, _note in CHECKLIST},
+            **{note: forms.Textarea(attrs={"rows": 2, "cols": 50}) for _answer, note in CHECKLIST},
+            "comment": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        }
+
+    def checklist(self):
+        """(answer, note) bound fields, one pair per item of the checklist."""
+        return [(self[answer], self[note]) for answer, note in CHECKLIST]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(status.value, status.label) for status in DECISIONS])
+    reason = forms.CharField(required=False, widget=forms.Textarea)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason, for every selected clip"),
+        help_text=_("The entrants read it in the e-mail telling them the decision."),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+    )
+
+
+@dataclass
+class BulkDecision:
+    """What a bulk decision did, clip by clip."""
+
+    changed: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    refused: list = field(default_factory=list)  # (code, why)
+
+
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "genre", "status", "media_state", "submitted_at", "duration", "size"]
-    list_filter = ["contest", "status", "genre", "media_state"]
-    list_select_related = ["genre"]
-    search_fields = ["code", "title", "registration__full_name", "registration__group_name"]
+    """The Standing Office's screening list, a screening page per clip, and the decisions, all through
+    submissions.screening. Submitted content is read-only here, and nothing is deleted."""
+
+    list_display = [
+        "thumbnail_image",
+        "screening_link",
+        "title",
+        "genre",
+        "category",
+        "locality",
+        "duration_display",
+        "flag_list",
+        "media_state",
+        "screening_state",
+    ]
+    list_display_links = None
+    list_filter = [
+        "contest",
+        "status",
+        MyRecommendationFilter,
+        ("genre", admin.RelatedOnlyFieldListFilter),
+        ("registration__category", admin.RelatedOnlyFieldListFilter),
+        ("registration__locality", admin.RelatedOnlyFieldListFilter),
+        "media_state",
+        TechnicalFlagFilter,
+    ]
+    list_select_related = ["genre", "registration__category", "registration__locality"]
+    list_per_page = 50
+    ordering = ["-contest__opens_at", "sequence"]
+    search_fields = [
+        "code",
+        "title",
+        "registration__full_name",
+        "registration__group_name",
+        "registration__coauthors__full_name",
+    ]
+    actions = ["shortlist_selected", "not_selected_selected", "export_csv", "export_xlsx"]
     inlines = [SubmissionDocumentInline]
     readonly_fields = [
         "contest",
@@ -220,6 +381,100 @@ class SubmissionAdmin(admin.ModelAdmin):
     ]
     exclude = ["clip", "thumbnail", "preview", "media_error", "technical_flags"]
 
+    def get_queryset(self, request):
+        Recommendation = ScreeningReview.Recommendation
+        mine = ScreeningReview.objects.filter(submission=OuterRef("pk"), reviewer=request.user.pk)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                shortlist_votes=Count(
+                    "screening_reviews", filter=Q(screening_reviews__recommendation=Recommendation.SHORTLIST)
+                ),
+                not_select_votes=Count(
+                    "screening_reviews", filter=Q(screening_reviews__recommendation=Recommendation.NOT_SELECT)
+                ),
+                my_recommendation=Subquery(mine.values("recommendation")[:1]),
+            )
+        )
+
+    # Permissions. Submitted content is read-only for everyone: decisions go through the screening page.
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_screen_permission(self, request, obj=None):
+        return request.user.has_perm("submissions.screen_submission")
+
+    def has_export_permission(self, request):
+        return may_export(request.user)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("submissions.publish_finalists")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Entrants' work is never deleted from the admin.
+        actions.pop("delete_selected", None)
+        return actions
+
+    # The list's columns.
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail_image(self, obj):
+        if not obj.thumbnail:
+            return "—"
+        return format_html(
+            '<img class="screening-thumb" src="{}" alt="" loading="lazy" width="96" height="54">',
+            reverse("submissions:thumbnail", args=[obj.code]),
+        )
+
+    @admin.display(description=_("code"), ordering="sequence")
+    def screening_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:submissions_submission_screen", args=[obj.pk]), obj.code
+        )
+
+    @admin.display(description=_("entrant category"), ordering="registration__category__order")
+    def category(self, obj):
+        return obj.registration.category or "—"
+
+    @admin.display(description=_("district / city"), ordering="registration__locality__order")
+    def locality(self, obj):
+        return obj.registration.locality or "—"
+
+    @admin.display(description=_("duration"), ordering="duration")
+    def duration_display(self, obj):
+        return format_duration(obj.duration)
+
+    @admin.display(description=_("technical flags"))
+    def flag_list(self, obj):
+        return ", ".join(str(label) for label in technical_flag_labels(obj.technical_flags)) or "—"
+
+    @admin.display(description=_("screening"), ordering="status")
+    def screening_state(self, obj):
+        mine = ""
+        if obj.my_recommendation:
+            mine = ScreeningReview.Recommendation(obj.my_recommendation).label
+        return format_html(
+            '<span class="screening-status status-{}">{}</span> '
+            '<span class="screening-votes" title="{}">{} ✓ · {} ✗</span>{}',
+            obj.status,
+            obj.get_status_display(),
+            _("recommendations: shortlist · do not select"),
+            obj.shortlist_votes,
+            obj.not_select_votes,
+            format_html(' <span class="screening-mine">({})</span>', _("me: %s") % mine) if mine else "",
+        )
+
+    # The change view: every fact of the clip, read-only.
+
     @admin.display(description=_("media problem"))
     def media_problem(self, obj):
         # Stored as the English source text, so each reader gets it in their own language.
@@ -229,17 +484,330 @@ class SubmissionAdmin(admin.ModelAdmin):
     def technical_flag_list(self, obj):
         return ", ".join(str(label) for label in technical_flag_labels(obj.technical_flags)) or "—"
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        # Entrants' work is never deleted from the admin.
-        actions.pop("delete_selected", None)
-        return actions
+    # Screens of their own.
 
-    def has_add_permission(self, request):
-        return False
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/screen/", wrap(self.screen_view), name="submissions_submission_screen"),
+            path("<path:object_id>/decide/", wrap(self.decide_view), name="submissions_submission_decide"),
+            path("publish/<slug:slug>/", wrap(self.publish_view), name="submissions_submission_publish"),
+            *super().get_urls(),
+        ]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def changelist_view(self, request, extra_context=None):
+        contest = self._listed_contest(request)
+        extra_context = {
+            "contest": contest,
+            "may_view_statistics": request.user.has_perm("submissions.view_submission"),
+            "may_export": may_export(request.user),
+            "may_publish": contest is not None and self.has_publish_permission(request),
+            "may_export_fanpage_pack": contest is not None and may_export_fanpage_pack(request.user),
+            "may_view_outbox": request.user.has_perm("mail.view_outgoingmail"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            "screen_url": reverse("admin:submissions_submission_screen", args=[object_id]),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _listed_contest(self, request):
+        """The contest the list is filtered on, else the one the public pages show."""
+        contest_id = request.GET.get("contest__id__exact", "")
+        if contest_id.isdigit():
+            return Contest.objects.filter(pk=contest_id).first()
+        return Contest.objects.current()
+
+    def _screened_submission(self, request, object_id):
+        submission = self.get_object(request, unquote(object_id))
+        if submission is None:
+            raise Http404(_("There is no such clip."))
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        return submission
+
+    def screen_view(self, request, object_id):
+        """The screening page: the clip, its facts and documents, the entrant's form, the screeners'
+        recommendations and the audit history; my checklist and recommendation; the decision buttons."""
+        submission = self._screened_submission(request, object_id)
+        may_review = self.has_screen_permission(request) and submission.status != Status.WITHDRAWN
+        review = ScreeningReview.objects.filter(submission=submission, reviewer=request.user).first()
+        form = ScreeningReviewForm(request.POST or None, instance=review)
+        if request.method == "POST":
+            if not may_review:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    screening_review_save(submission=submission, reviewer=request.user, **form.cleaned_data)
+                except Refusal as refusal:
+                    self.message_user(request, refusal.message, messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        _("Your recommendation on %(code)s is saved.") % {"code": submission.code},
+                        messages.SUCCESS,
+                    )
+                    return self._after_screening(request, submission)
+        return TemplateResponse(
+            request,
+            "admin/submissions/submission/screen.html",
+            self._screen_context(request, submission, form=form, may_review=may_review),
+        )
+
+    def _screen_context(self, request, submission, *, form, may_review):
+        registration = submission.registration
+        sees_personal_data = _sees_personal_data(request)
+
+        def id_number(person):
+            return person.id_number if sees_personal_data else mask_id_number(person.id_number)
+
+        previous, following = _queue_neighbours(submission)
+        told_lock = submission.decision_notified_at is not None and not request.user.has_perm(
+            "submissions.change_told_decision"
+        )
+        reviews = submission.screening_reviews.exclude(reviewer=request.user.pk).select_related("reviewer")
+        events = submission.events.select_related("actor").order_by("-created_at", "-id")
+        return {
+            **self.admin_site.each_context(request),
+            "title": _("Screening %(code)s") % {"code": submission.code},
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": submission,
+            "submission": submission,
+            "registration": registration,
+            "id_number": id_number(registration),
+            "coauthors": [(coauthor, id_number(coauthor)) for coauthor in registration.coauthors.all()],
+            "sees_personal_data": sees_personal_data,
+            "documents": list(submission.documents.all()),
+            "flags": technical_flag_labels(submission.technical_flags),
+            "media_problem": gettext(submission.media_error) if submission.media_error else "",
+            "reviews": [(review, _checklist_rows(review)) for review in reviews],
+            "events": [
+                (
+                    event,
+                    EVENT_ACTIONS.get(event.action, event.action),
+                    _status_label(event.from_status),
+                    _status_label(event.to_status),
+                )
+                for event in events
+            ],
+            "form": form,
+            "may_review": may_review,
+            "decisions": [] if told_lock else _decisions_for(request.user, submission),
+            "told_lock": told_lock,
+            "previous": previous,
+            "next": following,
+            "queue_size": _queue(submission).count(),
+        }
+
+    def _after_screening(self, request, submission):
+        """Back to the same clip, or on to the next one in the queue with "…and next"."""
+        if "_next" in request.POST:
+            _previous, following = _queue_neighbours(submission)
+            if following is not None:
+                return redirect("admin:submissions_submission_screen", following.pk)
+            self.message_user(request, _("No other clip is waiting for a decision."), messages.INFO)
+        return redirect("admin:submissions_submission_screen", submission.pk)
+
+    def decide_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        submission = self._screened_submission(request, object_id)
+        if not self.has_screen_permission(request):
+            raise PermissionDenied
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Choose a decision."), messages.ERROR)
+            return redirect("admin:submissions_submission_screen", submission.pk)
+        decision = Status(form.cleaned_data["decision"])
+        try:
+            changed = submission_decide(
+                submission=submission, user=request.user, decision=decision, reason=form.cleaned_data["reason"]
+            )
+        except Refusal as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return redirect("admin:submissions_submission_screen", submission.pk)
+        if changed:
+            self.message_user(
+                request,
+                _("%(code)s: %(decision)s.") % {"code": submission.code, "decision": decision.label},
+                messages.SUCCESS,
+            )
+            self._draft_decision_mails(request, [submission])
+        else:
+            self.message_user(
+                request,
+                _("%(code)s was already %(decision)s: nothing changed.")
+                % {"code": submission.code, "decision": decision.label},
+                messages.INFO,
+            )
+        return self._after_screening(request, submission)
+
+    def _draft_decision_mails(self, request, submissions):
+        """Drafts the mails telling the decisions, for the committee to release. A template the committee broke
+        stops the drafting, not the decision: the message says what to fix."""
+        for submission in submissions:
+            try:
+                decision_mail_prepare(submission=submission)
+            except Refusal as refusal:
+                self.message_user(
+                    request,
+                    _("The decision is recorded, but its e-mail could not be drafted. %(why)s")
+                    % {"why": refusal.message},
+                    messages.WARNING,
+                )
+                return
+
+    # Bulk actions.
+
+    def _decide_each(self, request, queryset, decision, reason=""):
+        outcome = BulkDecision()
+        for submission in queryset.order_by("contest_id", "sequence"):
+            try:
+                changed = submission_decide(
+                    submission=submission, user=request.user, decision=decision, reason=reason
+                )
+            except Refusal as refusal:
+                outcome.refused.append((submission.code, refusal.message))
+                continue
+            (outcome.changed if changed else outcome.unchanged).append(submission)
+        self._draft_decision_mails(request, outcome.changed)
+        self._report(request, outcome, decision)
+
+    def _report(self, request, outcome, decision):
+        count = len(outcome.changed)
+        self.message_user(
+            request,
+            ngettext("%(count)d clip is now %(decision)s.", "%(count)d clips are now %(decision)s.", count)
+            % {"count": count, "decision": decision.label},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        if outcome.unchanged:
+            count = len(outcome.unchanged)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d was %(decision)s already: %(codes)s.",
+                    "%(count)d were %(decision)s already: %(codes)s.",
+                    count,
+                )
+                % {
+                    "count": count,
+                    "decision": decision.label,
+                    "codes": ", ".join(submission.code for submission in outcome.unchanged),
+                },
+                messages.INFO,
+            )
+        for code, why in outcome.refused:
+            self.message_user(request, _("%(code)s refused: %(why)s") % {"code": code, "why": why}, messages.ERROR)
+
+    @admin.action(description=_("Shortlist the selected clips (finalists)"), permissions=["screen"])
+    def shortlist_selected(self, request, queryset):
+        self._decide_each(request, queryset, Status.SHORTLISTED)
+
+    @admin.action(description=_("Not selected, with one reason"), permissions=["screen"])
+    def not_selected_selected(self, request, queryset):
+        """Asks for the reason first, on a page of its own, as deleting asks for a confirmation."""
+        form = ReasonForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            self._decide_each(request, queryset, Status.NOT_SELECTED, form.cleaned_data["reason"])
+            return None
+        submissions = list(queryset.order_by("contest_id", "sequence"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Not selected, with one reason"),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "submissions": submissions,
+            "form": form,
+            "action": "not_selected_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/submissions/submission/not_selected_confirmation.html", context)
+
+    @admin.action(description=_("Export the selected clips (CSV)"), permissions=["export"])
+    def export_csv(self, request, queryset):
+        return submissions_export(queryset=queryset, user=request.user, format="csv")
+
+    @admin.action(description=_("Export the selected clips (XLSX)"), permissions=["export"])
+    def export_xlsx(self, request, queryset):
+        return submissions_export(queryset=queryset, user=request.user, format="xlsx")
+
+    # Publication of the finalists.
+
+    def publish_view(self, request, slug):
+        """Asks the committee to confirm, then opens the public gallery of the contest's finalists."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        contest = get_object_or_404(Contest, slug=slug)
+        if request.method == "POST":
+            try:
+                published = finalists_publish(contest=contest, user=request.user)
+            except Refusal as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+            else:
+                if published:
+                    self.message_user(request, _("The finalists are published."), messages.SUCCESS)
+                else:
+                    self.message_user(request, _("The finalists were already published."), messages.INFO)
+            return redirect("admin:submissions_submission_changelist")
+        finalists = contest.submissions.filter(status=Status.SHORTLISTED).select_related("genre")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Publish the finalists"),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "contest": contest,
+            "finalists": list(finalists.order_by("sequence")),
+        }
+        return TemplateResponse(request, "admin/submissions/submission/publish_confirmation.html", context)
+
+
+def _queue(submission):
+    """The clips of the same contest still waiting for a decision, other than this one, in code order."""
+    return (
+        Submission.objects.filter(contest_id=submission.contest_id, status=Status.RECEIVED)
+        .exclude(pk=submission.pk)
+        .order_by("sequence")
+    )
+
+
+def _queue_neighbours(submission):
+    """The clips before and after this one in the queue; past either end the walk goes round."""
+    queue = _queue(submission).only("pk", "code", "sequence")
+    following = queue.filter(sequence__gt=submission.sequence).first() or queue.first()
+    previous = queue.filter(sequence__lt=submission.sequence).last() or queue.last()
+    return previous, following
+
+
+def _checklist_rows(review):
+    """(item, answer, note) for each item of the checklist in a screener's review."""
+    return [
+        (ScreeningReview._meta.get_field(answer).verbose_name, getattr(review, answer), getattr(review, note))
+        for answer, note in CHECKLIST
+    ]
+
+
+def _status_label(value):
+    return Status(value).label if value in Status.values else value
+
+
+def _decisions_for(user, submission):
+    """The decisions this user may take on this clip now, as the screening page offers them."""
+    if not user.has_perm("submissions.screen_submission"):
+        return []
+    allowed = ALLOWED[Status(submission.status)]
+    if not user.has_perm("submissions.disqualify_submission"):
+        allowed = allowed - {Status.DISQUALIFIED}
+    return [
+        decision
+        for decision in (Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED)
+        if decision in allowed
+    ]
 
 
 @admin.register(Upload)

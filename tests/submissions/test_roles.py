@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from submissions.roles import COMMITTEE, JURY, ROLES, STANDING_OFFICE, roles_sync
+from tests.conftest import ALICE_ID, BOB_ID
 from tests.staff import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +151,69 @@ class TestCreateStaff:
     def test_it_refuses_an_unknown_role(self):
         with pytest.raises(CommandError, match="invalid choice"):
             call_command("create_staff", "x@example.com", role="judge")
+
+
+class TestAdminHome:
+    def test_the_standing_office_sees_submissions_and_registrations_not_settings_or_users(self, client, office):
+        html = _english(client, office).get(reverse("admin:index")).content.decode()
+
+        assert reverse("admin:submissions_submission_changelist") in html
+        assert reverse("admin:submissions_registration_changelist") in html
+        for hidden in (
+            "admin:submissions_contest_changelist",
+            "admin:accounts_user_changelist",
+            "admin:auth_group_changelist",
+            "admin:mail_mailtemplate_changelist",
+        ):
+            assert reverse(hidden) not in html, hidden
+
+    def test_the_committee_sees_the_contest_settings_and_the_outbox(self, client, committee):
+        html = _english(client, committee).get(reverse("admin:index")).content.decode()
+
+        assert reverse("admin:submissions_contest_changelist") in html
+        assert reverse("admin:mail_outgoingmail_changelist") in html
+        assert reverse("admin:mail_mailtemplate_changelist") in html
+        assert reverse("admin:accounts_user_changelist") not in html
+
+    def test_a_juror_has_nothing_to_work_on_yet(self, client, juror):
+        response = _english(client, juror).get(reverse("admin:index"))
+
+        assert response.status_code == 200
+        assert "You don’t have permission to view or edit anything." in response.content.decode()
+        assert 'id="screening-todo"' not in response.content.decode()
+
+    def test_a_screener_is_told_how_many_clips_wait(self, client, office, alice, bob, register, submit):
+        first = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        submit(register(bob, "Cầm Văn Bob", BOB_ID))
+        from submissions.screening import screening_review_save
+
+        screening_review_save(submission=first, reviewer=office, recommendation="shortlist")
+
+        html = _english(client, office).get(reverse("admin:index")).content.decode()
+
+        assert "2 clips to screen" in html
+        assert "1 without your recommendation" in html
+        assert "?status__exact=received&amp;mine=no" in html
+        second = first.contest.submissions.exclude(pk=first.pk).get()
+        assert reverse("admin:submissions_submission_screen", args=[second.pk]) in html
+
+    def test_the_committee_finds_the_statistics_exports_outbox_and_publication(self, client, committee, contest):
+        html = _english(client, committee).get(reverse("admin:index")).content.decode()
+
+        for url in (
+            reverse("reports:statistics"),
+            reverse("reports:export", args=["xlsx"]),
+            reverse("admin:mail_outgoingmail_changelist"),
+            reverse("admin:submissions_submission_publish", args=[contest.slug]),
+            reverse("submissions:fanpage_pack", args=[contest.slug]),
+        ):
+            assert url in html, url
+
+    def test_the_standing_office_finds_no_publication_link(self, client, office, contest):
+        html = _english(client, office).get(reverse("admin:index")).content.decode()
+
+        assert reverse("reports:statistics") in html
+        assert reverse("admin:submissions_submission_publish", args=[contest.slug]) not in html
 
 
 class TestEntrants:
