@@ -238,3 +238,43 @@ class TestRecommendations:
     def test_a_juror_may_not_recommend(self, clip, juror):
         with pytest.raises(NotAllowed):
             screening_review_save(submission=clip, reviewer=juror, recommendation="shortlist")
+
+
+class TestWhatTheEntrantSees:
+    """My clips shows a decision once the entrant was told it (its e-mail released), with the reason."""
+
+    def _my_clips(self, client, alice):
+        from django.urls import reverse
+
+        client.force_login(alice)
+        client.cookies["django_language"] = "en"
+        return client.get(reverse("submissions:my_clips")).content.decode()
+
+    def test_a_decision_not_told_yet_still_reads_received(self, client, alice, clip, office):
+        submission_decide(submission=clip, user=office, decision=Status.NOT_SELECTED, reason="Lạc đề.")
+
+        html = self._my_clips(client, alice)
+
+        assert 'class="status received"' in html
+        assert "not selected" not in html and "Lạc đề." not in html
+
+    @pytest.mark.parametrize(
+        ("decision", "reason", "says"),
+        [
+            (Status.SHORTLISTED, "", "Your clip is a finalist"),
+            (Status.NOT_SELECTED, "Lạc đề.", "Your clip was not selected"),
+            (Status.DISQUALIFIED, "Sao chép.", "Your clip was disqualified."),
+        ],
+    )
+    def test_a_told_decision_is_shown_with_its_reason(
+        self, client, alice, clip, committee, decision, reason, says
+    ):
+        submission_decide(submission=clip, user=committee, decision=decision, reason=reason)
+        Submission.objects.filter(pk=clip.pk).update(decision_notified_at=timezone.now())
+
+        html = self._my_clips(client, alice)
+
+        assert f'data-status="{decision}"' in html
+        assert says in html
+        if reason:
+            assert f"Reason: {reason}" in html
