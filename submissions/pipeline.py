@@ -16,6 +16,7 @@ clip by its id only."""
 
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -98,13 +99,12 @@ def submission_media_prepare(*, submission_id):
         technical_flags=technical_flags(submission, submission.contest)
     )
     if not submission.thumbnail:
-        try:
-            jpeg = clip_thumbnail(submission.clip.path, at_seconds=_thumbnail_moment(submission.duration))
-        except ClipRejected as refusal:
-            _fail(submission, "damaged", detail=str(refusal))
-            return
         name = _file_name(submission, "thumbnails", ".jpg")
-        _write_atomically(Path(submission.thumbnail.storage.path(name)), jpeg)
+        with _failing_on_error(submission, "the thumbnail") as outcome:
+            jpeg = clip_thumbnail(submission.clip.path, at_seconds=_thumbnail_moment(submission.duration))
+            _write_atomically(Path(submission.thumbnail.storage.path(name)), jpeg)
+        if outcome.failed:
+            return
         Submission.objects.filter(pk=submission.pk, thumbnail="").update(thumbnail=name)
     from .tasks import submission_preview_task
 
@@ -122,17 +122,9 @@ def submission_preview_make(*, submission_id):
     partial = Path(storage.path(f"previews/tmp/{submission.pk}.partial.mp4"))
     for folder in {final.parent, partial.parent}:
         folder.mkdir(parents=True, exist_ok=True)
-    try:
+    with _failing_on_error(submission, "the preview") as outcome:
         made = preview_write(source=submission.clip.path, partial=partial, final=final)
-    except ClipRejected as refusal:
-        _fail(submission, "damaged", detail=str(refusal))
-        return
-    except SoftTimeLimitExceeded:
-        _fail(submission, "too_slow", detail="soft time limit reached")
-        return
-    except Exception:
-        log.exception("submission %s: the preview could not be made", submission.pk)
-        _fail(submission, "internal", detail="unexpected error, see the traceback above")
+    if outcome.failed:
         return
     if not made:
         # Another run of this task holds the clip and will finish the work.
@@ -145,6 +137,29 @@ def submission_preview_make(*, submission_id):
         final.unlink(missing_ok=True)
         return
     log.info("submission %s: preview ready", submission.pk)
+
+
+class _Outcome:
+    failed = False
+
+
+@contextmanager
+def _failing_on_error(submission, what):
+    """Runs the block; any error in it marks the clip failed (with the reason the entrant reads) and is
+    logged, rather than raised: Celery would not run the task again, and the clip would stay `processing`."""
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except ClipRejected as refusal:
+        outcome.failed = True
+        _fail(submission, "damaged", detail=f"{what}: {refusal}")
+    except SoftTimeLimitExceeded:
+        outcome.failed = True
+        _fail(submission, "too_slow", detail=f"{what}: the soft time limit was reached")
+    except Exception:
+        outcome.failed = True
+        log.exception("submission %s: %s could not be made", submission.pk, what)
+        _fail(submission, "internal", detail=f"{what}: unexpected error, see the traceback above")
 
 
 def _processing(submission_id):
