@@ -90,6 +90,11 @@ def technical_flag_labels(codes) -> list:
     return [TECHNICAL_FLAGS.get(code, code) for code in codes or ()]
 
 
+def thumbnail_moment(duration):
+    """A tenth into the clip, after the first second: past a black or shaky start, never past the end."""
+    return min(max(1.0, duration * 0.1), duration / 2)
+
+
 def submission_media_prepare(*, submission_id):
     """Stores the technical flags and the thumbnail of a clip still `processing`, then queues its preview."""
     submission = _processing(submission_id)
@@ -101,7 +106,7 @@ def submission_media_prepare(*, submission_id):
     if not submission.thumbnail:
         name = _file_name(submission, "thumbnails", ".jpg")
         with _failing_on_error(submission, "the thumbnail") as outcome:
-            jpeg = clip_thumbnail(submission.clip.path, at_seconds=_thumbnail_moment(submission.duration))
+            jpeg = clip_thumbnail(submission.clip.path, at_seconds=thumbnail_moment(submission.duration))
             _write_atomically(Path(submission.thumbnail.storage.path(name)), jpeg)
         if outcome.failed:
             return
@@ -168,11 +173,6 @@ def _processing(submission_id):
         .filter(pk=submission_id, media_state=Submission.MediaState.PROCESSING)
         .first()
     )
-
-
-def _thumbnail_moment(duration):
-    """A tenth into the clip, after the first second: past a black or shaky start, never past the end."""
-    return min(max(1.0, duration * 0.1), duration / 2)
 
 
 def _file_name(submission, folder, suffix):

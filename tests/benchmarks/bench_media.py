@@ -102,7 +102,7 @@ def main():
         preview_size,
         probe_clip,
     )
-    from submissions.pipeline import _thumbnail_moment
+    from submissions.pipeline import thumbnail_moment
 
     source = _source()
     size_mb = source.stat().st_size / 1e6
@@ -114,7 +114,7 @@ def main():
         started = time.perf_counter()
         info = probe_clip(source, accepted_containers=["mp4"], min_duration=1, max_duration=3600)
         probed = time.perf_counter()
-        jpeg = clip_thumbnail(source, at_seconds=_thumbnail_moment(info.duration))
+        jpeg = clip_thumbnail(source, at_seconds=thumbnail_moment(info.duration))
         done = time.perf_counter()
         print(
             f"  run {attempt}: probe {probed - started:.3f} s + thumbnail {done - probed:.3f} s"
