@@ -320,17 +320,18 @@ class SubmissionAdmin(admin.ModelAdmin):
     """The Standing Office's screening list, a screening page per clip, and the decisions, all through
     submissions.screening. Submitted content is read-only here, and nothing is deleted."""
 
+    # What the screeners decide by first; what they sort and filter by after.
     list_display = [
         "thumbnail_image",
         "screening_link",
         "title",
+        "screening_state",
+        "media_state",
+        "flag_list",
+        "duration_display",
         "genre",
         "category",
         "locality",
-        "duration_display",
-        "flag_list",
-        "media_state",
-        "screening_state",
     ]
     list_display_links = None
     list_filter = [
@@ -431,7 +432,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not obj.thumbnail:
             return "—"
         return format_html(
-            '<img class="screening-thumb" src="{}" alt="" loading="lazy" width="96" height="54">',
+            '<img class="screening-thumb" src="{}" alt="" loading="lazy" width="80" height="45">',
             reverse("submissions:thumbnail", args=[obj.code]),
         )
 
@@ -498,6 +499,8 @@ class SubmissionAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         contest = self._listed_contest(request)
         extra_context = {
+            # The list's columns need the width more than screeners need the other models' menu.
+            "is_nav_sidebar_enabled": False,
             "contest": contest,
             "may_view_statistics": request.user.has_perm("submissions.view_submission"),
             "may_export": may_export(request.user),
@@ -573,6 +576,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         events = submission.events.select_related("actor").order_by("-created_at", "-id")
         return {
             **self.admin_site.each_context(request),
+            "is_nav_sidebar_enabled": False,
             "title": _("Screening %(code)s") % {"code": submission.code},
             "opts": self.opts,
             "app_label": self.opts.app_label,
