@@ -294,8 +294,10 @@ def _receive_into_part(upload, lease, offset, body, body_length, checksum):
                 _("The upload is at byte %(offset)d, not %(sent)d; continue from there.")
                 % {"offset": on_disk, "sent": offset}
             )
-        # Bytes past the offset came from a request that could not store its offset: they do not count.
-        part.truncate(offset)
+        if on_disk > offset:
+            # Bytes past the offset came from a request that could not store its offset: they do not count.
+            # (Only then: truncating to the same size still costs a filesystem journal commit.)
+            part.truncate(offset)
         part.seek(offset)
         hasher = checksum.hasher() if checksum else None
         received = 0
