@@ -24,6 +24,11 @@ _CONTEST_SETTINGS = [
     ]
     for action in ("add", "change", "delete", "view")
 ]
+_FINAL_ROUND_SETTINGS = [
+    f"judging.{action}_{model}"
+    for model in ("criterion", "finalround", "panel", "assignment")
+    for action in ("add", "change", "delete", "view")
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,18 @@ ROLES = {
                 "mail.release_outgoingmail",
                 "mail.view_mailtemplate",
                 "mail.change_mailtemplate",
+                *_FINAL_ROUND_SETTINGS,
+                "judging.view_scorecard",
+                "judging.view_score",
+                "judging.view_scorecardevent",
+                "judging.reopen_scorecard",
+                "judging.remind_judges",
+                "judging.view_rankingrun",
+                "judging.run_ranking",
+                "judging.approve_ranking",
+                "judging.view_award",
+                "judging.award_prizes",
+                "judging.publish_results",
             ),
         ),
         Role(
@@ -77,8 +94,9 @@ ROLES = {
                 "mail.view_outgoingmail",
             ),
         ),
-        # The judging app gives the jury its permissions.
-        Role("jury", JURY, _("Jury"), ()),
+        # Judges see the finalists assigned to them and their own scorecards only; the judging app scopes
+        # every page by assignment, so no view permission on scorecards is needed (nor given).
+        Role("jury", JURY, _("Jury"), ("judging.score_finalists",)),
     ]
 }
 

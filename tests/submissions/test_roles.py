@@ -85,8 +85,8 @@ class TestGroups:
             "mail.release_outgoingmail",
         }
 
-    def test_the_jury_has_nothing_in_submissions_yet(self):
-        assert _permission_names(Group.objects.get(name=JURY)) == set()
+    def test_the_jury_may_score_its_finalists_and_nothing_else(self):
+        assert _permission_names(Group.objects.get(name=JURY)) == {"judging.score_finalists"}
 
     def test_syncing_again_restores_a_role_s_permissions(self):
         office = Group.objects.get(name=STANDING_OFFICE)
