@@ -50,6 +50,8 @@ class Command(BaseCommand):
             group = role_group(role)
             user.groups.add(group)
 
-        self.stdout.write(self.style.SUCCESS(f"Staff account {email} created in {group.name}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Staff account {email} created in {group.name} ({ROLES[role].label}).")
+        )
         if generated:
             self.stdout.write(f"Password: {password}")
