@@ -1,0 +1,300 @@
+"""Ranking runs: what a run stores (every score that counts, exactly as in the database), that a stored run never
+changes, staleness when a score changes afterwards, and the committee's approval."""
+
+from decimal import Decimal
+
+import pytest
+
+from judging.models import Assignment, Award, RankingRun, Score, Scorecard
+from judging.results import (
+    awards_confirm,
+    current_digest,
+    rank_inputs,
+    ranking_inputs,
+    ranking_run_approve,
+    ranking_run_compute,
+    ranking_run_is_stale,
+    ranking_run_start,
+)
+from judging.services import assignment_declare_conflict, scorecard_reopen
+from judging.tasks import ranking_run_task
+from submissions.services import NotAllowed, Refusal
+from tests.staff import make_staff
+
+from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score
+
+pytestmark = pytest.mark.django_db
+
+DONE = RankingRun.State.DONE
+
+
+@pytest.fixture
+def committee(db):
+    return make_staff("btc@example.com", "committee")
+
+
+@pytest.fixture
+def judges(db):
+    return make_judges(3)
+
+
+@pytest.fixture
+def finalists(contest):
+    return make_finalists(contest, TITLES[:3])
+
+
+@pytest.fixture
+def scored(contest, committee, judges, finalists):
+    """Three judges and three finalists; the third judge scored the first clip only, declared a conflict on the
+    second (after scoring it) and left a draft on the third."""
+    prepare_round(contest, committee, judges=judges, finalists=finalists)
+    first, second, third = finalists
+    one, two, three = judges
+    score(one, first, [9, 8, 7])
+    score(one, second, [7, 7, 7])
+    score(one, third, [5, 6, 6])
+    score(two, first, [8, 9, 8.5])
+    score(two, second, [8, 6, 7])
+    score(two, third, [6, 5, 5])
+    score(three, first, [10, 9, 9])
+    score(three, second, [10, 10, 10])
+    assignment_declare_conflict(
+        assignment=Assignment.objects.get(judge=three, submission=second), judge=three, reason="Người nhà tác giả."
+    )
+    score(three, third, [4, 4, 4], submit=False)
+    return finalists
+
+
+def _run(contest, user, capture):
+    with capture(execute=True):
+        run = ranking_run_start(contest=contest, user=user)
+    run.refresh_from_db()
+    return run
+
+
+def _scores_in_database(contest):
+    """Every counted score, read straight from the tables, in the form a run stores them."""
+    cards = {}
+    for score_row in Score.objects.filter(
+        scorecard__state=Scorecard.State.SUBMITTED,
+        scorecard__assignment__conflict_declared_at__isnull=True,
+        scorecard__assignment__submission__contest=contest,
+    ).select_related("scorecard__assignment__submission"):
+        assignment = score_row.scorecard.assignment
+        card = cards.setdefault(
+            (assignment.submission_id, assignment.judge_id),
+            {"judge": assignment.judge_id, "clip": assignment.submission_id, "code": assignment.submission.code},
+        )
+        card.setdefault("points", {})[str(score_row.criterion_id)] = score_row.points
+    return cards
+
+
+def test_a_run_stores_every_counted_score_as_in_the_database(
+    contest, committee, judges, scored, django_capture_on_commit_callbacks
+):
+    first, second, third = scored
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    assert run.state == DONE
+    assert run.started_by == committee
+    assert run.method == "mean"
+    assert run.finished_at is not None
+    stored = {
+        (card["clip"], card["judge"]): {**card, "points": {k: Decimal(v) for k, v in card["points"].items()}}
+        for card in run.inputs["scorecards"]
+    }
+    assert stored == _scores_in_database(contest)
+    assert len(stored) == 7  # the conflicted scorecard and the draft are not in it
+    assert run.inputs["conflicts"] == [{"judge": judges[2].pk, "clip": second.pk, "code": second.code}]
+    assert run.inputs["abstentions"] == [{"judge": judges[2].pk, "clip": third.pk, "code": third.code}]
+    assert [clip["code"] for clip in run.inputs["clips"]] == [first.code, second.code, third.code]
+    assert [c["weight"] for c in run.inputs["criteria"]] == ["2.000", "1.000", "1.000"]
+
+
+def test_a_run_stores_the_ranking_of_its_own_inputs(
+    contest, committee, scored, django_capture_on_commit_callbacks
+):
+    first, second, third = scored
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    assert run.results == rank_inputs(run.inputs).to_dict()
+    ranked = {entry["clip"]: entry for entry in run.results["ranked"]}
+    # Totals (2 × content + creativity + technique): first 33, 33.5, 38; second 28, 29 (the 40 is conflicted).
+    assert ranked[first.pk]["score"] == "34.833333"
+    assert ranked[first.pk]["rank"] == 1
+    assert (ranked[second.pk]["score"], ranked[second.pk]["conflicts"]) == ("28.500000", 1)
+    assert (ranked[third.pk]["rank"], ranked[third.pk]["abstentions"]) == (3, 1)
+    assert run.inputs_digest == current_digest(contest=contest)
+
+
+def test_a_clip_with_too_few_scorecards_is_listed_as_incomplete(
+    contest, committee, scored, django_capture_on_commit_callbacks
+):
+    contest.judging.min_scorecards = 3
+    contest.judging.save()
+
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    assert [entry["clip"] for entry in run.results["ranked"]] == [scored[0].pk]
+    assert {entry["clip"]: (entry["scorecards"], entry["needed"]) for entry in run.results["incomplete"]} == {
+        scored[1].pk: (2, 3),
+        scored[2].pk: (2, 3),
+    }
+
+
+def test_a_done_run_is_never_computed_again(
+    contest, committee, judges, scored, django_capture_on_commit_callbacks
+):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    stored = (run.inputs, run.inputs_digest, run.results, run.finished_at)
+    scorecard = Scorecard.objects.get(assignment__judge=judges[0], assignment__submission=scored[0])
+    scorecard_reopen(scorecard=scorecard, user=committee, reason="Nhập nhầm điểm.")
+    score(judges[0], scored[0], [2, 2, 2])
+
+    ranking_run_task(run.pk)
+    ranking_run_compute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.inputs, run.inputs_digest, run.results, run.finished_at) == stored
+
+
+def test_a_run_goes_stale_when_a_scorecard_is_reopened_and_submitted_again(
+    contest, committee, judges, scored, django_capture_on_commit_callbacks
+):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    assert not ranking_run_is_stale(run)
+    scorecard = Scorecard.objects.get(assignment__judge=judges[1], assignment__submission=scored[2])
+
+    scorecard_reopen(scorecard=scorecard, user=committee, reason="Nhập nhầm điểm.")
+    assert ranking_run_is_stale(run)  # one scorecard fewer counts now
+    score(judges[1], scored[2], [6, 5, 5.5])
+
+    assert ranking_run_is_stale(run)
+    assert not ranking_run_is_stale(_run(contest, committee, django_capture_on_commit_callbacks))
+
+
+def test_resubmitting_the_same_points_leaves_the_run_current(
+    contest, committee, judges, scored, django_capture_on_commit_callbacks
+):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    scorecard = Scorecard.objects.get(assignment__judge=judges[1], assignment__submission=scored[2])
+    scorecard_reopen(scorecard=scorecard, user=committee, reason="Kiểm tra lại.")
+    score(judges[1], scored[2], [6, 5, 5])
+
+    assert not ranking_run_is_stale(run)
+
+
+def test_a_run_goes_stale_when_a_weight_or_the_method_changes(
+    contest, committee, scored, django_capture_on_commit_callbacks
+):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    criterion = contest.criteria.get(order=1)
+
+    criterion.name = "Tính sáng tạo"
+    criterion.save()
+    assert not ranking_run_is_stale(run)  # a name is not a score
+    criterion.weight = Decimal("1.5")
+    criterion.save()
+    assert ranking_run_is_stale(run)
+    criterion.weight = Decimal(1)
+    criterion.save()
+    contest.judging.method = "median"
+    contest.judging.save()
+    assert ranking_run_is_stale(run)
+
+
+def test_a_run_that_cannot_be_ranked_fails_and_says_why(contest, committee, django_capture_on_commit_callbacks):
+    contest.criteria.all().delete()
+
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    assert run.state == RankingRun.State.FAILED
+    assert "criteria" in run.error
+    assert (run.inputs, run.results, run.inputs_digest) == ({}, {}, "")
+
+
+def test_starting_a_run_needs_the_permission(contest, judges, alice):
+    for user in (judges[0], alice):
+        with pytest.raises(NotAllowed):
+            ranking_run_start(contest=contest, user=user)
+    assert not RankingRun.objects.exists()
+
+
+def test_approving_changes_only_the_approval(contest, committee, scored, django_capture_on_commit_callbacks):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    before = RankingRun.objects.filter(pk=run.pk).values().get()
+
+    assert ranking_run_approve(run=run, user=committee) is True
+    assert ranking_run_approve(run=run, user=committee) is False
+
+    after = RankingRun.objects.filter(pk=run.pk).values().get()
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"approved_at", "approved_by_id"}
+    assert after["approved_by_id"] == committee.pk
+
+
+def test_approving_needs_the_permission(contest, committee, judges, scored, django_capture_on_commit_callbacks):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    with pytest.raises(NotAllowed):
+        ranking_run_approve(run=run, user=judges[0])
+    run.refresh_from_db()
+    assert run.approved_at is None
+
+
+def test_a_stale_run_cannot_be_approved(contest, committee, judges, scored, django_capture_on_commit_callbacks):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    scorecard = Scorecard.objects.get(assignment__judge=judges[0], assignment__submission=scored[1])
+    scorecard_reopen(scorecard=scorecard, user=committee, reason="Nhập nhầm điểm.")
+    score(judges[0], scored[1], [9, 9, 9])
+
+    with pytest.raises(Refusal, match="changed"):
+        ranking_run_approve(run=run, user=committee)
+    run.refresh_from_db()
+    assert run.approved_at is None
+
+
+def test_approving_another_run_moves_the_approval(contest, committee, scored, django_capture_on_commit_callbacks):
+    first = _run(contest, committee, django_capture_on_commit_callbacks)
+    ranking_run_approve(run=first, user=committee)
+    second = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    ranking_run_approve(run=second, user=committee)
+
+    assert list(RankingRun.objects.filter(approved_at__isnull=False)) == [second]
+
+
+def test_another_run_is_not_approved_while_prizes_from_the_approved_one_stand(
+    contest, committee, scored, django_capture_on_commit_callbacks
+):
+    first = _run(contest, committee, django_capture_on_commit_callbacks)
+    ranking_run_approve(run=first, user=committee)
+    awards_confirm(contest=contest, user=committee)
+    second = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    with pytest.raises(Refusal, match="withdraw"):
+        ranking_run_approve(run=second, user=committee)
+    assert Award.objects.filter(run=first).exists()
+
+
+def test_a_running_run_cannot_be_approved(contest, committee, scored):
+    run = ranking_run_start(contest=contest, user=committee)  # its task waits for the commit
+
+    with pytest.raises(Refusal):
+        ranking_run_approve(run=run, user=committee)
+
+
+def test_the_inputs_are_read_in_a_fixed_number_of_queries(
+    contest, committee, judges, finalists, django_assert_num_queries
+):
+    prepare_round(contest, committee, judges=judges, finalists=finalists)
+    score(judges[0], finalists[0], [9, 8, 7])
+    with django_assert_num_queries(5):
+        ranking_inputs(contest=contest)
+    for judge in judges:
+        for clip in finalists:
+            if (judge, clip) != (judges[0], finalists[0]):
+                score(judge, clip, [5, 5, 5])
+    with django_assert_num_queries(5):
+        inputs = ranking_inputs(contest=contest)
+    assert len(inputs["scorecards"]) == 9
