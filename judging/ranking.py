@@ -1,0 +1,495 @@
+"""The ranking of a contest's finalists from the jury's scorecards: a pure function, without the database.
+
+`rank_clips` takes the rubric and the submitted scorecards and returns a `RankingResult` that explains itself:
+each clip's score, how its position was decided, and the ties nobody may resolve but the committee.
+
+The rules, as the committee reads them:
+
+- A scorecard's total is the sum of points × weight over the criteria, computed exactly (Decimal).
+- A clip's score combines its scorecards' totals by the contest's method: the mean; the trimmed mean (one highest
+  and one lowest total dropped when there are at least 4 scorecards, otherwise the plain mean); the median (the
+  mean of the middle two for an even count); or "zscore": each total becomes the judge's z-score, (total − the
+  judge's mean) / the judge's population standard deviation, over every clip the judge scored; the clip's z-score
+  is the mean of its judges' z-scores, put back on the points scale as mean of all totals + z × their standard
+  deviation. A judge who scored one clip, or gave every clip the same total, says nothing about which clip is
+  better: their z-scores are 0. The raw mean of the totals is always shown beside the score.
+- Scores are compared as they are shown: rounded to 6 decimal places (halves up). The mean, the trimmed mean and
+  the median are exact fractions before that rounding; the z-score method involves square roots, so its numbers
+  are computed to 34 significant digits. In the z-score method the clips are ranked by their z-score; the score
+  on the points scale is for reading.
+- Clips with equal scores are separated by the contest's chain, in order: each tie-breaking criterion in the
+  rubric's order (the clip's aggregate, by the same method, of that criterion's weighted points; higher wins);
+  then count-back: more first places across judges, then more top-3 places. A judge's places are competition
+  ranks among the clips being ranked that the judge scored: clips with equal totals share the better place, so a
+  judge who cannot separate two clips gives each the first place. Top-3 places include first places.
+- Clips still equal share a rank number (the next rank skips, as in 1, 2, 2, 4), each naming the clips it is tied
+  with: the committee decides, the program never does. `decided_by` says which step separated each clip from its
+  neighbours: "score", "criterion:<id>", "first_places", "top3_places" or "unresolved".
+- A scorecard from a judge with a conflict of interest on the clip does not count. A clip with fewer counted
+  scorecards than `min_scorecards` is listed as incomplete, with how many it has and needs, and is not ranked;
+  it takes no place in count-back either, but its scorecards still tell how severe each judge is (z-score).
+- A clip's judges disagree highly when the spread of its totals (highest − lowest) is more than
+  `disagreement_threshold` × the highest possible total.
+
+The result never names a judge, so renaming judges or reordering scorecards gives byte-equal JSON.
+Clip and criterion ids should be str or int: they go into that JSON as they are.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
+from typing import NamedTuple
+
+METHODS = ("mean", "trimmed_mean", "median", "zscore")
+PLACES = 6
+
+# Sums and products of scores must never be rounded: this context raises instead.
+_EXACT = Context(prec=100, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
+# Square roots and divisions of the z-score method, the only inexact steps.
+_APPROXIMATE = Context(prec=34)
+_SCALE = 10**PLACES
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: Hashable
+    max_points: Decimal | int
+    weight: Decimal | int = 1
+    breaks_ties: bool = False
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A submitted scorecard: the judge's points on every criterion for one clip."""
+
+    judge: Hashable
+    clip: Hashable
+    points: Mapping[Hashable, Decimal | int]
+
+
+@dataclass(frozen=True)
+class ClipRank:
+    clip: Hashable
+    rank: int
+    score: Decimal
+    raw_mean: Decimal
+    zscore: Decimal | None
+    scorecards: int
+    abstentions: int
+    conflicts: int
+    spread: Decimal
+    high_disagreement: bool
+    criterion_scores: Mapping[Hashable, Decimal]
+    first_places: int
+    top3_places: int
+    decided_by: str
+    tied_with: tuple = ()
+
+    def to_dict(self):
+        return {
+            "clip": self.clip,
+            "rank": self.rank,
+            "score": str(self.score),
+            "raw_mean": str(self.raw_mean),
+            "zscore": None if self.zscore is None else str(self.zscore),
+            "scorecards": self.scorecards,
+            "abstentions": self.abstentions,
+            "conflicts": self.conflicts,
+            "spread": str(self.spread),
+            "high_disagreement": self.high_disagreement,
+            "criterion_scores": {str(id_): str(score) for id_, score in self.criterion_scores.items()},
+            "first_places": self.first_places,
+            "top3_places": self.top3_places,
+            "decided_by": self.decided_by,
+            "tied_with": list(self.tied_with),
+        }
+
+
+@dataclass(frozen=True)
+class IncompleteClip:
+    clip: Hashable
+    scorecards: int
+    needed: int
+    abstentions: int
+    conflicts: int
+
+    def to_dict(self):
+        return {
+            "clip": self.clip,
+            "scorecards": self.scorecards,
+            "needed": self.needed,
+            "abstentions": self.abstentions,
+            "conflicts": self.conflicts,
+        }
+
+
+@dataclass(frozen=True)
+class RankingResult:
+    method: str
+    min_scorecards: int
+    disagreement_threshold: Decimal | None
+    max_total: Decimal
+    ranked: tuple[ClipRank, ...]
+    incomplete: tuple[IncompleteClip, ...]
+
+    def to_dict(self):
+        return {
+            "method": self.method,
+            "places": PLACES,
+            "min_scorecards": self.min_scorecards,
+            "disagreement_threshold": (
+                None if self.disagreement_threshold is None else str(self.disagreement_threshold)
+            ),
+            "max_total": str(self.max_total),
+            "ranked": [clip.to_dict() for clip in self.ranked],
+            "incomplete": [clip.to_dict() for clip in self.incomplete],
+        }
+
+
+class _Sheet(NamedTuple):
+    judge: Hashable
+    clip: Hashable
+    total: Decimal
+    weighted: tuple[Decimal, ...]
+
+
+class _Scores(NamedTuple):
+    score: Decimal
+    zscore: Decimal | None
+    criterion_scores: dict
+    key: tuple
+
+
+def rank_clips(
+    *,
+    criteria: Iterable[Criterion],
+    scorecards: Iterable[Scorecard],
+    method: str = "mean",
+    min_scorecards: int = 1,
+    conflicts: Collection[tuple[Hashable, Hashable]] = (),
+    assigned: Mapping[Hashable, Collection[Hashable]] | None = None,
+    disagreement_threshold: Decimal | int | str | None = Decimal("0.25"),
+) -> RankingResult:
+    """Ranks the clips of `scorecards` (submitted ones only); see the module's documentation for the rules.
+
+    `conflicts` holds (judge, clip) pairs whose scorecards do not count. `assigned` maps a clip to the judges
+    expected to score it: those who did not, without a conflict, are counted as abstentions, and an assigned clip
+    without any scorecard is listed as incomplete rather than forgotten.
+    """
+    if method not in METHODS:
+        raise ValueError(f"Unknown ranking method {method!r}; choose one of {', '.join(METHODS)}.")
+    if min_scorecards < 1:
+        raise ValueError("At least one scorecard is needed to rank a clip.")
+    criteria = _checked_criteria(criteria)
+    threshold = None if disagreement_threshold is None else Decimal(str(disagreement_threshold))
+    if threshold is not None and not threshold >= 0:
+        raise ValueError(f"The disagreement threshold must be a share of the maximum total, not {threshold}.")
+    conflicts = frozenset(conflicts)
+    assigned = {clip: frozenset(judges) for clip, judges in (assigned or {}).items()}
+
+    with localcontext(_EXACT):
+        max_total = sum((criterion.max_points * criterion.weight for criterion in criteria), Decimal(0))
+        sheets, clips = _counted_sheets(criteria, scorecards, conflicts)
+        clips |= assigned.keys() | {clip for _, clip in conflicts}
+        by_clip = defaultdict(list)
+        for sheet in sheets:
+            by_clip[sheet.clip].append(sheet)
+        conflicts_on = Counter(clip for _, clip in conflicts)
+
+        def abstentions(clip):
+            scored = {sheet.judge for sheet in by_clip[clip]}
+            return sum(
+                1 for judge in assigned.get(clip, ()) if judge not in scored and (judge, clip) not in conflicts
+            )
+
+        complete = sorted(clip for clip in clips if len(by_clip[clip]) >= min_scorecards)
+        incomplete = tuple(
+            IncompleteClip(clip, len(by_clip[clip]), min_scorecards, abstentions(clip), conflicts_on[clip])
+            for clip in sorted(clips)
+            if len(by_clip[clip]) < min_scorecards
+        )
+        if method == "zscore":
+            scores = _zscore_scores(criteria, sheets, complete)
+        else:
+            scores = _exact_scores(_AGGREGATES[method], criteria, by_clip, complete)
+        first_places, top3_places = _count_back([sheet for clip in complete for sheet in by_clip[clip]])
+        keys = {clip: (*scores[clip].key, first_places[clip], top3_places[clip]) for clip in complete}
+        levels = (
+            "score",
+            *(f"criterion:{criterion.id}" for criterion in criteria if criterion.breaks_ties),
+            "first_places",
+            "top3_places",
+        )
+        ranked = []
+        for clip, rank, decided_by, tied_with in _positions(keys, levels):
+            totals = [sheet.total for sheet in by_clip[clip]]
+            spread = max(totals) - min(totals)
+            ranked.append(
+                ClipRank(
+                    clip=clip,
+                    rank=rank,
+                    score=scores[clip].score,
+                    raw_mean=_rounded(*_mean(totals)),
+                    zscore=scores[clip].zscore,
+                    scorecards=len(totals),
+                    abstentions=abstentions(clip),
+                    conflicts=conflicts_on[clip],
+                    spread=_rounded(spread),
+                    high_disagreement=threshold is not None and spread > threshold * max_total,
+                    criterion_scores=scores[clip].criterion_scores,
+                    first_places=first_places[clip],
+                    top3_places=top3_places[clip],
+                    decided_by=decided_by,
+                    tied_with=tied_with,
+                )
+            )
+        return RankingResult(
+            method=method,
+            min_scorecards=min_scorecards,
+            disagreement_threshold=threshold,
+            max_total=_rounded(max_total),
+            ranked=tuple(ranked),
+            incomplete=incomplete,
+        )
+
+
+def _checked_criteria(criteria):
+    checked, seen = [], set()
+    for criterion in criteria:
+        if criterion.id in seen:
+            raise ValueError(f"Criterion {criterion.id!r} appears twice in the rubric.")
+        seen.add(criterion.id)
+        max_points = _decimal(criterion.max_points, f"the maximum of criterion {criterion.id!r}")
+        weight = _decimal(criterion.weight, f"the weight of criterion {criterion.id!r}")
+        if not max_points > 0:
+            raise ValueError(f"The maximum of criterion {criterion.id!r} must be above 0, not {max_points}.")
+        if weight < 0:
+            raise ValueError(f"The weight of criterion {criterion.id!r} must not be negative, not {weight}.")
+        checked.append(Criterion(criterion.id, max_points, weight, bool(criterion.breaks_ties)))
+    if not checked:
+        raise ValueError("The rubric has no criteria.")
+    return tuple(checked)
+
+
+def _decimal(value, what):
+    # Floats would bring binary fractions into sums that must be exact.
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise TypeError(f"{what} must be an int or a Decimal, not {type(value).__name__}.")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"{what} is not a number: {value}.")
+    return value
+
+
+def _counted_sheets(criteria, scorecards, conflicts):
+    """The scorecards that count, with their totals, and every clip mentioned (conflicted ones too)."""
+    sheets, clips, seen = [], set(), set()
+    for card in scorecards:
+        pair = (card.judge, card.clip)
+        clips.add(card.clip)
+        if pair in seen:
+            raise ValueError(f"Judge {card.judge!r} has two scorecards for clip {card.clip!r}.")
+        seen.add(pair)
+        if pair in conflicts:
+            continue
+        if len(card.points) != len(criteria):
+            _refuse_other_criteria(card, criteria)
+        weighted = []
+        for criterion in criteria:
+            points = card.points.get(criterion.id)
+            if points is None:
+                _refuse_other_criteria(card, criteria)
+            if type(points) is not Decimal or not points.is_finite():
+                points = _decimal(
+                    points,
+                    f"The points of judge {card.judge!r} for clip {card.clip!r} on criterion {criterion.id!r}",
+                )
+            if not 0 <= points <= criterion.max_points:
+                raise ValueError(
+                    f"Judge {card.judge!r} gave clip {card.clip!r} {points} points on criterion {criterion.id!r}, "
+                    f"outside 0 to {criterion.max_points}."
+                )
+            weighted.append(points * criterion.weight)
+        sheets.append(_Sheet(card.judge, card.clip, sum(weighted, Decimal(0)), tuple(weighted)))
+    return sheets, clips
+
+
+def _refuse_other_criteria(card, criteria):
+    ids = [criterion.id for criterion in criteria]
+    unknown = [id_ for id_ in card.points if id_ not in ids]
+    if unknown:
+        raise ValueError(
+            f"Judge {card.judge!r} scored clip {card.clip!r} on {unknown[0]!r}, which is not a criterion of this contest."
+        )
+    missing = next(id_ for id_ in ids if card.points.get(id_) is None)
+    raise ValueError(
+        f"The scorecard of judge {card.judge!r} for clip {card.clip!r} has no points for criterion {missing!r}."
+    )
+
+
+# An aggregate is returned as (exact Decimal, count) standing for the fraction Decimal / count: nothing is
+# rounded before `_rounded`.
+def _mean(values):
+    return sum(values, Decimal(0)), len(values)
+
+
+def _trimmed_mean(values):
+    if len(values) < 4:
+        return _mean(values)
+    return _mean(sorted(values)[1:-1])
+
+
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle], 1
+    return ordered[middle - 1] + ordered[middle], 2
+
+
+_AGGREGATES = {"mean": _mean, "trimmed_mean": _trimmed_mean, "median": _median}
+
+
+def _rounded(value, count=1):
+    """value / count to PLACES decimal places, halves up, as a Decimal with exactly PLACES digits after the point."""
+    numerator, denominator = value.as_integer_ratio()
+    denominator *= count
+    whole, rest = divmod(numerator * _SCALE, denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    return Decimal(whole).scaleb(-PLACES)
+
+
+def _exact_scores(aggregate, criteria, by_clip, clips):
+    breaking = [index for index, criterion in enumerate(criteria) if criterion.breaks_ties]
+    scores = {}
+    for clip in clips:
+        sheets = by_clip[clip]
+        score = _rounded(*aggregate([sheet.total for sheet in sheets]))
+        per_criterion = [
+            _rounded(*aggregate([sheet.weighted[index] for sheet in sheets])) for index in range(len(criteria))
+        ]
+        scores[clip] = _Scores(
+            score=score,
+            zscore=None,
+            criterion_scores={
+                criterion.id: value for criterion, value in zip(criteria, per_criterion, strict=True)
+            },
+            key=(score, *(per_criterion[index] for index in breaking)),
+        )
+    return scores
+
+
+def _zscore_scores(criteria, sheets, clips):
+    """Scores of the z-score method: the totals, then each criterion's weighted points, as z-scores per judge."""
+    if not clips:
+        return {}
+    rows = [(sheet.judge, sheet.clip, (sheet.total, *sheet.weighted)) for sheet in sheets]
+    dimensions = range(1 + len(criteria))
+    by_judge = defaultdict(list)
+    for judge, clip, values in rows:
+        by_judge[judge].append((clip, values))
+    zscores = [defaultdict(list) for _ in dimensions]
+    for scored in by_judge.values():
+        for dimension in dimensions:
+            column = zscores[dimension]
+            for (clip, _), z in zip(scored, _zscores([values[dimension] for _, values in scored]), strict=True):
+                column[clip].append(z)
+    on_points = [_points_scale([values[dimension] for _, _, values in rows]) for dimension in dimensions]
+    breaking = [index for index, criterion in enumerate(criteria, start=1) if criterion.breaks_ties]
+    scores = {}
+    for clip in clips:
+        mean_z = [_approximate_mean(column[clip]) for column in zscores]
+        rounded_z = [_rounded(z) for z in mean_z]
+        scores[clip] = _Scores(
+            score=_rounded(on_points[0](mean_z[0])),
+            zscore=rounded_z[0],
+            criterion_scores={
+                criterion.id: _rounded(on_points[index](mean_z[index]))
+                for index, criterion in enumerate(criteria, start=1)
+            },
+            key=(rounded_z[0], *(rounded_z[index] for index in breaking)),
+        )
+    return scores
+
+
+def _zscores(values):
+    """One judge's values as z-scores; all 0 when the judge scored one clip or gave every clip the same."""
+    count = len(values)
+    total = sum(values, Decimal(0))
+    # count² × the judge's variance, exact; z = (count × value − total) / its square root.
+    # Adding a constant to every value of the judge leaves both unchanged, digit for digit.
+    dispersion = count * sum([value * value for value in values], Decimal(0)) - total * total
+    if dispersion == 0:
+        return [Decimal(0)] * count
+    root = _APPROXIMATE.sqrt(dispersion)
+    return [_APPROXIMATE.divide(count * value - total, root) for value in values]
+
+
+def _approximate_mean(values):
+    # Adding in sorted order makes the rounded sum independent of the order of judges and scorecards.
+    total = Decimal(0)
+    for value in sorted(values):
+        total = _APPROXIMATE.add(total, value)
+    return _APPROXIMATE.divide(total, len(values))
+
+
+def _points_scale(values):
+    """The map from a z-score to points: mean of the values + z × their population standard deviation."""
+    count = len(values)
+    total = sum(values, Decimal(0))
+    dispersion = count * sum([value * value for value in values], Decimal(0)) - total * total
+    mean = _APPROXIMATE.divide(total, count)
+    deviation = _APPROXIMATE.divide(_APPROXIMATE.sqrt(dispersion), count)
+    return lambda z: _APPROXIMATE.add(mean, _APPROXIMATE.multiply(z, deviation))
+
+
+def _count_back(sheets):
+    """How many judges placed each clip first, and in their top 3, ranking the clips each judge scored."""
+    by_judge = defaultdict(list)
+    for sheet in sheets:
+        by_judge[sheet.judge].append((sheet.total, sheet.clip))
+    first_places, top3_places = Counter(), Counter()
+    for scored in by_judge.values():
+        scored.sort(key=lambda entry: entry[0], reverse=True)
+        place, previous = 0, None
+        for position, (total, clip) in enumerate(scored, start=1):
+            if total != previous:
+                place, previous = position, total
+            if place > 3:
+                break
+            top3_places[clip] += 1
+            if place == 1:
+                first_places[clip] += 1
+    return first_places, top3_places
+
+
+def _positions(keys, levels):
+    """(clip, rank, decided_by, tied_with) in rank order, from each clip's key (score, tie-breakers...)."""
+    order = sorted(keys)
+    order.sort(key=keys.__getitem__, reverse=True)
+
+    def shared(index, other):
+        if not 0 <= other < len(order):
+            return 0
+        count = 0
+        for mine, theirs in zip(keys[order[index]], keys[order[other]], strict=True):
+            if mine != theirs:
+                break
+            count += 1
+        return count
+
+    ties = defaultdict(list)
+    for clip in order:
+        ties[keys[clip]].append(clip)
+    positions, rank = [], 0
+    for index, clip in enumerate(order):
+        if index == 0 or keys[clip] != keys[order[index - 1]]:
+            rank = index + 1
+        # Sorted, a clip's nearest key is a neighbour's: how much of it they share says which step decided.
+        step = max(shared(index, index - 1), shared(index, index + 1))
+        decided_by = levels[step] if step < len(levels) else "unresolved"
+        tied_with = tuple(other for other in ties[keys[clip]] if other != clip)
+        positions.append((clip, rank, decided_by, tied_with))
+    return positions
