@@ -226,10 +226,7 @@ def ranking_run_is_stale(run, *, digest=None):
 
 def _lock_final_round(contest):
     """The contest's final round, locked: the committee's decisions on one contest happen one at a time."""
-    final_round = FinalRound.objects.select_for_update().filter(contest=contest).first()
-    if final_round is None:
-        raise Refusal(_("Set up the final round of %(contest)s first.") % {"contest": contest})
-    return final_round
+    return FinalRound.objects.select_for_update().get(pk=final_round_get(contest=contest).pk)
 
 
 def _check_not_published(final_round):
