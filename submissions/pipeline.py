@@ -46,11 +46,11 @@ MEDIA_ERRORS = {
         "your device, then withdraw this entry and submit the file again."
     ),
     "too_slow": _(
-        "Preparing this clip for viewing took too long. The organizers have been told and will look into it."
+        "Preparing this clip for viewing took too long. The organizers can see this and will look into it."
     ),
     "internal": _(
-        "Preparing this clip for viewing failed because of a problem on our side. The organizers have been "
-        "told and will look into it."
+        "Preparing this clip for viewing failed because of a problem on our side. The organizers can see "
+        "this and will look into it."
     ),
 }
 
