@@ -59,7 +59,7 @@ worker: venv
 	@DJANGO_SETTINGS_MODULE=contest_portal.settings $(PY) -c 'import django; django.setup(); from django.conf import settings; \
 		settings.CELERY_TASK_ALWAYS_EAGER and exit("make worker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) first; without it tasks run in-process and need no worker.")' \
 		</dev/null
-	$(PY) -m celery -A contest_portal worker --loglevel=INFO
+	$(PY) -m celery -A contest_portal worker -Q celery,media --loglevel=INFO
 
 lint: venv
 	$(PY) -m ruff check .

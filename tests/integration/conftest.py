@@ -162,6 +162,7 @@ def celery_worker_process(django_db_setup, redis_broker, smtp_server, tmp_path_f
                 "-A",
                 "contest_portal",
                 "worker",
+                "--queues=celery,media",
                 "--pool=solo",
                 "--concurrency=1",
                 "--loglevel=INFO",

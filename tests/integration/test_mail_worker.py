@@ -88,3 +88,22 @@ def test_the_worker_makes_the_thumbnail_from_the_stored_clip(celery_worker, smtp
     )
 
     assert (celery_worker.media_root / thumbnail).read_bytes().startswith(b"\xff\xd8")
+
+
+def test_the_media_queue_makes_a_playable_preview(celery_worker, smtp, alice_registration, submit):
+    submission = submit(alice_registration)
+
+    state = wait_until(
+        lambda: (
+            Submission.objects.filter(pk=submission.pk)
+            .exclude(media_state=Submission.MediaState.PROCESSING)
+            .values_list("media_state", flat=True)
+            .first()
+        ),
+        timeout=120,
+        what="the media worker to make the preview",
+    )
+
+    assert state == Submission.MediaState.READY
+    submission.refresh_from_db()
+    assert (celery_worker.media_root / submission.preview.name).read_bytes()[4:8] == b"ftyp"
