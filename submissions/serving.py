@@ -16,6 +16,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from judging.services import judge_may_watch
+
 from .documents import document_kind
 from .models import Submission
 
@@ -47,13 +49,20 @@ def can_view_submission_media(user, submission):
     - its owner, the entrant who registered it;
     - staff who screen clips or run the contest: the Standing Office and the Organizing Committee, through
       the `submissions.view_submission` permission their groups hold.
-    Judges assigned to the clip join this list with the judging app. The previews and thumbnails of
-    published finalists are public besides (`is_published_finalist`), but never their originals or documents."""
+    Judges watch the preview and thumbnail of the clips they score (`can_watch_submission`), and the previews
+    and thumbnails of published finalists are public besides (`is_published_finalist`), but never their
+    originals or documents: a document may be the registration form, with the entrant's personal data."""
     if not user.is_authenticated:
         return False
     if submission.registration.user_id == user.pk:
         return True
     return user.has_perm("submissions.view_submission")
+
+
+def can_watch_submission(user, submission):
+    """Who may fetch a clip's preview and thumbnail: those of `can_view_submission_media`, and a judge the
+    finalist is assigned to, without a conflict of interest (who does not score it has no need to see it)."""
+    return can_view_submission_media(user, submission) or judge_may_watch(user, submission)
 
 
 def is_published_finalist(submission):
@@ -72,11 +81,13 @@ def published_finalists():
     )
 
 
-def _viewable_submission(request, code, *, public_if_published=False):
+def _viewable_submission(request, code, *, watching=False):
+    """The clip, if this user may have the file asked for: `watching` for its preview or thumbnail."""
     submission = get_object_or_404(Submission.objects.select_related("registration", "contest"), code=code)
-    if public_if_published and is_published_finalist(submission):
+    if watching and is_published_finalist(submission):
         return submission
-    if not can_view_submission_media(request.user, submission):
+    allowed = can_watch_submission if watching else can_view_submission_media
+    if not allowed(request.user, submission):
         # Not 403, nor a redirect to the login page: strangers must not learn that the clip exists.
         raise Http404
     return submission
@@ -96,7 +107,7 @@ def submission_original(request, code):
 
 @require_safe
 def submission_preview(request, code):
-    submission = _viewable_submission(request, code, public_if_published=True)
+    submission = _viewable_submission(request, code, watching=True)
     if not submission.preview:
         raise Http404
     return serve_private_file(
@@ -106,7 +117,7 @@ def submission_preview(request, code):
 
 @require_safe
 def submission_thumbnail(request, code):
-    submission = _viewable_submission(request, code, public_if_published=True)
+    submission = _viewable_submission(request, code, watching=True)
     if not submission.thumbnail:
         raise Http404
     return serve_private_file(
