@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from judging.models import PrizeTier
+from judging.models import Criterion, FinalRound, PrizeTier
 
 from .models import ClipGenre, Contest, EntrantCategory, Locality
 
@@ -110,6 +110,36 @@ PRIZE_TIERS = [
     ("Giải phụ", 1_000_000, "", True),
 ]
 
+# The rules name no scale for the final round: a 100-point rubric after the rules' own words (content on the
+# theme, creative practice, quality, communication), content and creativity breaking ties in that order.
+CRITERIA = [
+    (
+        "Nội dung đúng chủ đề",
+        "Đúng chủ đề Cuộc thi: số hoá các ngành kinh tế, quản trị số, dữ liệu số; thông tin chính xác, "
+        "phù hợp với chủ trương, chính sách về chuyển đổi số.",
+        30,
+        True,
+    ),
+    (
+        "Tính sáng tạo",
+        "Ý tưởng, cách thể hiện mới; giải pháp, cách làm hay, sáng tạo về chuyển đổi số.",
+        25,
+        True,
+    ),
+    (
+        "Chất lượng kỹ thuật",
+        "Hình ảnh, âm thanh, dựng phim, phụ đề; thời lượng phù hợp.",
+        25,
+        False,
+    ),
+    (
+        "Hiệu quả truyền thông",
+        "Dễ hiểu, hấp dẫn, có sức lan toả; phù hợp để đăng tải trên Fanpage của Cuộc thi.",
+        20,
+        False,
+    ),
+]
+
 
 @transaction.atomic
 def load_son_la_2024(*, slug="son-la-2024", opens_at=OPENS_AT, closes_at=CLOSES_AT, **overrides):
@@ -137,4 +167,13 @@ def load_son_la_2024(*, slug="son-la-2024", opens_at=OPENS_AT, closes_at=CLOSES_
             )
             for i, (name, amount, honour, side) in enumerate(PRIZE_TIERS)
         )
+    if not contest.criteria.exists():
+        Criterion.objects.bulk_create(
+            Criterion(
+                contest=contest, name=name, description=text, max_points=points, order=i, breaks_ties=breaks_ties
+            )
+            for i, (name, text, points, breaks_ties) in enumerate(CRITERIA)
+        )
+    # Every judge scores every finalist, blind, by the mean, until the committee says otherwise.
+    FinalRound.objects.get_or_create(contest=contest)
     return contest
