@@ -641,7 +641,6 @@ class SubmissionAdmin(admin.ModelAdmin):
                 _("%(code)s: %(decision)s.") % {"code": submission.code, "decision": decision.label},
                 messages.SUCCESS,
             )
-            self._draft_decision_mails(request, [submission])
         else:
             self.message_user(
                 request,
@@ -649,11 +648,15 @@ class SubmissionAdmin(admin.ModelAdmin):
                 % {"code": submission.code, "decision": decision.label},
                 messages.INFO,
             )
+        self._draft_decision_mails(request, [submission])
         return self._after_screening(request, submission)
 
     def _draft_decision_mails(self, request, submissions):
         """Drafts the mails telling the decisions, for the committee to release. A template the committee broke
-        stops the drafting, not the decision: the message says what to fix."""
+        stops the drafting, not the decision: the message says what to fix.
+
+        Decisions that were already taken are drafted too: drafting is idempotent, and a draft that failed
+        earlier (the template since fixed) is made by deciding the same again."""
         for submission in submissions:
             try:
                 decision_mail_prepare(submission=submission)
@@ -679,7 +682,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                 outcome.refused.append((submission.code, refusal.message))
                 continue
             (outcome.changed if changed else outcome.unchanged).append(submission)
-        self._draft_decision_mails(request, outcome.changed)
+        self._draft_decision_mails(request, outcome.changed + outcome.unchanged)
         self._report(request, outcome, decision)
 
     def _report(self, request, outcome, decision):

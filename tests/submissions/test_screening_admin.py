@@ -470,7 +470,7 @@ class TestDecisionButtons:
     def test_deciding_needs_a_post(self, office_client, clip):
         assert office_client.get(_decide_url(clip)).status_code == 405
 
-    def test_a_broken_mail_template_leaves_the_decision_and_says_what_to_fix(self, office_client, clip):
+    def test_a_broken_mail_template_leaves_the_decision_and_deciding_again_drafts_it(self, office_client, clip):
         from contest_portal.mail.models import MailTemplate
         from contest_portal.mail.services import mail_template_get
 
@@ -482,6 +482,12 @@ class TestDecisionButtons:
         clip.refresh_from_db()
         assert clip.status == Status.SHORTLISTED
         assert any("could not be drafted" in message for message in _messages(response))
+        assert not _decision_mails().exists()
+
+        MailTemplate.objects.filter(key="decision_shortlisted").update(body_text="Chúc mừng {{ submission.code }}")
+        office_client.post(_decide_url(clip), {"decision": "shortlisted"})
+
+        assert _decision_mails().get().body_text.strip() == f"Chúc mừng {clip.code}"
 
 
 def _act(client, action, submissions, **extra):
@@ -514,8 +520,11 @@ class TestBulkActions:
         assert SubmissionEvent.objects.filter(
             submission=third, actor=office, to_status=Status.SHORTLISTED
         ).exists()
-        # A draft for the one that changed; the one shortlisted before had no mail drafted by this test.
-        assert list(_decision_mails().values_list("to", flat=True)) == ["charlie@example.com"]
+        # Drafts for the one that changed, and for the one decided before without a draft (drafting is idempotent).
+        assert sorted(_decision_mails().values_list("to", flat=True)) == [
+            "alice@example.com",
+            "charlie@example.com",
+        ]
 
     def test_not_selected_asks_for_one_reason_first(self, office_client, three_clips):
         response = _act(office_client, "not_selected_selected", three_clips[:2])
