@@ -19,5 +19,6 @@ urlpatterns = [
     path("tai-khoan/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("judging.urls")),
     path("", include("submissions.urls")),
 ]

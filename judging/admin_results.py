@@ -1,0 +1,494 @@
+"""The committee's screens for the outcome of the final round: ranking runs (start one, read it, approve it), the
+prizes (ties decided, side prizes designated, the prize list with its budget), publication, the exports and the
+certificates. Every change goes through judging/results.py, which checks the permissions again; the screens
+only show what each member of the committee may do. Runs and awards are records: nothing here edits or deletes
+one directly."""
+
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from contest_portal.mail.models import OutgoingMail
+from submissions.models import Contest, Submission
+from submissions.services import Refusal
+
+from . import results as service
+from .certificates import certificate_awards, certificate_pdf, certificates_pdf
+from .exports import (
+    XLSX_CONTENT_TYPE,
+    may_export_prizes,
+    may_export_runs,
+    prize_list_xlsx,
+    score_sheets_xlsx,
+    summary_xlsx,
+)
+from .models import Award, FinalRound, PrizeTier, RankingRun
+
+RUN_PERMISSIONS = ("judging.view_rankingrun", "judging.run_ranking", "judging.approve_ranking")
+PRIZE_PERMISSIONS = ("judging.view_award", "judging.award_prizes", "judging.publish_results")
+
+
+def _has_any(user, permissions):
+    return any(user.has_perm(permission) for permission in permissions)
+
+
+def _require(request, permission):
+    # The services check again; this answers 403 before anything is read.
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _current_contest():
+    return Contest.objects.current() or Contest.objects.first()
+
+
+def _decided_by(step, criterion_names):
+    if step.startswith("criterion:"):
+        name = criterion_names.get(step.split(":", 1)[1], step)
+        return _("the criterion “%(name)s”") % {"name": name}
+    return {
+        "score": _("the score"),
+        "first_places": _("more first places across judges"),
+        "top3_places": _("more top-3 places across judges"),
+        "unresolved": _("nothing: tied, the committee decides"),
+    }.get(step, step)
+
+
+def _run_rows(run):
+    """The run's ranked and incomplete clips, with titles, codes and the explanations the committee reads."""
+    codes = {clip["id"]: clip["code"] for clip in run.inputs.get("clips", [])}
+    titles = dict(Submission.objects.filter(pk__in=codes).values_list("pk", "title"))
+    criterion_names = {str(c["id"]): c["name"] for c in run.inputs.get("criteria", [])}
+    ranked = [
+        {
+            **entry,
+            "code": codes.get(entry["clip"], ""),
+            "title": titles.get(entry["clip"], ""),
+            "decided_by_label": _decided_by(entry["decided_by"], criterion_names),
+            "tied_codes": [codes.get(clip, str(clip)) for clip in entry["tied_with"]],
+        }
+        for entry in run.results.get("ranked", [])
+    ]
+    incomplete = [
+        {**entry, "code": codes.get(entry["clip"], ""), "title": titles.get(entry["clip"], "")}
+        for entry in run.results.get("incomplete", [])
+    ]
+    return ranked, incomplete
+
+
+def _xlsx(file, filename):
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+def _pdf(data, filename):
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+@admin.register(RankingRun)
+class RankingRunAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "contest", "method", "state", "started_by", "finished_at", "approved_at"]
+    list_filter = ["contest", "state", "method"]
+    list_select_related = ["contest", "started_by"]
+    change_list_template = "admin/judging/results/run_list.html"
+    actions = None
+
+    def get_queryset(self, request):
+        # The inputs and results run to megabytes for a large contest: the list never needs them.
+        return super().get_queryset(request).defer("inputs", "results")
+
+    def has_view_permission(self, request, obj=None):
+        return _has_any(request.user, RUN_PERMISSIONS)
+
+    def has_module_permission(self, request):
+        return _has_any(request.user, RUN_PERMISSIONS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("start/", view(self.start_view), name="judging_rankingrun_start"),
+            path("<int:pk>/approve/", view(self.approve_view), name="judging_rankingrun_approve"),
+            path("<int:pk>/inputs.json", view(self.inputs_view), name="judging_rankingrun_inputs"),
+            path("<int:pk>/bang-tong-hop-diem.xlsx", view(self.summary_view), name="judging_rankingrun_summary"),
+            path("<int:pk>/phieu-cham-diem.xlsx", view(self.score_sheets_view), name="judging_rankingrun_sheets"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        contests = list(Contest.objects.only("pk", "slug", "short_name", "name"))
+        approved = []
+        for run in RankingRun.objects.filter(approved_at__isnull=False).select_related("contest"):
+            approved.append((run, service.ranking_run_is_stale(run)))
+        extra_context = {
+            "contests": contests,
+            "current_contest": _current_contest(),
+            "approved_runs": approved,
+            "can_run": request.user.has_perm("judging.run_ranking"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A run, read-only: its ranking with the explanations, its incomplete clips, approval and staleness."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(
+            RankingRun.objects.select_related("contest", "started_by", "approved_by"), pk=object_id
+        )
+        ranked, incomplete = _run_rows(run)
+        stale = service.ranking_run_is_stale(run)
+        inputs = run.inputs
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Ranking run of %(time)s") % {"time": run.started_at.strftime("%H:%M %d/%m/%Y")},
+            "run": run,
+            "ranked": ranked,
+            "incomplete": incomplete,
+            "stale": stale,
+            "zscore": run.method == "zscore",
+            "counts": {
+                "scorecards": len(inputs.get("scorecards", [])),
+                "judges": len({card["judge"] for card in inputs.get("scorecards", [])}),
+                "conflicts": len(inputs.get("conflicts", [])),
+                "abstentions": len(inputs.get("abstentions", [])),
+                "criteria": inputs.get("criteria", []),
+            },
+            "can_approve": (
+                request.user.has_perm("judging.approve_ranking")
+                and run.state == RankingRun.State.DONE
+                and run.approved_at is None
+                and not stale
+            ),
+            "can_run": request.user.has_perm("judging.run_ranking"),
+            "may_export": may_export_runs(request.user),
+            "may_see_prizes": _has_any(request.user, PRIZE_PERMISSIONS),
+        }
+        return TemplateResponse(request, "admin/judging/results/run.html", context)
+
+    def start_view(self, request):
+        _require(request, "judging.run_ranking")
+        if request.method != "POST":
+            return redirect("admin:judging_rankingrun_changelist")
+        contest = get_object_or_404(Contest, slug=request.POST.get("contest", ""))
+        try:
+            run = service.ranking_run_start(contest=contest, user=request.user)
+        except Refusal as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return redirect("admin:judging_rankingrun_changelist")
+        self.message_user(request, _("The ranking is being computed."), messages.SUCCESS)
+        return redirect("admin:judging_rankingrun_change", run.pk)
+
+    def approve_view(self, request, pk):
+        _require(request, "judging.approve_ranking")
+        if request.method != "POST":
+            return redirect("admin:judging_rankingrun_change", pk)
+        run = get_object_or_404(RankingRun.objects.select_related("contest"), pk=pk)
+        try:
+            approved = service.ranking_run_approve(run=run, user=request.user)
+        except Refusal as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        else:
+            if approved:
+                self.message_user(request, _("The run is approved: prizes come from it."), messages.SUCCESS)
+        return redirect("admin:judging_rankingrun_change", pk)
+
+    def _exportable_run(self, request, pk):
+        if not may_export_runs(request.user):
+            raise PermissionDenied
+        run = get_object_or_404(RankingRun.objects.select_related("contest"), pk=pk)
+        if run.state != RankingRun.State.DONE:
+            raise Http404
+        return run
+
+    def inputs_view(self, request, pk):
+        run = self._exportable_run(request, pk)
+        response = HttpResponse(
+            json.dumps(
+                {"run": run.pk, "contest": run.contest.slug, "inputs_digest": run.inputs_digest, **run.inputs},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = content_disposition_header(True, f"ranking-run-{run.pk}-inputs.json")
+        return response
+
+    def summary_view(self, request, pk):
+        run = self._exportable_run(request, pk)
+        return _xlsx(summary_xlsx(run=run), f"{slugify(run.contest.code_prefix)}-bang-tong-hop-diem-{run.pk}.xlsx")
+
+    def score_sheets_view(self, request, pk):
+        run = self._exportable_run(request, pk)
+        return _xlsx(
+            score_sheets_xlsx(run=run), f"{slugify(run.contest.code_prefix)}-phieu-cham-diem-{run.pk}.xlsx"
+        )
+
+
+def _proposed_tiers(proposal, titles):
+    """The proposal as the prize screen lists it: each clip with its title."""
+
+    def clips(placed):
+        return [{"clip": clip, "title": titles.get(clip.submission_id, "")} for clip in placed]
+
+    return [
+        {
+            "tier": tier.tier,
+            "winners": clips(tier.winners),
+            "tie": {"seats": tier.tie.seats, "candidates": clips(tier.tie.candidates)} if tier.tie else None,
+            "from_tie_above_count": tier.from_tie_above_count,
+        }
+        for tier in proposal.tiers
+    ]
+
+
+def _tie_choices(post, proposal):
+    """The committee's choices at the proposal's ties, from the prize screen's form."""
+    choices = {}
+    for tie in proposal.ties:
+        chosen = tuple(int(value) for value in post.getlist(f"tie-{tie.tier.pk}") if value.isdigit())
+        choices[tie.tier.pk] = service.TieChoice(submissions=chosen, reason=post.get(f"reason-{tie.tier.pk}", ""))
+    return choices
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ["tier", "code", "title", "rank", "reason", "awarded_by", "awarded_at"]
+    list_filter = ["tier__contest", "tier"]
+    list_select_related = ["tier", "submission", "awarded_by"]
+    change_list_template = "admin/judging/results/award_list.html"
+    actions = None
+
+    @admin.display(description=gettext_lazy("code"), ordering="submission__code")
+    def code(self, award):
+        return award.submission.code
+
+    @admin.display(description=gettext_lazy("title"))
+    def title(self, award):
+        return award.submission.title
+
+    def has_view_permission(self, request, obj=None):
+        return _has_any(request.user, PRIZE_PERMISSIONS)
+
+    def has_module_permission(self, request):
+        return _has_any(request.user, PRIZE_PERMISSIONS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("giai-thuong/", view(self.prizes_current_view), name="judging_award_prizes_current"),
+            path("giai-thuong/<slug:slug>/", view(self.prizes_view), name="judging_award_prizes"),
+            path(
+                "giai-thuong/<slug:slug>/xac-nhan/",
+                view(require_POST(self.confirm_view)),
+                name="judging_award_confirm",
+            ),
+            path(
+                "giai-thuong/<slug:slug>/rut/",
+                view(require_POST(self.withdraw_view)),
+                name="judging_award_withdraw",
+            ),
+            path(
+                "giai-thuong/<slug:slug>/giai-phu/",
+                view(require_POST(self.side_prize_view)),
+                name="judging_award_side",
+            ),
+            path(
+                "giai-phu/<int:pk>/rut/",
+                view(require_POST(self.side_prize_withdraw_view)),
+                name="judging_award_side_withdraw",
+            ),
+            path(
+                "giai-thuong/<slug:slug>/cong-bo/",
+                view(require_POST(self.publish_view)),
+                name="judging_award_publish",
+            ),
+            path(
+                "giai-thuong/<slug:slug>/danh-sach-giai.xlsx",
+                view(self.prize_list_view),
+                name="judging_award_list_xlsx",
+            ),
+            path(
+                "giai-thuong/<slug:slug>/giay-chung-nhan.pdf",
+                view(self.certificates_view),
+                name="judging_award_certificates",
+            ),
+            path("<int:pk>/giay-chung-nhan.pdf", view(self.certificate_view), name="judging_award_certificate"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"current_contest": _current_contest(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def _check_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+
+    def prizes_current_view(self, request):
+        self._check_view(request)
+        contest = _current_contest()
+        if contest is None:
+            raise Http404
+        return redirect("admin:judging_award_prizes", contest.slug)
+
+    def prizes_view(self, request, slug):
+        """The prize screen: the proposal from the approved run with its ties, the side prizes, the prize list
+        with the budget, publication, exports and certificates."""
+        self._check_view(request)
+        contest = get_object_or_404(Contest, slug=slug)
+        final_round = FinalRound.objects.filter(contest=contest).first()
+        run = service.approved_run(contest)
+        stale = service.ranking_run_is_stale(run) if run else False
+        proposal = service.awards_propose(run=run) if run else None
+        prizes = service.prize_list(contest=contest)
+        side_tiers = list(PrizeTier.objects.filter(contest=contest, is_side_prize=True))
+        for tier in side_tiers:
+            tier.given = [award for award in prizes.awards if award.tier_id == tier.pk]
+        published = bool(final_round and final_round.results_published_at)
+        finalists = list(
+            Submission.objects.filter(contest=contest, status=Submission.Status.SHORTLISTED)
+            .order_by("sequence")
+            .only("pk", "code", "title")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Prizes of %(contest)s") % {"contest": contest.short_name},
+            "proposed_tiers": _proposed_tiers(proposal, {f.pk: f.title for f in finalists}) if proposal else [],
+            "contest": contest,
+            "final_round": final_round,
+            "run": run,
+            "stale": stale,
+            "proposal": proposal,
+            "prizes": prizes,
+            "side_tiers": side_tiers,
+            "finalists": finalists,
+            "ranked_awards": [award for award in prizes.awards if award.run_id],
+            "published": published,
+            "can_award": request.user.has_perm("judging.award_prizes") and not published,
+            "can_publish": request.user.has_perm("judging.publish_results") and not published,
+            "award_drafts": OutgoingMail.objects.filter(
+                kind=service.AWARD_TEMPLATE[0], state=OutgoingMail.State.DRAFT
+            ).count(),
+            "may_export_runs": may_export_runs(request.user),
+        }
+        return TemplateResponse(request, "admin/judging/results/prizes.html", context)
+
+    def _act(self, request, slug, action, success):
+        try:
+            outcome = action()
+        except Refusal as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        else:
+            message = success(outcome) if callable(success) else success
+            if message:
+                self.message_user(request, message, messages.SUCCESS)
+        return redirect("admin:judging_award_prizes", slug)
+
+    def confirm_view(self, request, slug):
+        _require(request, "judging.award_prizes")
+        contest = get_object_or_404(Contest, slug=slug)
+        run = service.approved_run(contest)
+        choices = _tie_choices(request.POST, service.awards_propose(run=run)) if run else {}
+        return self._act(
+            request,
+            slug,
+            lambda: service.awards_confirm(contest=contest, user=request.user, choices=choices),
+            lambda awards: _("%(count)d prizes awarded from the approved run.") % {"count": len(awards)},
+        )
+
+    def withdraw_view(self, request, slug):
+        _require(request, "judging.award_prizes")
+        contest = get_object_or_404(Contest, slug=slug)
+        return self._act(
+            request,
+            slug,
+            lambda: service.awards_withdraw(contest=contest, user=request.user),
+            lambda count: _("%(count)d prizes withdrawn.") % {"count": count},
+        )
+
+    def side_prize_view(self, request, slug):
+        _require(request, "judging.award_prizes")
+        contest = get_object_or_404(Contest, slug=slug)
+        tier = get_object_or_404(PrizeTier, contest=contest, pk=request.POST.get("tier") or 0)
+        submission = get_object_or_404(Submission, contest=contest, pk=request.POST.get("submission") or 0)
+        return self._act(
+            request,
+            slug,
+            lambda: service.side_prize_designate(
+                tier=tier, submission=submission, user=request.user, reason=request.POST.get("reason", "")
+            ),
+            lambda award: _("%(tier)s: %(code)s.") % {"tier": award.tier.name, "code": submission.code},
+        )
+
+    def side_prize_withdraw_view(self, request, pk):
+        _require(request, "judging.award_prizes")
+        award = get_object_or_404(Award.objects.select_related("tier__contest"), pk=pk)
+        return self._act(
+            request,
+            award.tier.contest.slug,
+            lambda: service.side_prize_withdraw(award=award, user=request.user),
+            _("The side prize is withdrawn."),
+        )
+
+    def publish_view(self, request, slug):
+        _require(request, "judging.publish_results")
+        contest = get_object_or_404(Contest, slug=slug)
+        return self._act(
+            request,
+            slug,
+            lambda: service.results_publish(contest=contest, user=request.user),
+            _("The results are published. The award e-mails wait in the outbox for you to release them."),
+        )
+
+    def _check_prize_exports(self, request):
+        if not may_export_prizes(request.user):
+            raise PermissionDenied
+
+    def prize_list_view(self, request, slug):
+        self._check_prize_exports(request)
+        contest = get_object_or_404(Contest, slug=slug)
+        return _xlsx(prize_list_xlsx(contest=contest), f"{slugify(contest.code_prefix)}-danh-sach-giai.xlsx")
+
+    def certificates_view(self, request, slug):
+        self._check_prize_exports(request)
+        contest = get_object_or_404(Contest, slug=slug)
+        awards = certificate_awards(contest=contest)
+        if not awards:
+            raise Http404
+        return _pdf(certificates_pdf(awards), f"{slugify(contest.code_prefix)}-giay-chung-nhan.pdf")
+
+    def certificate_view(self, request, pk):
+        self._check_prize_exports(request)
+        award = get_object_or_404(Award.objects.select_related("submission"), pk=pk)
+        return _pdf(certificate_pdf(award=award), f"giay-chung-nhan-{award.submission.code}-{award.pk}.pdf")

@@ -1,0 +1,36 @@
+"""The public results page, open once the committee publishes the results (judging/results.py)."""
+
+from itertools import groupby
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from submissions.gallery import finalist_authors
+from submissions.models import Contest
+
+from .models import Award, FinalRound
+
+
+@require_safe
+def results(request):
+    contest = Contest.objects.current()
+    final_round = FinalRound.objects.filter(contest=contest).first() if contest else None
+    if final_round is None or final_round.results_published_at is None:
+        # Before publication nobody sees anything of the results here, the committee included.
+        raise Http404(_("The results have not been published yet."))
+    awards = list(
+        Award.objects.filter(tier__contest=contest)
+        .select_related("tier", "submission__genre", "submission__registration")
+        .prefetch_related("submission__registration__coauthors")
+        .order_by("tier__order", "tier_id", "rank", "submission__sequence")
+    )
+    for award in awards:
+        award.authors = finalist_authors(award.submission.registration)
+    prizes = [(tier, list(tier_awards)) for tier, tier_awards in groupby(awards, key=lambda award: award.tier)]
+    return render(
+        request,
+        "judging/results.html",
+        {"contest": contest, "final_round": final_round, "prizes": prizes},
+    )

@@ -1,0 +1,183 @@
+"""Publishing the results: the public page (404 before, winners and amounts after), the award e-mails drafted
+in the outbox and released by the committee, and nothing about the outcome changing afterwards."""
+
+import pytest
+from django.core import mail
+
+from contest_portal.mail.models import OutgoingMail
+from judging.models import Award, FinalRound, RankingRun, Scorecard
+from judging.results import (
+    TieChoice,
+    awards_confirm,
+    ranking_run_approve,
+    ranking_run_start,
+    results_publish,
+    side_prize_designate,
+)
+from judging.services import scorecard_reopen
+from submissions.decision_mail import decision_mails_release
+from submissions.models import CoAuthor
+from submissions.services import NotAllowed, Refusal
+from tests.staff import make_staff
+
+from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
+
+pytestmark = pytest.mark.django_db
+
+RESULTS_URL = "/ket-qua/"
+
+
+@pytest.fixture
+def committee(db):
+    return make_staff("btc@example.com", "committee")
+
+
+@pytest.fixture
+def judges(db):
+    return make_judges(2)
+
+
+@pytest.fixture
+def clips(contest):
+    clips = make_finalists(contest, TITLES[:4])
+    first = clips[0].registration
+    first.group_name = "Nhóm Bản Em"
+    first.save()
+    CoAuthor.objects.create(
+        registration=first, full_name="Quàng Thị Ánh", date_of_birth="2001-01-01", id_number="014301000001"
+    )
+    return clips
+
+
+@pytest.fixture
+def tiers(contest):
+    return set_prize_counts(contest, nhat=1, nhi=1, ba=1, kk=0, phu=1)
+
+
+@pytest.fixture
+def awarded(contest, committee, judges, clips, tiers, django_capture_on_commit_callbacks):
+    """Totals: first 40, second 32, third 24, fourth 16 from both judges; awarded, with the side prize to the
+    fourth. Not published."""
+    prepare_round(contest, committee, judges=judges, finalists=clips)
+    for judge in judges:
+        for clip, points in zip(clips, [10, 8, 6, 4], strict=True):
+            score(judge, clip, [points] * 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = ranking_run_start(contest=contest, user=committee)
+    run.refresh_from_db()
+    ranking_run_approve(run=run, user=committee)
+    awards_confirm(contest=contest, user=committee)
+    side_prize_designate(tier=tiers["phu"], submission=clips[3], user=committee, reason="Nhiều lượt xem nhất.")
+    return run
+
+
+def test_the_results_page_is_a_404_before_publication(client, contest, committee, judges, alice, awarded):
+    for user in (None, alice, judges[0], committee):
+        if user:
+            client.force_login(user)
+        assert client.get(RESULTS_URL).status_code == 404
+
+
+def test_the_results_page_shows_the_winners_and_amounts_after_publication(
+    client, contest, committee, awarded, clips
+):
+    results_publish(contest=contest, user=committee)
+
+    response = client.get(RESULTS_URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in (
+        "Giải Nhất",
+        "5.000.000 đ",
+        "Bằng khen của Chủ tịch UBND tỉnh",
+        "Giải Nhì",
+        "3.000.000 đ",
+        "Giải Ba",
+        "2.000.000 đ",
+        "Giải phụ",
+        "1.000.000 đ",
+        "Nhiều lượt xem nhất.",
+        clips[0].code,
+        clips[0].title,
+        "Nhóm Bản Em (Lò Văn Tác Giả 1, Quàng Thị Ánh)",
+        clips[3].title,
+    ):
+        assert text in page
+    # Nhất before Nhì before Ba; the fourth clip only for its side prize.
+    assert page.index(clips[0].code) < page.index(clips[1].code) < page.index(clips[2].code)
+    assert page.count(f'data-code="{clips[3].code}"') == 1
+
+
+def test_publishing_drafts_an_award_email_per_prize_for_the_committee_to_release(
+    contest, committee, awarded, clips, django_capture_on_commit_callbacks
+):
+    results_publish(contest=contest, user=committee)
+
+    drafts = OutgoingMail.objects.filter(kind="award")
+    assert set(drafts.values_list("state", flat=True)) == {OutgoingMail.State.DRAFT}
+    assert sorted(drafts.values_list("to", flat=True)) == sorted(
+        clip.registration.user.email for clip in [clips[0], clips[1], clips[2], clips[3]]
+    )
+    first = drafts.get(to=clips[0].registration.user.email)
+    assert clips[0].code in first.subject and "Giải Nhất" in first.subject
+    for text in ("Kính gửi nhóm tác giả Nhóm Bản Em", clips[0].title, "5.000.000 đ", "Bằng khen", "/ket-qua/"):
+        assert text in first.body_text
+    side = drafts.get(to=clips[3].registration.user.email)
+    assert "Lý do: Nhiều lượt xem nhất." in side.body_text
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decision_mails_release(mails=drafts, user=committee)
+
+    assert set(drafts.values_list("state", flat=True)) == {OutgoingMail.State.SENT}
+    assert len(mail.outbox) == 4
+
+
+def test_publishing_twice_changes_nothing(contest, committee, awarded):
+    assert results_publish(contest=contest, user=committee) is True
+    published_at = FinalRound.objects.get(contest=contest).results_published_at
+
+    assert results_publish(contest=contest, user=committee) is False
+
+    assert FinalRound.objects.get(contest=contest).results_published_at == published_at
+    assert OutgoingMail.objects.filter(kind="award").count() == 4
+
+
+def test_publishing_needs_the_permission(contest, judges, alice, awarded):
+    for user in (judges[0], alice):
+        with pytest.raises(NotAllowed):
+            results_publish(contest=contest, user=user)
+    assert FinalRound.objects.get(contest=contest).results_published_at is None
+
+
+def test_publishing_needs_the_prizes_of_a_current_approved_run(contest, committee, judges, awarded, clips):
+    Award.objects.filter(run__isnull=False).delete()
+    with pytest.raises(Refusal, match="Award"):
+        results_publish(contest=contest, user=committee)
+
+    awards_confirm(contest=contest, user=committee)
+    scorecard = Scorecard.objects.get(assignment__judge=judges[0], assignment__submission=clips[2])
+    scorecard_reopen(scorecard=scorecard, user=committee, reason="Nhập nhầm.")
+    score(judges[0], clips[2], [5, 5, 5])
+    with pytest.raises(Refusal, match="changed"):
+        results_publish(contest=contest, user=committee)
+
+    assert FinalRound.objects.get(contest=contest).results_published_at is None
+    assert not OutgoingMail.objects.filter(kind="award").exists()
+
+
+def test_after_publication_the_outcome_stays_as_published(
+    contest, committee, awarded, clips, tiers, django_capture_on_commit_callbacks
+):
+    results_publish(contest=contest, user=committee)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_run = ranking_run_start(contest=contest, user=committee)
+
+    with pytest.raises(Refusal, match="published"):
+        awards_confirm(contest=contest, user=committee, choices={tiers["nhi"].pk: TieChoice((), "")})
+    with pytest.raises(Refusal, match="published"):
+        side_prize_designate(tier=tiers["phu"], submission=clips[0], user=committee, reason="Khác.")
+    with pytest.raises(Refusal, match="published"):
+        ranking_run_approve(run=new_run, user=committee)
+    assert RankingRun.objects.get(approved_at__isnull=False) == awarded
