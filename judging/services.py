@@ -70,15 +70,26 @@ def _results_published(contest_id):
 # The rubric.
 
 
+def validate_max_points(value):
+    if value is not None and value <= 0:
+        raise ValidationError(_("The maximum must be more than 0."), code="not_positive")
+
+
+def validate_weight(value):
+    if value is not None and value <= 0:
+        raise ValidationError(_("The weight must be more than 0."), code="not_positive")
+
+
 def criterion_validate(*, criterion):
     """Raises ValidationError, by field, when a criterion would break the scale or the scores already given:
     a maximum or weight that is not above 0, a maximum below a score given, a new criterion once scorecards
     were submitted (they would lack it), a criterion moved to another contest after it was scored."""
     errors = {}
-    if criterion.max_points is not None and criterion.max_points <= 0:
-        errors["max_points"] = _("The maximum must be more than 0.")
-    if criterion.weight is not None and criterion.weight <= 0:
-        errors["weight"] = _("The weight must be more than 0.")
+    for field, validate in (("max_points", validate_max_points), ("weight", validate_weight)):
+        try:
+            validate(getattr(criterion, field))
+        except ValidationError as error:
+            errors[field] = error
     if criterion.pk:
         scores = Score.objects.filter(criterion=criterion.pk)
         highest = scores.aggregate(highest=Max("points"))["highest"]
@@ -100,8 +111,9 @@ def criterion_validate(*, criterion):
 
 @transaction.atomic
 def criterion_save(*, criterion):
-    criterion.full_clean()
+    # The rubric's own messages first: the database's checks would say the same less clearly.
     criterion_validate(criterion=criterion)
+    criterion.full_clean()
     criterion.save()
     return criterion
 

@@ -1,0 +1,151 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from submissions.models import Submission
+
+from .models import Assignment, Criterion, FinalRound, Panel
+from .services import (
+    SCORE_STEP,
+    criterion_validate,
+    final_round_validate,
+    jury,
+    validate_max_points,
+    validate_weight,
+)
+
+
+def _add_errors(form, error):
+    """A service's ValidationError on the form: beside each field the form shows, above the form otherwise
+    (the list of criteria edits only some of their fields)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class CriterionForm(forms.ModelForm):
+    """A line of the rubric, checked against the scale and the scores already given (services.criterion_validate)."""
+
+    class Meta:
+        model = Criterion
+        fields = ["contest", "name", "description", "max_points", "weight", "order", "breaks_ties"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked on the fields, so a wrong value is named beside its field, not as a broken database check.
+        self.fields["max_points"].validators.append(validate_max_points)
+        self.fields["weight"].validators.append(validate_weight)
+
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            criterion_validate(criterion=self.instance)
+        except ValidationError as error:
+            _add_errors(self, error)
+
+
+class FinalRoundForm(forms.ModelForm):
+    class Meta:
+        model = FinalRound
+        fields = [
+            "contest",
+            "assignment",
+            "judges_per_clip",
+            "min_scorecards",
+            "method",
+            "disagreement_threshold",
+            "blind",
+        ]
+
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            final_round_validate(final_round=self.instance)
+        except ValidationError as error:
+            _add_errors(self, error)
+
+
+class PanelForm(forms.ModelForm):
+    """A panel: judges of the jury and finalists of the panel's contest."""
+
+    class Meta:
+        model = Panel
+        fields = ["contest", "name", "judges", "submissions"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["judges"].queryset = jury()
+        self.fields["submissions"].queryset = Submission.objects.filter(
+            status=Submission.Status.SHORTLISTED
+        ).order_by("-contest__opens_at", "sequence")
+
+    def clean(self):
+        cleaned = super().clean()
+        contest = cleaned.get("contest")
+        others = [
+            clip.code for clip in cleaned.get("submissions", []) if contest and clip.contest_id != contest.pk
+        ]
+        if others:
+            self.add_error(
+                "submissions", _("Not finalists of this contest: %(codes)s.") % {"codes": ", ".join(others)}
+            )
+        return cleaned
+
+
+class AssignmentForm(forms.ModelForm):
+    """An assignment the committee adds by hand: a judge of the jury and a finalist."""
+
+    class Meta:
+        model = Assignment
+        fields = ["submission", "judge"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["judge"].queryset = jury()
+        self.fields["submission"].queryset = Submission.objects.filter(
+            status=Submission.Status.SHORTLISTED
+        ).order_by("-contest__opens_at", "sequence")
+
+
+class ScorecardForm(forms.Form):
+    """One number per criterion of the rubric, within its bounds, and a comment.
+
+    A draft may leave criteria blank; submitting needs every one."""
+
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 60})
+    )
+
+    def __init__(self, *args, criteria, submitting=False, disabled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[self.field_name(criterion)] = forms.DecimalField(
+                label=criterion.name,
+                help_text=criterion.description,
+                required=submitting,
+                min_value=0,
+                max_value=criterion.max_points,
+                max_digits=6,
+                decimal_places=2,
+                step_size=SCORE_STEP,
+                disabled=disabled,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "class": "score-input"}),
+            )
+        self.fields["comment"].disabled = disabled
+
+    @staticmethod
+    def field_name(criterion):
+        return f"criterion_{criterion.pk}"
+
+    def rows(self):
+        """(criterion, bound field) in the rubric's order."""
+        return [(criterion, self[self.field_name(criterion)]) for criterion in self.criteria]
+
+    def points(self):
+        """{criterion id: points or None}, for scorecard_save."""
+        return {criterion.pk: self.cleaned_data.get(self.field_name(criterion)) for criterion in self.criteria}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
