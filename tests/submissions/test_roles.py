@@ -175,12 +175,13 @@ class TestAdminHome:
         assert reverse("admin:mail_mailtemplate_changelist") in html
         assert reverse("admin:accounts_user_changelist") not in html
 
-    def test_a_juror_has_nothing_to_work_on_yet(self, client, juror):
-        response = _english(client, juror).get(reverse("admin:index"))
+    def test_a_juror_finds_the_scoring_queue_and_nothing_of_the_preliminary_round(self, client, juror):
+        html = _english(client, juror).get(reverse("admin:index")).content.decode()
 
-        assert response.status_code == 200
-        assert "You don’t have permission to view or edit anything." in response.content.decode()
-        assert 'id="screening-todo"' not in response.content.decode()
+        assert reverse("admin:judging_assignment_changelist") in html
+        assert reverse("admin:submissions_submission_changelist") not in html
+        assert reverse("admin:submissions_registration_changelist") not in html
+        assert 'id="screening-todo"' not in html
 
     def test_a_screener_is_told_how_many_clips_wait(self, client, office, alice, bob, register, submit):
         first = submit(register(alice, "Lò Thị Alice", ALICE_ID))
