@@ -15,7 +15,8 @@ from judging.services import assignment_declare_conflict, assignments_generate, 
 from submissions.models import Registration
 from tests.staff import make_staff
 
-from .conftest import AUTHOR, COAUTHOR, GROUP, ORGANISATION, signed_in
+from .conftest import signed_in
+from .finalists import AUTHOR, COAUTHOR, GROUP, ORGANISATION
 
 pytestmark = pytest.mark.django_db
 

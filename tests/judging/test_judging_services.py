@@ -30,7 +30,7 @@ from submissions.services import NotAllowed, Refusal
 from submissions.son_la_2024 import load_son_la_2024
 from tests.staff import make_staff
 
-from .conftest import AUTHOR, COAUTHOR, GROUP
+from .finalists import AUTHOR, COAUTHOR, GROUP
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,82 @@
+"""Finalists made directly in the database, as the preliminary round leaves them, for the judging tests (browser
+ones included): one group of authors, with a real preview and thumbnail when asked.
+
+The authors' names, organisation and contacts are distinctive, so a test can check that no page a judge reaches
+shows them."""
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+
+from submissions.models import CoAuthor, Registration, Submission
+from tests.clips import make_clip, make_jpeg
+
+AUTHOR = "Lò Thị Bí Mật"
+GROUP = "Nhóm Bản Mòng Số"
+COAUTHOR = "Cầm Văn Ẩn Danh"
+ORGANISATION = "Trường THCS Chiềng Cơi Bí Mật"
+AUTHOR_EMAIL = "tacgia@example.com"
+
+
+def media_for_previews(folder):
+    """(preview bytes, thumbnail bytes): a real one-second MP4 and a JPEG."""
+    preview = make_clip(folder / "preview.mp4", seconds=1.0).read_bytes()
+    thumbnail = make_jpeg(folder / "thumbnail.jpg", width=320, height=180).read_bytes()
+    return preview, thumbnail
+
+
+def _authors(contest):
+    registration = Registration.objects.filter(contest=contest, user__email=AUTHOR_EMAIL).first()
+    if registration is not None:
+        return registration
+    user = get_user_model().objects.create_user(email=AUTHOR_EMAIL, password="a-long-test-password")
+    registration = Registration.objects.create(
+        contest=contest,
+        user=user,
+        full_name=AUTHOR,
+        group_name=GROUP,
+        id_number="014190001234",
+        email=AUTHOR_EMAIL,
+        phone="0912345678",
+        organisation=ORGANISATION,
+        address="Bản Mòng, Thành phố Sơn La",
+    )
+    CoAuthor.objects.create(
+        registration=registration, full_name=COAUTHOR, date_of_birth="1985-02-03", id_number="014085004321"
+    )
+    return registration
+
+
+def add_finalists(contest, count, *, previews=None, status=Submission.Status.SHORTLISTED):
+    """`count` more clips of the contest in `status` (finalists by default), numbered on from the last one;
+    `previews` is (preview bytes, thumbnail bytes) to store with each."""
+    registration = _authors(contest)
+    last = contest.submissions.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    clips = []
+    for index in range(last + 1, last + count + 1):
+        clip = Submission.objects.create(
+            contest=contest,
+            registration=registration,
+            sequence=index,
+            code=f"{contest.code_prefix}-{index:04d}",
+            title=f"Chuyển đổi số ở bản số {index}",
+            genre=contest.genres.first(),
+            summary=f"Clip số {index} kể chuyện bà con dùng dịch vụ công trực tuyến.",
+            status=status,
+            clip=f"clips/{contest.slug}/{index}.mp4",
+            original_filename=f"{index}.mp4",
+            size=1000,
+            sha256="0" * 64,
+            container="mp4",
+            duration=62.0,
+            width=1280,
+            height=720,
+            video_codec="h264",
+            media_state=Submission.MediaState.READY,
+        )
+        if previews is not None:
+            preview, thumbnail = previews
+            clip.preview.save("preview.mp4", ContentFile(preview), save=False)
+            clip.thumbnail.save("thumbnail.jpg", ContentFile(thumbnail), save=False)
+            clip.save(update_fields=["preview", "thumbnail"])
+        clips.append(clip)
+    return clips
