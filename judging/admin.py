@@ -15,13 +15,21 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from submissions.models import Submission
 from submissions.services import Refusal
 
-from .forms import AssignmentForm, CriterionForm, FinalRoundForm, PanelForm, ReasonForm, ScorecardForm
+from .forms import (
+    AssignmentForm,
+    CriterionForm,
+    FinalRoundForm,
+    PanelForm,
+    ReasonForm,
+    ScorecardForm,
+    plain_decimal,
+)
 from .models import Assignment, Criterion, FinalRound, Panel, Score, Scorecard, ScorecardEvent
 from .services import (
     assignment_declare_conflict,
@@ -41,9 +49,14 @@ from .services import (
 Finalist = Submission.Status.SHORTLISTED
 State = Scorecard.State
 
+# A scorecard's state as the lists show it ("submitted" alone reads as a date in some languages).
+STATE_LABELS = {
+    State.DRAFT: pgettext_lazy("scorecard state", "draft"),
+    State.SUBMITTED: pgettext_lazy("scorecard state", "submitted"),
+}
 # What each ScorecardEvent.action means, as the histories show it.
 EVENT_ACTIONS = {
-    "submitted": _("submitted"),
+    "submitted": pgettext_lazy("scorecard event", "submitted"),
     "reopened": _("reopened by the Organizing Committee"),
     "conflict_declared": _("conflict of interest declared"),
 }
@@ -237,8 +250,8 @@ class ScorecardStateFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("none", _("not started")),
-            (State.DRAFT, _("draft")),
-            (State.SUBMITTED, _("submitted")),
+            (State.DRAFT, STATE_LABELS[State.DRAFT]),
+            (State.SUBMITTED, STATE_LABELS[State.SUBMITTED]),
             ("conflict", _("conflict of interest")),
         ]
 
@@ -497,13 +510,13 @@ def _state_of(assignment):
     scorecard = _scorecard_of(assignment)
     if scorecard is None:
         return "none", gettext("not started")
-    return scorecard.state, scorecard.get_state_display()
+    return scorecard.state, STATE_LABELS[scorecard.state]
 
 
 def _initial(scorecard):
     if scorecard is None:
         return {}
-    initial = {f"criterion_{score.criterion_id}": score.points for score in scorecard.scores.all()}
+    initial = {f"criterion_{score.criterion_id}": plain_decimal(score.points) for score in scorecard.scores.all()}
     initial["comment"] = scorecard.comment
     return initial
 
@@ -568,21 +581,32 @@ class ScorecardEventInline(admin.TabularInline):
         return False
 
 
+class ScorecardOwnStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return list(STATE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() in STATE_LABELS else queryset
+
+
 @admin.register(Scorecard)
 class ScorecardAdmin(admin.ModelAdmin):
     """The judges' scorecards for the committee, read-only; a submitted one may be reopened, with a reason.
     Judges have no permission to view this list; if one were given it, they would still see only their own."""
 
-    list_display = ["clip", "judge", "state", "total", "submitted_at", "counts"]
+    list_display = ["clip", "judge", "state_label", "total", "submitted_at", "counts"]
     list_filter = [
-        "state",
+        ScorecardOwnStateFilter,
         "assignment__submission__contest",
         ("assignment__judge", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["assignment__submission", "assignment__judge"]
     search_fields = ["assignment__submission__code", "assignment__judge__email", "assignment__judge__full_name"]
     ordering = ["assignment__submission__sequence", "assignment__judge__email"]
-    fields = ["assignment", "state", "comment", "submitted_at", "updated_at"]
+    fields = ["assignment", "state_label", "comment", "submitted_at", "updated_at"]
     readonly_fields = fields
     inlines = [ScoreInline, ScorecardEventInline]
 
@@ -615,6 +639,10 @@ class ScorecardAdmin(admin.ModelAdmin):
     @admin.display(description=_("judge"), ordering="assignment__judge__email")
     def judge(self, obj):
         return obj.assignment.judge.get_full_name()
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_label(self, obj):
+        return STATE_LABELS[obj.state]
 
     @admin.display(description=_("weighted total"), ordering="total")
     def total(self, obj):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -125,7 +127,7 @@ class ScorecardForm(forms.Form):
                 help_text=criterion.description,
                 required=submitting,
                 min_value=0,
-                max_value=criterion.max_points,
+                max_value=plain_decimal(criterion.max_points),
                 max_digits=6,
                 decimal_places=2,
                 step_size=SCORE_STEP,
@@ -145,6 +147,11 @@ class ScorecardForm(forms.Form):
     def points(self):
         """{criterion id: points or None}, for scorecard_save."""
         return {criterion.pk: self.cleaned_data.get(self.field_name(criterion)) for criterion in self.criteria}
+
+
+def plain_decimal(value):
+    """27.50 -> 27.5, 30.00 -> 30: what a number input shows, without the database's trailing zeros."""
+    return Decimal(format(value.normalize(), "f"))
 
 
 class ReasonForm(forms.Form):
