@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -53,6 +53,18 @@ AWARD_KEY_PREFIX = "award:"
 
 def _points(value, places):
     return f"{value:.{places}f}"
+
+
+def _raw_rows(queryset):
+    """The rows of a values_list queryset as the database driver returns them.
+
+    A contest's scores run to hundreds of thousands of rows, and Django's per-value conversion of decimals is
+    most of the time it takes to read them. Points come back as int or float (SQLite) or Decimal (PostgreSQL);
+    _points writes each with its two decimal places either way, exactly, as they have at most six digits."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def ranking_inputs(*, contest, method=None):
@@ -84,12 +96,20 @@ def ranking_inputs(*, contest, method=None):
             conflicts.append({"judge": judge, "clip": clip, "code": finalists[clip]})
         elif state != Scorecard.State.SUBMITTED:
             abstentions.append({"judge": judge, "clip": clip, "code": finalists[clip]})
-    counted = scores_for_ranking(contest).values_list(
-        "scorecard__assignment__judge_id", "scorecard__assignment__submission_id", "criterion_id", "points"
-    )
     points_by_card = defaultdict(dict)
-    for judge, clip, criterion, points in counted.order_by():
-        points_by_card[clip, judge][str(criterion)] = _points(points, 2)
+    # Points take a few dozen distinct values (quarters from 0 to 10): each is written out once.
+    written = {}
+    for judge, clip, criterion, points in _raw_rows(
+        scores_for_ranking(contest)
+        .values_list(
+            "scorecard__assignment__judge_id", "scorecard__assignment__submission_id", "criterion_id", "points"
+        )
+        .order_by()
+    ):
+        text = written.get(points)
+        if text is None:
+            text = written[points] = _points(points, 2)
+        points_by_card[clip, judge][str(criterion)] = text
     return {
         "method": method or final_round.method,
         "min_scorecards": final_round.min_scorecards,
@@ -107,7 +127,7 @@ def ranking_inputs(*, contest, method=None):
         ],
         "clips": [{"id": pk, "code": code} for pk, code in finalists.items()],
         "scorecards": [
-            {"judge": judge, "clip": clip, "code": finalists[clip], "points": dict(sorted(points.items()))}
+            {"judge": judge, "clip": clip, "code": finalists[clip], "points": points}
             for (clip, judge), points in sorted(points_by_card.items())
         ],
         "conflicts": conflicts,
@@ -139,11 +159,20 @@ def rank_inputs(inputs):
         for c in inputs["criteria"]
     ]
     by_id = {str(c.id): c.id for c in criteria}
+    # As in ranking_inputs, each distinct value of points is made a Decimal once.
+    decimals = {}
+
+    def decimal(points):
+        value = decimals.get(points)
+        if value is None:
+            value = decimals[points] = Decimal(points)
+        return value
+
     scorecards = [
         ranking.Scorecard(
             judge=card["judge"],
             clip=card["clip"],
-            points={by_id.get(key, key): Decimal(points) for key, points in card["points"].items()},
+            points={by_id.get(key, key): decimal(points) for key, points in card["points"].items()},
         )
         for card in inputs["scorecards"]
     ]
@@ -205,7 +234,8 @@ def ranking_run_compute(*, run_id):
     if not RankingRun.objects.filter(pk=run_id, state=State.RUNNING).update(**fields):
         # Nothing got updated: another worker stored this run first, and a stored run never changes.
         log.info("Ranking run %s was finished by another worker", run_id)
-    return RankingRun.objects.get(pk=run_id)
+    # The inputs and results are read back only if the caller looks at them: they run to megabytes.
+    return RankingRun.objects.defer("inputs", "results").get(pk=run_id)
 
 
 def current_digest(*, contest, method=None):
