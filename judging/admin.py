@@ -152,7 +152,7 @@ class FinalRoundAdmin(admin.ModelAdmin):
         rows = judging_progress(contest=contest)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Judges' progress: %(contest)s") % {"contest": contest},
+            "title": _("Judges' progress"),
             "opts": self.opts,
             "app_label": self.opts.app_label,
             "original": final_round,

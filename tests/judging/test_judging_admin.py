@@ -409,3 +409,69 @@ class TestTheCommittee:
         signed_in(client, office)
 
         assert client.get(QUEUE).status_code == 403
+
+
+class TestTheCommitteeScreens:
+    @pytest.fixture
+    def committee_client(self, client, committee):
+        return signed_in(client, committee)
+
+    def test_the_final_round_page_summarises_the_rubric(self, committee_client, contest):
+        html = committee_client.get(
+            reverse("admin:judging_finalround_change", args=[contest.judging.pk])
+        ).content.decode()
+
+        assert "Nội dung đúng chủ đề: at most 30 points · weight 1 · breaks ties" in html
+        assert reverse("admin:judging_finalround_progress", args=[contest.judging.pk]) in html
+
+    def test_the_rubric_is_edited_in_its_list(self, committee_client, contest):
+        criteria = list(contest.criteria.all())
+        data = {
+            "form-TOTAL_FORMS": str(len(criteria)),
+            "form-INITIAL_FORMS": str(len(criteria)),
+            "_save": "1",
+        }
+        for index, criterion in enumerate(criteria):
+            data |= {
+                f"form-{index}-id": str(criterion.pk),
+                f"form-{index}-max_points": "40" if index == 0 else str(criterion.max_points),
+                f"form-{index}-weight": "-1" if index == 1 else str(criterion.weight),
+                f"form-{index}-order": str(criterion.order),
+            }
+        url = reverse("admin:judging_criterion_changelist") + f"?contest__id__exact={contest.pk}"
+
+        refused = committee_client.post(url, data)
+
+        assert refused.status_code == 200
+        assert "The weight must be more than 0." in refused.content.decode()
+        assert contest.criteria.get(pk=criteria[0].pk).max_points == 30
+
+        data["form-1-weight"] = "2"
+        assert committee_client.post(url, data).status_code == 302
+        assert contest.criteria.get(pk=criteria[0].pk).max_points == 40
+        assert contest.criteria.get(pk=criteria[1].pk).weight == 2
+
+    def test_the_assignment_list_shows_every_judge_and_state(self, committee_client, round_of_three, judges, mine):
+        assignment_declare_conflict(assignment=mine, judge=mine.judge, reason="Người nhà tác giả.")
+
+        response = committee_client.get(QUEUE)
+
+        html = response.content.decode()
+        assert response.context["title"] == "Assignments of clips to judges"
+        assert len(response.context["cl"].result_list) == 9
+        assert all(judge.email in html for judge in judges)
+        assert "Người nhà tác giả." in html
+
+    def test_an_assignment_is_added_by_hand_for_a_judge_of_the_jury(
+        self, committee_client, contest, make_finalists
+    ):
+        (clip,) = make_finalists(1)
+        outsider = make_staff("vanphong@example.com", "office")
+        judge = make_staff("giamkhao9@example.com", "jury")
+        url = reverse("admin:judging_assignment_add")
+
+        refused = committee_client.post(url, {"submission": clip.pk, "judge": outsider.pk})
+        assert refused.status_code == 200 and "judge" in refused.context["adminform"].form.errors
+
+        assert committee_client.post(url, {"submission": clip.pk, "judge": judge.pk}).status_code == 302
+        assert Assignment.objects.filter(submission=clip, judge=judge).exists()
