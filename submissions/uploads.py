@@ -282,7 +282,11 @@ def upload_receive(*, upload, offset, body, body_length, checksum=None):
 
 
 def _receive_into_part(upload, lease, offset, body, body_length, checksum):
-    """Writes the body after `offset` and returns the new offset, the bytes on disk (fsync'ed) first."""
+    """Writes the body after `offset` and returns the new offset.
+
+    No fsync here: a process that dies keeps its writes in the page cache, and after a machine crash the next
+    request finds fewer bytes than the stored offset and resumes from what is on disk (see below). The whole
+    file is synced once, at completion, before it is hashed."""
     path = upload_part_path(upload.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o640), "r+b", buffering=0) as part:
@@ -321,7 +325,6 @@ def _receive_into_part(upload, lease, offset, body, body_length, checksum):
             if received == body_length:
                 raise ChecksumMismatch(_("The checksum does not match the data received; send this part again."))
             return offset
-        os.fsync(part.fileno())
     if received < body_length:
         log.info("upload %s: client went away after %d of %d bytes", upload.pk, received, body_length)
     return offset + received
@@ -342,6 +345,8 @@ class ReceivedClip(UploadedFile):
 def _sha256_of(path, lease):
     digest = hashlib.sha256()
     with open(path, "rb", buffering=0) as file:
+        # The chunks were written without syncing; the finished file goes to disk before it counts.
+        os.fsync(file.fileno())
         while block := file.read(READ_SIZE):
             digest.update(block)
             lease.keep()
