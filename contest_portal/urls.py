@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from submissions import reports
@@ -22,3 +23,7 @@ urlpatterns = [
     path("", include("judging.urls")),
     path("", include("submissions.urls")),
 ]
+
+admin.site.site_header = _("Contest portal administration")
+admin.site.site_title = _("Contest portal")
+admin.site.index_title = _("Administration")

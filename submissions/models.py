@@ -394,6 +394,13 @@ class Submission(models.Model):
         return f"{self.code} {self.title}"
 
     @property
+    def status_for_entrant(self):
+        """What the entrant may know: a decision only once the committee's e-mail told them."""
+        if self.decided_at and not self.decision_notified_at:
+            return Submission.Status.RECEIVED
+        return Submission.Status(self.status)
+
+    @property
     def has_audio(self):
         return bool(self.audio_codec)
 

@@ -302,3 +302,19 @@ def test_an_oversized_upload_with_csrf_checks_on_is_still_a_413(contest, alice, 
         )
     assert response.status_code == 413
     assert not Submission.objects.exists()
+
+
+def test_a_decision_shows_only_once_the_entrant_was_told(client, alice, register, submit):
+    submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Submission.Status.NOT_SELECTED, decided_at=timezone.now(), decision_reason="Lạc đề"
+    )
+    client.force_login(alice)
+    for name in ("submissions:my_clips", "submissions:receipt"):
+        args = [] if name.endswith("my_clips") else [submission.code]
+        html = client.get(reverse(name, args=args)).content.decode()
+        assert 'data-status="not_selected"' not in html and "không được chọn" not in html.lower()
+    Submission.objects.filter(pk=submission.pk).update(decision_notified_at=timezone.now())
+    html = client.get(reverse("submissions:my_clips")).content.decode()
+    assert 'data-status="not_selected"' in html
+    assert "Lạc đề" in html
