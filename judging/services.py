@@ -187,17 +187,24 @@ def assignments_generate(*, contest, user):
     Assignment.objects.bulk_create(
         Assignment(submission_id=clip, judge_id=judge) for clip, judge in sorted(wanted - existing.keys())
     )
-    unwanted = [existing[key].pk for key in existing.keys() - wanted - fixed]
-    # Locked and checked again: a judge may have opened a scorecard on one of these meanwhile.
-    removable = list(
-        Assignment.objects.select_for_update()
-        .filter(pk__in=unwanted, conflict_declared_at__isnull=True, scorecard__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    Assignment.objects.filter(pk__in=removable).delete()
+    unwanted = sorted(existing[key].pk for key in existing.keys() - wanted - fixed)
+    removed = 0
+    # In slices: switching a large round from everyone to a few judges per clip removes tens of thousands,
+    # more than one SQL statement may list.
+    for start in range(0, len(unwanted), 500):
+        # Locked and checked again: a judge may have opened a scorecard on one of these meanwhile.
+        removable = list(
+            Assignment.objects.select_for_update()
+            .filter(
+                pk__in=unwanted[start : start + 500], conflict_declared_at__isnull=True, scorecard__isnull=True
+            )
+            .values_list("pk", flat=True)
+        )
+        Assignment.objects.filter(pk__in=removable).delete()
+        removed += len(removable)
     created = len(wanted - existing.keys())
-    log.info("assignments for %s: %s created, %s removed", contest.slug, created, len(removable))
-    return AssignmentsGenerated(created=created, removed=len(removable), kept=len(existing) - len(removable))
+    log.info("assignments for %s: %s created, %s removed", contest.slug, created, removed)
+    return AssignmentsGenerated(created=created, removed=removed, kept=len(existing) - removed)
 
 
 def _panel_plan(contest, clips, judges):
