@@ -155,7 +155,7 @@ def summary_xlsx(*, run):
             _number(points) * weights[criterion] for criterion, points in card["points"].items()
         )
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Summary"))
+    sheet = workbook.create_sheet(_("Score summary"))
     zscore = results.get("method") == "zscore"
     headers = [
         _("Rank"),
