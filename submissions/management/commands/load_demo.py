@@ -4,13 +4,19 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from submissions.roles import ROLES, role_group
 from submissions.son_la_2024 import load_son_la_2024
 
 DEMO_ACCOUNTS = [
-    # (e-mail, password, staff, superuser)
-    ("admin@demo.local", "demo-admin-2024", True, True),
-    ("thisinh@demo.local", "demo-thisinh-2024", False, False),
+    # (e-mail, password, staff, superuser, role)
+    ("admin@demo.local", "demo-admin-2024", True, True, None),
+    ("bantochuc@demo.local", "demo-btc-2024", True, False, "committee"),
+    ("thuongtruc@demo.local", "demo-thuongtruc-2024", True, False, "office"),
+    ("giamkhao1@demo.local", "demo-giamkhao-2024", True, False, "jury"),
+    ("giamkhao2@demo.local", "demo-giamkhao-2024", True, False, "jury"),
+    ("thisinh@demo.local", "demo-thisinh-2024", False, False, None),
 ]
 
 
@@ -34,14 +40,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo contest: {contest.short_name}, open until {contest.closes_at}.")
         )
-        for email, password, staff, superuser in DEMO_ACCOUNTS:
+        for email, password, staff, superuser, role in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
                 email=email, defaults={"is_staff": staff, "is_superuser": superuser}
             )
             if created:
                 user.set_password(password)
                 user.save()
+            if role:
+                user.groups.add(role_group(role))
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
-            self.stdout.write(f"  {email} / {password}" + ("  (admin)" if superuser else ""))
+            label = "admin" if superuser else (ROLES[role].label if role else _("entrant"))
+            self.stdout.write(f"  {email} / {password}  ({label})")
