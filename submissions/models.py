@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .identity import GENDER_CHOICES, validate_id_number, validate_phone
 from .media import CONTAINER_DEMUXERS
@@ -323,9 +324,9 @@ class Submission(models.Model):
         DISQUALIFIED = "disqualified", _("disqualified")
 
     class MediaState(models.TextChoices):
-        PROCESSING = "processing", _("processing")
-        READY = "ready", _("ready")
-        FAILED = "failed", _("failed")
+        PROCESSING = "processing", pgettext_lazy("video", "processing")
+        READY = "ready", pgettext_lazy("video", "ready")
+        FAILED = "failed", pgettext_lazy("video", "failed")
 
     contest = models.ForeignKey(Contest, models.PROTECT, related_name="submissions")
     registration = models.ForeignKey(Registration, models.PROTECT, related_name="submissions")
