@@ -90,6 +90,15 @@ class TestTheQueue:
         assert 'class="scorecard-state state-none">not started' in html
         assert f'href="{_score_url(second)}" id="next-to-score"' in html
 
+    def test_the_queue_reads_in_vietnamese(self, client, judge, round_of_three):
+        client.force_login(judge)
+
+        html = client.get(QUEUE).content.decode()
+
+        assert "<h1>Chấm điểm</h1>" in html
+        assert "0 / 3 đã chấm" in html
+        assert "chưa chấm" in html
+
     def test_the_queue_shows_no_other_judge_and_no_author(self, judge_client, round_of_three, other_judge):
         html = judge_client.get(QUEUE).content.decode()
 

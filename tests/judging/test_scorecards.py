@@ -18,7 +18,8 @@ from submissions.models import Submission
 from submissions.services import NotAllowed, Refusal
 from submissions.son_la_2024 import load_son_la_2024
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in the English source text; judging/locale holds their Vietnamese.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ class TestDrafts:
             ("27.3", "steps of 0.25"),
         ],
     )
-    def test_a_wrong_value_changes_nothing(self, assignment, judge, criteria, value, message, english):
+    def test_a_wrong_value_changes_nothing(self, assignment, judge, criteria, value, message):
         content, creativity, *_ = criteria
         scorecard_save(assignment=assignment, judge=judge, points={content.pk: 20, creativity.pk: 20}, comment="A")
 
@@ -132,7 +133,7 @@ class TestSubmitting:
         assert list(scorecard.events.values_list("action", "actor")) == [("submitted", judge.pk)]
         assert scores_for_ranking(contest).filter(scorecard=scorecard).count() == 4
 
-    def test_every_criterion_is_needed(self, assignment, judge, criteria, english):
+    def test_every_criterion_is_needed(self, assignment, judge, criteria):
         content, creativity, technique, communication = criteria
         scorecard = scorecard_save(assignment=assignment, judge=judge, points={content.pk: 28, technique.pk: 20})
 
