@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: venv run test bench worker lint
+.PHONY: venv run test bench worker lint vendor
 
 venv: $(VENV)/.installed
 
@@ -64,3 +64,11 @@ worker: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Refreshes the vendored browser build of tus-js-client from the npm registry (needs npm).
+TUS_JS_CLIENT_VERSION ?= 4.3.1
+vendor:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent tus-js-client@$(TUS_JS_CLIENT_VERSION) && \
+		tar xzf tus-js-client-*.tgz && \
+		cp package/dist/tus.min.js package/dist/tus.min.js.map package/LICENSE $(CURDIR)/static/vendor/tus-js-client/ && \
+		rm -rf $$tmp
