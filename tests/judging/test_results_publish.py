@@ -22,7 +22,7 @@ from tests.staff import make_staff
 
 from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 RESULTS_URL = "/ket-qua/"
 

@@ -23,7 +23,7 @@ from tests.staff import make_staff
 
 from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 DONE = RankingRun.State.DONE
 
