@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -161,7 +162,8 @@ class RankingRunAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Ranking run of %(time)s") % {"time": run.started_at.strftime("%H:%M %d/%m/%Y")},
+            "title": _("Ranking run of %(time)s")
+            % {"time": formats.date_format(timezone.localtime(run.started_at), "SHORT_DATETIME_FORMAT")},
             "run": run,
             "ranked": ranked,
             "incomplete": incomplete,
