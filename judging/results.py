@@ -205,7 +205,7 @@ def ranking_run_start(*, contest, user):
     with transaction.atomic():
         final_round = final_round_get(contest=contest)
         run = RankingRun.objects.create(contest=contest, method=final_round.method, started_by=user)
-        from .tasks import ranking_run_task
+        from .tasks import ranking_run_task  # the tasks module imports this one
 
         ranking_run_task.delay_on_commit(run.pk)
     log.info("Ranking run %s of %s started by user %s", run.pk, contest.slug, user.pk)
@@ -217,7 +217,7 @@ def ranking_run_compute(*, run_id):
     state done, or the error with the state failed. A run that is done or failed is left as it is, so a task
     delivered twice computes once; two workers computing at once both read the same committed scores, and the
     conditional update lets only the first one store its result. Returns the run as stored."""
-    run = RankingRun.objects.select_related("contest").get(pk=run_id)
+    run = RankingRun.objects.select_related("contest").defer("inputs", "results").get(pk=run_id)
     if run.state != State.RUNNING:
         return run
     fields = {"finished_at": timezone.now()}
@@ -243,15 +243,12 @@ def current_digest(*, contest, method=None):
     return inputs_digest(ranking_inputs(contest=contest, method=method))
 
 
-def ranking_run_is_stale(run, *, digest=None):
+def ranking_run_is_stale(run):
     """True when the scores (or the method, criteria, finalists, conflicts) have changed since `run` was
-    computed. `digest`, from current_digest, saves reading the scores again for several runs of one contest.
-    A run that is not done is never stale: it has no results to be out of date."""
+    computed. A run that is not done is never stale: it has no results to be out of date."""
     if run.state != State.DONE:
         return False
-    if digest is None:
-        digest = current_digest(contest=run.contest)
-    return digest != run.inputs_digest
+    return current_digest(contest=run.contest) != run.inputs_digest
 
 
 def _lock_final_round(contest):
