@@ -92,6 +92,9 @@ def ranking_inputs(*, contest, method=None):
         .values_list("judge_id", "submission_id", "conflict_declared_at", "scorecard__state")
         .order_by("submission_id", "judge_id")
     ):
+        if clip not in finalists:
+            # Decided otherwise between two of these queries: this run will read as stale at once.
+            continue
         if conflict_at is not None:
             conflicts.append({"judge": judge, "clip": clip, "code": finalists[clip]})
         elif state != Scorecard.State.SUBMITTED:
@@ -106,6 +109,8 @@ def ranking_inputs(*, contest, method=None):
         )
         .order_by()
     ):
+        if clip not in finalists:
+            continue
         text = written.get(points)
         if text is None:
             text = written[points] = _points(points, 2)
