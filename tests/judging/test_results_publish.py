@@ -181,3 +181,9 @@ def test_after_publication_the_outcome_stays_as_published(
     with pytest.raises(Refusal, match="published"):
         ranking_run_approve(run=new_run, user=committee)
     assert RankingRun.objects.get(approved_at__isnull=False) == awarded
+
+
+def test_the_menu_links_the_results_only_once_published(client, contest, committee, awarded):
+    assert f'href="{RESULTS_URL}"' not in client.get("/").content.decode()
+    results_publish(contest=contest, user=committee)
+    assert f'href="{RESULTS_URL}"' in client.get("/").content.decode()
