@@ -121,6 +121,8 @@ def test_two_judges_score_three_finalists_and_the_committee_sees_them_done(
     committee.reload()
     rows = committee.locator("#judges-progress .progress-row")
     for email in POINTS:
-        expect(rows.filter(has=committee.locator(f'xpath=self::*[@data-judge="{email}"]'))).to_contain_text("3 / 3")
+        expect(rows.filter(has=committee.locator(f'xpath=self::*[@data-judge="{email}"]'))).to_contain_text(
+            "3 / 3"
+        )
     screenshot(committee, "judging-progress")
     assert Scorecard.objects.filter(state=Scorecard.State.SUBMITTED).count() == 6
