@@ -194,7 +194,8 @@ def assignments_generate(*, contest, user):
     for start in range(0, len(unwanted), 500):
         # Locked and checked again: a judge may have opened a scorecard on one of these meanwhile.
         removable = list(
-            Assignment.objects.select_for_update()
+            # Only the assignment rows: PostgreSQL cannot lock the nullable side of the scorecard join.
+            Assignment.objects.select_for_update(of=("self",))
             .filter(
                 pk__in=unwanted[start : start + 500], conflict_declared_at__isnull=True, scorecard__isnull=True
             )

@@ -49,7 +49,8 @@ class ContestQuerySet(models.QuerySet):
     def current(self):
         """The contest the public pages show: the published one open now, else the latest to open."""
         now = timezone.now()
-        published = self.published()
+        # Every public page's menu reads the final round too (the results link).
+        published = self.published().select_related("judging")
         return (
             published.filter(opens_at__lte=now, closes_at__gte=now).order_by("-opens_at").first()
             or published.order_by("-opens_at").first()
