@@ -9,9 +9,11 @@ from django.db.models import F, QuerySet
 from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import MailTemplate, OutgoingMail
 
@@ -149,17 +151,22 @@ def mail_template_get(*, key, description=""):
     return template
 
 
+def _in_readers_language(message, **params):
+    """The message in the language of whoever reads it: templates render under the mail's own language."""
+    return lazy(lambda: str(message) % params, str)()
+
+
 def _syntax_error(field, error):
     if field == "subject":
-        return _("The subject has an error: %(error)s") % {"error": error}
-    return _("The text has an error: %(error)s") % {"error": error}
+        return _in_readers_language(gettext_lazy("The subject has an error: %(error)s"), error=str(error))
+    return _in_readers_language(gettext_lazy("The text has an error: %(error)s"), error=str(error))
 
 
 def _rendering_error(field, error):
     error = f"{type(error).__name__}: {error}"
     if field == "subject":
-        return _("The subject cannot be filled in: %(error)s") % {"error": error}
-    return _("The text cannot be filled in: %(error)s") % {"error": error}
+        return _in_readers_language(gettext_lazy("The subject cannot be filled in: %(error)s"), error=error)
+    return _in_readers_language(gettext_lazy("The text cannot be filled in: %(error)s"), error=error)
 
 
 def _render_part(template, field, context):

@@ -146,6 +146,7 @@ class TestAClipWithoutSound:
         assert "no_audio" in submission.technical_flags
 
 
+@pytest.mark.usefixtures("english")
 class TestFailures:
     def test_a_clip_that_breaks_off_midway_fails_with_why_and_leaves_no_file(
         self, receive, tmp_path, media_root, english

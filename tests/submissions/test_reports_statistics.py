@@ -231,7 +231,7 @@ STATISTICS = reverse("reports:statistics")
 class TestThePage:
     def test_it_shows_the_current_contest_by_default(self, client, screener, dataset, english):
         client.force_login(screener)
-        response = client.get(STATISTICS)
+        response = client.get(STATISTICS, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200
         assert response.context["contest"] == dataset
         page = response.content.decode()
