@@ -23,6 +23,7 @@ def _patient_expectations():
 
     expect.set_options(timeout=20_000)
 
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
