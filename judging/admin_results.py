@@ -97,8 +97,21 @@ def _pdf(data, filename):
     return response
 
 
+class _RecordAdmin(admin.ModelAdmin):
+    """Runs and awards change only through the services behind the committee's screens, never by form."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RankingRun)
-class RankingRunAdmin(admin.ModelAdmin):
+class RankingRunAdmin(_RecordAdmin):
     list_display = ["__str__", "contest", "method", "state", "started_by", "finished_at", "approved_at"]
     list_filter = ["contest", "state", "method"]
     list_select_related = ["contest", "started_by"]
@@ -114,15 +127,6 @@ class RankingRunAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return _has_any(request.user, RUN_PERMISSIONS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -274,7 +278,7 @@ def _tie_choices(post, proposal):
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(_RecordAdmin):
     list_display = ["tier", "code", "title", "rank", "reason", "awarded_by", "awarded_at"]
     list_filter = ["tier__contest", "tier"]
     list_select_related = ["tier", "submission", "awarded_by"]
@@ -294,15 +298,6 @@ class AwardAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return _has_any(request.user, PRIZE_PERMISSIONS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
