@@ -137,7 +137,10 @@ LOCALE_PATHS = [BASE_DIR / "contest_portal" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off, as Django has it: with it on, every integer a template prints is grouped, so an id from 1000 on reads
+# "1.027" in a form value, an element id or a link and no longer matches. Quantities a reader sees are grouped
+# where they are shown: amounts (vnd), exact sizes (bytes_exact) and counts (intcomma).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -61,6 +61,38 @@ def _tasks_in_process(request):
     celery_app.conf.task_always_eager = eager
 
 
+FIRST_LARGE_ID = 10_001
+
+
+@pytest.fixture
+def large_ids(db):
+    """Every table's next id from 10,001 on, as in a database that has served for a while (or after the whole
+    suite on PostgreSQL, whose sequences never go back): a page that writes an id as a localized number
+    ("10.001") no longer matches it. Request it before the fixtures that make the rows."""
+    from django.apps import apps
+    from django.db import connection, models
+
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            # AutoField covers BigAutoField too; proxies share their parent's table.
+            if model._meta.proxy or not isinstance(model._meta.pk, models.AutoField):
+                continue
+            table, column = model._meta.db_table, model._meta.pk.column
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f'SELECT setval(pg_get_serial_sequence(%s, %s), GREATEST(%s, MAX("{column}")), true) FROM "{table}"',
+                    [table, column, FIRST_LARGE_ID - 1],
+                )
+            elif connection.vendor == "sqlite":
+                # sqlite_sequence has a row for a table once it had one; it holds the last id given.
+                last = [FIRST_LARGE_ID - 1, table]
+                cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", last)
+                if not cursor.rowcount:
+                    cursor.execute("INSERT INTO sqlite_sequence (seq, name) VALUES (%s, %s)", last)
+            else:
+                raise NotImplementedError(connection.vendor)
+
+
 @pytest.fixture
 def contest(db):
     now = timezone.now()

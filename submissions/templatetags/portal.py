@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.filter
 def vnd(amount):
-    """An amount of đồng as the reader's language writes it: 5.000.000 đ, or 5,000,000 VND."""
+    """An amount of đồng as the reader's language writes it: 5.000.000 đ, or 5,000,000 đ in English."""
     return _("%(amount)s đ") % {"amount": formats.number_format(amount, force_grouping=True)}
 
 

@@ -105,3 +105,8 @@ def registered_alice(live_contest, alice, register):
     """Alice, with her registration form filled in (through the service)."""
     register(alice, "Nguyễn Thị Alice", ALICE_ID)
     return alice
+
+
+@pytest.fixture(autouse=True)
+def _large_ids(large_ids):
+    """Every journey runs with ids of five digits, which a localized page would group ("10.001")."""

@@ -175,3 +175,26 @@ def test_judges_and_entrants_reach_no_committee_screen(
     assert client.get("/ket-qua/").status_code == 404
     assert RankingRun.objects.count() == 1
     assert RankingRun.objects.get().approved_at is None
+
+
+def test_ids_from_ten_thousand_on_work_in_the_committees_forms(
+    large_ids, desk, contest, scored, tiers, django_capture_on_commit_callbacks
+):
+    """The tie is decided with the values the page itself holds, as a browser sends them."""
+    first, second, third, fourth = scored
+    nhi = tiers["nhi"]
+    assert min(nhi.pk, third.pk) > 10_000
+    run = _start(desk, contest, django_capture_on_commit_callbacks)
+    page = desk.get(reverse("admin:judging_rankingrun_change", args=[run.pk]))
+    assert f'data-run="{run.pk}"' in page.content.decode()
+    desk.post(reverse("admin:judging_rankingrun_approve", args=[run.pk]))
+
+    html = desk.get(reverse("admin:judging_award_prizes", args=[contest.slug])).content.decode()
+    assert f'id="tie-{nhi.pk}"' in html
+    assert f'name="tie-{nhi.pk}" value="{third.pk}"' in html
+    assert f'<option value="{fourth.pk}"' in html
+    desk.post(
+        reverse("admin:judging_award_confirm", args=[contest.slug]),
+        {f"tie-{nhi.pk}": str(third.pk), f"reason-{nhi.pk}": "Biểu quyết 4/3."},
+    )
+    assert Award.objects.get(tier=nhi).submission == third
