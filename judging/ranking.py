@@ -35,6 +35,8 @@ The result never names a judge, so renaming judges or reordering scorecards give
 Clip and criterion ids should be str or int: they go into that JSON as they are.
 """
 
+import heapq
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -59,13 +61,13 @@ class Criterion:
     breaks_ties: bool = False
 
 
-@dataclass(frozen=True)
-class Scorecard:
-    """A submitted scorecard: the judge's points on every criterion for one clip."""
+class Scorecard(NamedTuple):
+    """A submitted scorecard: the judge's points on every criterion for one clip, as Decimals, ints or decimal
+    text ("7.50", as a database or JSON gives them back), never floats."""
 
     judge: Hashable
     clip: Hashable
-    points: Mapping[Hashable, Decimal | int]
+    points: Mapping[Hashable, Decimal | int | str]
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,14 @@ class RankingResult:
         }
 
 
-class _Sheet(NamedTuple):
-    judge: Hashable
-    clip: Hashable
-    total: Decimal
-    weighted: tuple[Decimal, ...]
+class _Table(NamedTuple):
+    """The scorecards that count, column by column (row i is one scorecard): a contest's scores run to hundreds
+    of thousands, and whole columns are checked and summed far faster than one value at a time."""
+
+    judges: list
+    clips: list
+    weighted: list  # one column per criterion: points × weight
+    totals: list
 
 
 class _Scores(NamedTuple):
@@ -190,15 +195,15 @@ def rank_clips(
 
     with localcontext(_EXACT):
         max_total = sum((criterion.max_points * criterion.weight for criterion in criteria), Decimal(0))
-        sheets, clips = _counted_sheets(criteria, scorecards, conflicts)
+        table, clips = _counted_table(criteria, scorecards, conflicts)
         clips |= assigned.keys() | {clip for _, clip in conflicts}
         by_clip = defaultdict(list)
-        for sheet in sheets:
-            by_clip[sheet.clip].append(sheet)
+        for row, clip in enumerate(table.clips):
+            by_clip[clip].append(row)
         conflicts_on = Counter(clip for _, clip in conflicts)
 
         def abstentions(clip):
-            scored = {sheet.judge for sheet in by_clip[clip]}
+            scored = {table.judges[row] for row in by_clip[clip]}
             return sum(
                 1 for judge in assigned.get(clip, ()) if judge not in scored and (judge, clip) not in conflicts
             )
@@ -210,10 +215,10 @@ def rank_clips(
             if len(by_clip[clip]) < min_scorecards
         )
         if method == "zscore":
-            scores = _zscore_scores(criteria, sheets, complete)
+            scores = _zscore_scores(criteria, table, complete)
         else:
-            scores = _exact_scores(_AGGREGATES[method], criteria, by_clip, complete)
-        first_places, top3_places = _count_back([sheet for clip in complete for sheet in by_clip[clip]])
+            scores = _exact_scores(_AGGREGATES[method], criteria, table, by_clip, complete)
+        first_places, top3_places = _count_back(table, [row for clip in complete for row in by_clip[clip]])
         keys = {clip: (*scores[clip].key, first_places[clip], top3_places[clip]) for clip in complete}
         levels = (
             "score",
@@ -223,7 +228,7 @@ def rank_clips(
         )
         ranked = []
         for clip, rank, decided_by, tied_with in _positions(keys, levels):
-            totals = [sheet.total for sheet in by_clip[clip]]
+            totals = [table.totals[row] for row in by_clip[clip]]
             spread = max(totals) - min(totals)
             ranked.append(
                 ClipRank(
@@ -273,46 +278,89 @@ def _checked_criteria(criteria):
 
 
 def _decimal(value, what):
-    # Floats would bring binary fractions into sums that must be exact.
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise TypeError(f"{what} must be an int or a Decimal, not {type(value).__name__}.")
-    value = Decimal(value)
+    # Floats would bring binary fractions into sums that must be exact; decimal text is exact.
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise TypeError(f"{what} must be an int, a Decimal or decimal text, not {type(value).__name__}.")
+    try:
+        value = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise ValueError(f"{what} is not a number: {value!r}.") from None
     if not value.is_finite():
         raise ValueError(f"{what} is not a number: {value}.")
     return value
 
 
-def _counted_sheets(criteria, scorecards, conflicts):
-    """The scorecards that count, with their totals, and every clip mentioned (conflicted ones too)."""
-    sheets, clips, seen = [], set(), set()
-    for card in scorecards:
-        pair = (card.judge, card.clip)
-        clips.add(card.clip)
-        if pair in seen:
-            raise ValueError(f"Judge {card.judge!r} has two scorecards for clip {card.clip!r}.")
-        seen.add(pair)
-        if pair in conflicts:
-            continue
-        if len(card.points) != len(criteria):
+def _counted_table(criteria, scorecards, conflicts):
+    """The scorecards that count, as a _Table, and every clip mentioned (conflicted ones too)."""
+    scorecards = list(scorecards)
+    pairs = [(card.judge, card.clip) for card in scorecards]
+    if len(set(pairs)) < len(pairs):
+        seen = set()
+        for judge, clip in pairs:
+            if (judge, clip) in seen:
+                raise ValueError(f"Judge {judge!r} has two scorecards for clip {clip!r}.")
+            seen.add((judge, clip))
+    clips = {clip for _, clip in pairs}
+    if conflicts:
+        scorecards = [card for card, pair in zip(scorecards, pairs, strict=True) if pair not in conflicts]
+    weighted = _weighted_columns(criteria, scorecards)
+    if weighted is None:
+        # Something is off (or merely not a Decimal): the scorecards one by one say what, or convert.
+        weighted = list(zip(*(_weighted_points(card, criteria) for card in scorecards), strict=True)) or [
+            [] for _ in criteria
+        ]
+    totals = [Decimal(0)] * len(scorecards)
+    for column in weighted:
+        totals = list(map(operator.add, totals, column))
+    return _Table([card.judge for card in scorecards], [card.clip for card in scorecards], weighted, totals), clips
+
+
+def _weighted_columns(criteria, scorecards):
+    """Each criterion's points × weight over all scorecards, when every value is a Decimal within the
+    criterion's bounds on exactly the rubric's criteria; None otherwise."""
+    if any(len(card.points) != len(criteria) for card in scorecards):
+        return None
+    columns = []
+    for criterion in criteria:
+        try:
+            column = [card.points[criterion.id] for card in scorecards]
+            types = set(map(type, column))
+            if types == {str}:
+                # Each distinct text once: a contest's points take a few dozen values.
+                column = list(map({text: Decimal(text) for text in set(column)}.__getitem__, column))
+            elif types - {Decimal}:
+                return None
+            # A NaN makes the comparisons raise; an infinity is out of bounds.
+            if column and not (0 <= min(column) and max(column) <= criterion.max_points):
+                return None
+        except (KeyError, InvalidOperation):
+            return None
+        columns.append(column if criterion.weight == 1 else [points * criterion.weight for points in column])
+    return columns
+
+
+def _weighted_points(card, criteria):
+    """One scorecard's points × weight in the rubric's order, each point checked with a message that says
+    which judge, clip and criterion it is."""
+    if len(card.points) != len(criteria):
+        _refuse_other_criteria(card, criteria)
+    weighted = []
+    for criterion in criteria:
+        points = card.points.get(criterion.id)
+        if points is None:
             _refuse_other_criteria(card, criteria)
-        weighted = []
-        for criterion in criteria:
-            points = card.points.get(criterion.id)
-            if points is None:
-                _refuse_other_criteria(card, criteria)
-            if type(points) is not Decimal or not points.is_finite():
-                points = _decimal(
-                    points,
-                    f"The points of judge {card.judge!r} for clip {card.clip!r} on criterion {criterion.id!r}",
-                )
-            if not 0 <= points <= criterion.max_points:
-                raise ValueError(
-                    f"Judge {card.judge!r} gave clip {card.clip!r} {points} points on criterion {criterion.id!r}, "
-                    f"outside 0 to {criterion.max_points}."
-                )
-            weighted.append(points * criterion.weight)
-        sheets.append(_Sheet(card.judge, card.clip, sum(weighted, Decimal(0)), tuple(weighted)))
-    return sheets, clips
+        if type(points) is not Decimal or not points.is_finite():
+            points = _decimal(
+                points,
+                f"The points of judge {card.judge!r} for clip {card.clip!r} on criterion {criterion.id!r}",
+            )
+        if not 0 <= points <= criterion.max_points:
+            raise ValueError(
+                f"Judge {card.judge!r} gave clip {card.clip!r} {points} points on criterion {criterion.id!r}, "
+                f"outside 0 to {criterion.max_points}."
+            )
+        weighted.append(points * criterion.weight)
+    return weighted
 
 
 def _refuse_other_criteria(card, criteria):
@@ -361,15 +409,13 @@ def _rounded(value, count=1):
     return Decimal(whole).scaleb(-PLACES)
 
 
-def _exact_scores(aggregate, criteria, by_clip, clips):
+def _exact_scores(aggregate, criteria, table, by_clip, clips):
     breaking = [index for index, criterion in enumerate(criteria) if criterion.breaks_ties]
     scores = {}
     for clip in clips:
-        sheets = by_clip[clip]
-        score = _rounded(*aggregate([sheet.total for sheet in sheets]))
-        per_criterion = [
-            _rounded(*aggregate([sheet.weighted[index] for sheet in sheets])) for index in range(len(criteria))
-        ]
+        rows = by_clip[clip]
+        score = _rounded(*aggregate([table.totals[row] for row in rows]))
+        per_criterion = [_rounded(*aggregate([column[row] for row in rows])) for column in table.weighted]
         scores[clip] = _Scores(
             score=score,
             zscore=None,
@@ -381,22 +427,20 @@ def _exact_scores(aggregate, criteria, by_clip, clips):
     return scores
 
 
-def _zscore_scores(criteria, sheets, clips):
+def _zscore_scores(criteria, table, clips):
     """Scores of the z-score method: the totals, then each criterion's weighted points, as z-scores per judge."""
     if not clips:
         return {}
-    rows = [(sheet.judge, sheet.clip, (sheet.total, *sheet.weighted)) for sheet in sheets]
-    dimensions = range(1 + len(criteria))
+    columns = [table.totals, *table.weighted]
     by_judge = defaultdict(list)
-    for judge, clip, values in rows:
-        by_judge[judge].append((clip, values))
-    zscores = [defaultdict(list) for _ in dimensions]
-    for scored in by_judge.values():
-        for dimension in dimensions:
-            column = zscores[dimension]
-            for (clip, _), z in zip(scored, _zscores([values[dimension] for _, values in scored]), strict=True):
-                column[clip].append(z)
-    on_points = [_points_scale([values[dimension] for _, _, values in rows]) for dimension in dimensions]
+    for row, judge in enumerate(table.judges):
+        by_judge[judge].append(row)
+    zscores = [defaultdict(list) for _ in columns]
+    for rows in by_judge.values():
+        for column, by_clip in zip(columns, zscores, strict=True):
+            for row, z in zip(rows, _zscores([column[row] for row in rows]), strict=True):
+                by_clip[table.clips[row]].append(z)
+    on_points = [_points_scale(column) for column in columns]
     breaking = [index for index, criterion in enumerate(criteria, start=1) if criterion.breaks_ties]
     scores = {}
     for clip in clips:
@@ -445,23 +489,23 @@ def _points_scale(values):
     return lambda z: _APPROXIMATE.add(mean, _APPROXIMATE.multiply(z, deviation))
 
 
-def _count_back(sheets):
-    """How many judges placed each clip first, and in their top 3, ranking the clips each judge scored."""
+def _count_back(table, rows):
+    """How many judges placed each clip first, and in their top 3, ranking the clips each judge scored (the
+    scorecards at `rows`). A judge's place for a clip is 1 + how many of their clips have a higher total: a clip
+    is first at the judge's best total, and in the top 3 at or above the judge's third-best total."""
     by_judge = defaultdict(list)
-    for sheet in sheets:
-        by_judge[sheet.judge].append((sheet.total, sheet.clip))
+    for row in rows:
+        by_judge[table.judges[row]].append(row)
     first_places, top3_places = Counter(), Counter()
     for scored in by_judge.values():
-        scored.sort(key=lambda entry: entry[0], reverse=True)
-        place, previous = 0, None
-        for position, (total, clip) in enumerate(scored, start=1):
-            if total != previous:
-                place, previous = position, total
-            if place > 3:
-                break
-            top3_places[clip] += 1
-            if place == 1:
-                first_places[clip] += 1
+        totals = [table.totals[row] for row in scored]
+        top = heapq.nlargest(3, totals)
+        best, third = top[0], top[-1]
+        for row, total in zip(scored, totals, strict=True):
+            if total >= third:
+                top3_places[table.clips[row]] += 1
+                if total == best:
+                    first_places[table.clips[row]] += 1
     return first_places, top3_places
 
 

@@ -373,6 +373,36 @@ def test_float_points_are_refused_because_they_are_not_exact():
         rank_clips(criteria=RUBRIC, scorecards=[Scorecard("an", "A", {"content": 7.5, "craft": 5})])
 
 
+def test_points_as_decimal_text_rank_exactly_as_decimals():
+    """As a database or a stored run gives them back: "7.50"."""
+    as_text = [
+        Scorecard(card.judge, card.clip, {key: f"{value}.00" for key, value in card.points.items()})
+        for card in cards(FOUR_BY_FOUR)
+    ]
+
+    for method in METHODS:
+        assert (
+            rank_clips(criteria=RUBRIC, scorecards=as_text, method=method).to_dict()
+            == rank(FOUR_BY_FOUR, method=method).to_dict()
+        )
+
+
+@pytest.mark.parametrize(
+    ("points", "error", "message"),
+    [
+        ({"content": "bảy", "craft": "5"}, ValueError, r"'an'.*'A'.*'content' is not a number: 'bảy'"),
+        ({"content": "NaN", "craft": "5"}, ValueError, r"'an'.*'A'.*'content' is not a number"),
+        ({"content": "10.25", "craft": "5"}, ValueError, r"'an'.*'A'.*10.25.*'content'.*0 to 10"),
+        ({"content": "7.5", "craft": 5.5}, TypeError, r"'an'.*'A'.*'craft'.*not float"),
+    ],
+)
+def test_text_that_is_not_points_within_the_rubric_is_refused(points, error, message):
+    scorecards = [Scorecard("binh", "A", {"content": "7", "craft": "5"}), Scorecard("an", "A", points)]
+
+    with pytest.raises(error, match=message):
+        rank_clips(criteria=RUBRIC, scorecards=scorecards)
+
+
 def test_two_scorecards_of_one_judge_for_one_clip_are_refused():
     scorecards = [Scorecard("an", "A", {"content": 5, "craft": 5})] * 2
 
