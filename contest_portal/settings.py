@@ -83,6 +83,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# Without this every request opens a connection of its own (for PostgreSQL a TCP connection and a login, for
+# SQLite the file and its pragmas): each worker thread keeps one for a minute, checked before it is reused.
+# DATABASE_URL can say otherwise (?conn_max_age=0).
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two requests counting clips
     # cannot both read "2 clips" and both insert a third one.

@@ -24,6 +24,8 @@ print(json.dumps({
     "DEBUG": settings.DEBUG,
     "ENGINE": database["ENGINE"],
     "NAME": str(database["NAME"]),
+    "CONN_MAX_AGE": database["CONN_MAX_AGE"],
+    "CONN_HEALTH_CHECKS": database["CONN_HEALTH_CHECKS"],
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "EMAIL_BACKEND": settings.EMAIL_BACKEND,
@@ -85,6 +87,14 @@ def test_urls_switch_to_postgresql_redis_and_smtp(tmp_path):
     assert shown["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
     assert shown["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (shown["EMAIL_HOST"], shown["EMAIL_PORT"]) == ("127.0.0.1", 8025)
+
+
+def test_database_connections_are_kept_a_minute_unless_the_url_says_otherwise(tmp_path):
+    kept = _settings(tmp_path, DATABASE_URL="postgres://portal:secret@db.internal:5432/contest_portal")
+    closed = _settings(tmp_path, DATABASE_URL="postgres://portal@db.internal/contest_portal?conn_max_age=0")
+
+    assert (kept["CONN_MAX_AGE"], kept["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert (_settings(tmp_path)["CONN_MAX_AGE"], closed["CONN_MAX_AGE"]) == (60, 0)
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
