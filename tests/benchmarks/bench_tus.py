@@ -1,16 +1,21 @@
 """Throughput and memory of a resumable (tus) upload, next to a raw socket sink on the same machine.
 
-Runs the portal under gunicorn (gthread) on a throw-away SQLite database, logs in as an entrant, creates a
-tus upload and PATCHes BENCH_TUS_SIZE_MIB MiB (default 1024) in chunks of TUS_CHUNK_SIZE, the size the
-browser sends, over one keep-alive connection. The bytes are random: the last PATCH hashes the file and has
-it refused as not a video, which is timed apart as the completion. Then the same client sends the same
-chunks, the same way, to a raw socket sink that reads and discards them, and to one that writes them to a
-file on the same disk and fsyncs it after each request, as the tus endpoint does before it stores an offset.
-Prints MB/s for each and the ratios (target >= 0.7 of the raw sink), and the gunicorn worker's peak RSS
-growth (target < 64 MiB).
+Runs the portal under gunicorn (gthread) as in production (tests/benchmarks/_portal.py) on a throw-away SQLite
+database, logs in as an entrant, creates a tus upload and PATCHes BENCH_TUS_SIZE_MIB MiB (default 1024) in chunks
+of TUS_CHUNK_SIZE, the size the browser sends, over one keep-alive connection. The bytes are random: the last
+PATCH hashes the file and has it refused as not a video, which is timed apart as the completion.
+
+The same client sends the same chunks, the same way, to
+- a raw socket sink that reads each body in 1 MiB pieces and discards it (the target: tus >= 0.7 of it);
+- the same sink writing the bytes to a file on the same disk, as the endpoint does (neither syncs per request);
+- a bare WSGI application under the same gunicorn that reads and writes the bytes as the endpoint does, and
+  nothing else (_wsgi_sink.py): what the server itself leaves of the socket's speed.
+Each runs BENCH_TUS_ROUNDS times (default 2), interleaved, and the best round counts: on a virtual machine the
+first writes into fresh memory pay the host for every page, whoever makes them. Prints MB/s for each, the
+ratios, and the gunicorn worker's peak RSS growth over the tus uploads (target < 64 MiB).
 
 BENCH_DATABASE_URL (a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres) runs the portal on
-a throw-away database there instead of SQLite: each PATCH commits twice, and PostgreSQL commits cheaper."""
+a throw-away database there instead of SQLite."""
 
 import http.client
 import multiprocessing
@@ -18,20 +23,28 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from base64 import b64encode
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _portal import (  # noqa: E402
+    free_port,
+    gunicorn,
+    portal_environment,
+    rss_peak_kib,
+    running_portal,
+    throwaway_database,
+    worker_pid,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SIZE = int(os.environ.get("BENCH_TUS_SIZE_MIB", "1024")) * 1024 * 1024
-PASSWORD = "demo-thisinh-2024"
-EMAIL = "thisinh@demo.local"
+ROUNDS = int(os.environ.get("BENCH_TUS_ROUNDS", "2"))
 
 
 def _chunk_size():
@@ -40,62 +53,6 @@ def _chunk_size():
     from django.conf import settings
 
     return settings.TUS_CHUNK_SIZE
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rss_peak_kib(pid):
-    return int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1))
-
-
-def _worker_pid(master_pid):
-    return int(Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()[0])
-
-
-class Session:
-    """Cookies kept across requests, one connection per request: enough to log in and fill in forms."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def headers(self, extra=None):
-        headers = {
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "Host": f"127.0.0.1:{self.port}",
-        }
-        headers.update(extra or {})
-        return headers
-
-    def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-        connection.request(method, path, body=body, headers=self.headers(headers))
-        response = connection.getresponse()
-        data = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        connection.close()
-        return response, data
-
-    def form_token(self, path):
-        _, page = self.request("GET", path)
-        return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode(), page
-
-    def post_form(self, path, fields):
-        token, _ = self.form_token(path)
-        response, page = self.request(
-            "POST",
-            path,
-            urlencode({"csrfmiddlewaretoken": token, **fields}),
-            {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{self.port}/"},
-        )
-        assert response.status == 302, f"POST {path}: {response.status} {page[:2000]}"
 
 
 def send_chunks(port, path, size, chunk, headers_for):
@@ -132,6 +89,8 @@ def _sink_connection(connection, keep_in):
             head, _, body_start = pending.partition(b"\r\n\r\n")
             remaining = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1)) - len(body_start)
             pending = b""
+            if kept:
+                kept.write(body_start)
             while remaining > 0:
                 received = connection.recv_into(buffer, min(len(buffer), remaining))
                 if not received:
@@ -139,14 +98,12 @@ def _sink_connection(connection, keep_in):
                 if kept:
                     kept.write(buffer[:received])
                 remaining -= received
-            if kept:
-                os.fsync(kept.fileno())
             connection.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
 
 
 def _sink(listener, keep_in=None):
     """A raw socket sink: reads each request body in 1 MiB pieces and answers 204. It discards the bytes,
-    or (`keep_in` a folder) writes them to a file there and fsyncs it at the end of each request."""
+    or (`keep_in` a folder) writes them to a file there, one file a connection."""
     while True:
         connection, _ = listener.accept()
         threading.Thread(target=_sink_connection, args=(connection, keep_in), daemon=True).start()
@@ -157,53 +114,6 @@ def _start_sink(keep_in=None):
     process = multiprocessing.Process(target=_sink, args=(listener, keep_in), daemon=True)
     process.start()
     return process, listener.getsockname()[1]
-
-
-def _start_portal(env):
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=env, check=True)
-    subprocess.run([python, "manage.py", "load_demo"], cwd=BASE_DIR, env=env, check=True, capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [python, "-m", "gunicorn", "contest_portal.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
-        + ["--threads", "4", "-w", "1", "--timeout", "600", "--log-level", "warning"],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    session = Session(port)
-    for _ in range(100):
-        try:
-            session.request("GET", "/")
-            break
-        except OSError:
-            time.sleep(0.1)
-    return server, session
-
-
-def _log_in_and_register(session):
-    session.post_form("/tai-khoan/login/", {"login": EMAIL, "password": PASSWORD})
-    session.post_form(
-        "/phieu-dang-ky/",
-        {
-            "full_name": "Lò Văn Bench",
-            "date_of_birth": "1990-05-01",
-            "gender": "male",
-            "id_number": "014090001234",
-            "phone": "0912345678",
-            "email": EMAIL,
-            "locality": "1",
-            "address": "Sơn La",
-            "category": "1",
-            "declares_originality": "on",
-            "accepts_rules": "on",
-            "consents_to_publication": "on",
-            "consents_to_data_processing": "on",
-            "coauthors-TOTAL_FORMS": "0",
-            "coauthors-INITIAL_FORMS": "0",
-            "coauthors-MIN_NUM_FORMS": "0",
-            "coauthors-MAX_NUM_FORMS": "10",
-        },
-    )
 
 
 def _tus_upload(session, size, chunk):
@@ -243,81 +153,78 @@ def _sink_upload(port, size, chunk):
     )
 
 
-@contextmanager
-def _throwaway_database(server_url):
-    """None (SQLite under VAR_DIR), or the URL of a new PostgreSQL database on `server_url`, dropped after."""
-    if not server_url:
-        yield None
-        return
-    import psycopg2
-
-    name = f"bench_tus_{os.getpid()}"
-    connection = psycopg2.connect(server_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        connection.close()
+def _tus_seconds(durations, chunk):
+    """(seconds of the transfer itself, of the completion, of a typical PATCH): the last PATCH also turns the
+    file into a submission (here: hashes it, then refuses it as not a video), which is counted apart."""
+    typical = statistics.median(durations[:-1] or durations)
+    last_chunk = SIZE - chunk * (len(durations) - 1)
+    completion = max(durations[-1] - typical * last_chunk / chunk, 0)
+    return sum(durations) - completion, completion, typical
 
 
 def main():
     chunk = _chunk_size()
     with (
         tempfile.TemporaryDirectory(prefix="bench-tus-") as var_dir,
-        _throwaway_database(os.environ.get("BENCH_DATABASE_URL")) as database_url,
+        throwaway_database(os.environ.get("BENCH_DATABASE_URL")) as database_url,
+        running_portal(portal_environment(var_dir, database_url)) as (server, session),
     ):
-        env = {**os.environ, "VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "contest_portal.settings"}
-        for name in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "MEDIA_ROOT", "FILE_UPLOAD_TEMP_DIR"):
-            env.pop(name, None)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        server, session = _start_portal(env)
+        wsgi_port = free_port()
+        wsgi = gunicorn(
+            "tests.benchmarks._wsgi_sink:application", wsgi_port, {**os.environ, "BENCH_WSGI_SINK_DIR": var_dir}
+        )
         sink, sink_port = _start_sink()
-        disk_sink, disk_sink_port = _start_sink(keep_in=var_dir)
+        file_sink, file_sink_port = _start_sink(keep_in=var_dir)
         try:
-            _log_in_and_register(session)
-            worker = _worker_pid(server.pid)
+            worker = worker_pid(server.pid)
+            time.sleep(1)  # the WSGI sink's gunicorn starts
             # Warm up: the first requests import what they need.
             _tus_upload(session, 2 * chunk + 1, chunk)
-            _sink_upload(sink_port, 2 * chunk + 1, chunk)
-            _sink_upload(disk_sink_port, 2 * chunk + 1, chunk)
+            for port in (sink_port, file_sink_port, wsgi_port):
+                _sink_upload(port, 2 * chunk + 1, chunk)
 
-            before = _rss_peak_kib(worker)
-            durations, last = _tus_upload(session, SIZE, chunk)
-            growth = (_rss_peak_kib(worker) - before) / 1024
-            sink_seconds = sum(_sink_upload(sink_port, SIZE, chunk)[0])
-            disk_sink_seconds = sum(_sink_upload(disk_sink_port, SIZE, chunk)[0])
+            before = rss_peak_kib(worker)
+            seconds = {name: [] for name in ("tus", "raw", "raw file", "wsgi")}
+            for _ in range(ROUNDS):
+                # Each starts with nothing left to write back from the one before.
+                os.sync()
+                seconds["raw file"].append(sum(_sink_upload(file_sink_port, SIZE, chunk)[0]))
+                os.sync()
+                seconds["raw"].append(sum(_sink_upload(sink_port, SIZE, chunk)[0]))
+                seconds["wsgi"].append(sum(_sink_upload(wsgi_port, SIZE, chunk)[0]))
+                os.sync()
+                durations, last = _tus_upload(session, SIZE, chunk)
+                seconds["tus"].append(_tus_seconds(durations, chunk))
+            growth = (rss_peak_kib(worker) - before) / 1024
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            wsgi.terminate()
+            wsgi.wait(timeout=30)
             sink.terminate()
-            disk_sink.terminate()
+            file_sink.terminate()
 
-    # The last PATCH also turns the file into a submission (here: hashes it, then refuses it as not a video).
-    typical = statistics.median(durations[:-1] or durations)
-    completion = max(durations[-1] - typical * (SIZE - chunk * (len(durations) - 1)) / chunk, 0)
-    rates = {
-        "tus endpoint (gunicorn)": (sum(durations) - completion),
-        "raw socket sink": sink_seconds,
-        "raw sink, to disk + fsync": disk_sink_seconds,
+    tus, completion, typical = min(seconds.pop("tus"))
+    best = {"tus": tus, **{name: min(values) for name, values in seconds.items()}}
+    names = {
+        "tus": "tus endpoint (portal)",
+        "wsgi": "bare WSGI app, same server",
+        "raw file": "raw sink, writing the file",
+        "raw": "raw socket sink",
     }
     database = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
+    patches = -(-SIZE // chunk)
+    print(f"size {SIZE / 2**20:.0f} MiB in chunks of {chunk / 2**20:g} MiB ({patches} PATCH requests), {database}")
+    print(f"best of {ROUNDS} rounds   {'seconds':>9}{'MB/s':>9}")
+    for key, name in names.items():
+        print(f"{name:<28}{best[key]:>9.2f}{SIZE / best[key] / 1e6:>9.1f}")
+    print(f"ratio tus / raw socket sink: {best['raw'] / tus:.2f} (target >= 0.7)")
+    print(f"ratio tus / raw sink writing the file: {best['raw file'] / tus:.2f}")
+    print(f"ratio tus / bare WSGI app under the same gunicorn: {best['wsgi'] / tus:.2f}")
     print(
-        f"size {SIZE / 2**20:.0f} MiB in chunks of {chunk / 2**20:g} MiB ({len(durations)} PATCH requests), {database}"
+        f"ratio bare WSGI app / raw socket sink: {best['raw'] / best['wsgi']:.2f} (what the server itself leaves)"
     )
-    print(f"{'':<28}{'seconds':>9}{'MB/s':>9}")
-    for name, seconds in rates.items():
-        print(f"{name:<28}{seconds:>9.2f}{SIZE / seconds / 1e6:>9.1f}")
-    tus_seconds = rates["tus endpoint (gunicorn)"]
-    print(f"ratio tus / raw sink: {sink_seconds / tus_seconds:.2f} (target >= 0.7)")
-    print(f"ratio tus / raw sink writing to disk: {disk_sink_seconds / tus_seconds:.2f}")
-    print(f"PATCH request: median {typical * 1000:.0f} ms, fastest {min(durations) * 1000:.0f} ms")
+    print(f"PATCH request: median {typical * 1000:.1f} ms")
     print(f"completion (SHA-256 re-read + probe, last PATCH answered {last.status}): {completion:.2f} s")
-    print(f"gunicorn worker peak RSS growth: {growth:.1f} MiB (target < 64 MiB)")
+    print(f"gunicorn worker peak RSS growth over the tus uploads: {growth:.1f} MiB (target < 64 MiB)")
 
 
 if __name__ == "__main__":
