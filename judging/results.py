@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Value
+from django.db.models import CharField, Func, Value
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -63,21 +63,33 @@ def _raw_rows(queryset):
     """The rows of a values_list queryset as the database driver returns them.
 
     A contest's scores run to hundreds of thousands of rows, and Django's per-value conversion of decimals is
-    most of the time it takes to read them. Points come back as int or float (SQLite) or Decimal (PostgreSQL);
-    _points writes each with its two decimal places either way, exactly, as they have at most six digits."""
+    most of the time it takes to read them. Points come back as int or float (SQLite) or text (PostgreSQL,
+    _PointsAsRead); _PointsTexts writes each with its two decimal places, exactly, as they have at most six
+    digits."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
+class _PointsAsRead(Func):
+    """Points as the cheapest value to read: PostgreSQL's own text ("7.50"), as its driver would make each
+    number a Decimal, slowly; SQLite's numbers as they are (its text would be slower still)."""
+
+    template = "%(expressions)s"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra_context)
+
+
 class _PointsTexts(dict):
-    """Points as text with two decimal places, each distinct value written once: a contest's points take a few
-    dozen values (quarters from 0 to 10)."""
+    """Points written with two decimal places, each distinct value once: a contest's points take a few dozen
+    values (quarters from 0 to 10)."""
 
     def __missing__(self, points):
-        text = self[points] = _points(points, 2)
-        return text
+        written = self[points] = _points(Decimal(points) if isinstance(points, str) else points, 2)
+        return written
 
 
 def ranking_inputs(*, contest, method=None):
@@ -118,7 +130,10 @@ def ranking_inputs(*, contest, method=None):
     for judge, clip, criterion, points in _raw_rows(
         scores_for_ranking(contest)
         .values_list(
-            "scorecard__assignment__judge_id", "scorecard__assignment__submission_id", "criterion_id", "points"
+            "scorecard__assignment__judge_id",
+            "scorecard__assignment__submission_id",
+            "criterion_id",
+            _PointsAsRead("points"),
         )
         .order_by()
     ):

@@ -1,7 +1,9 @@
 """Ranking at scale: 2,000 finalists × 15 judges × 5 criteria (150,000 scores) ranked end to end through the task,
 next to a single SQL aggregate over the same scores (Σ points × weight per clip) in the same run.
 
-Runs on a throw-away SQLite database (VAR_DIR in a temporary folder, tasks in-process), filled with bulk_create.
+Runs on a throw-away SQLite database (VAR_DIR in a temporary folder, tasks in-process), filled with bulk_create,
+or on a throw-away PostgreSQL database on the server BENCH_DATABASE_URL names (e.g.
+postgres://postgres@127.0.0.1:5432/postgres).
 "End to end" is what the committee's click costs: ranking_run_start commits, the task reads every counted score,
 ranks them (judging/ranking.py), digests and stores the inputs and results. The aggregate only sums, with no
 ranking, ties, spreads or record: it is the floor. Prints the best of BENCH_RANKING_REPEAT runs of each, the
@@ -23,14 +25,19 @@ CRITERIA = int(os.environ.get("BENCH_RANKING_CRITERIA", "5"))
 REPEAT = int(os.environ.get("BENCH_RANKING_REPEAT", "3"))
 TARGET_RATIO = 3.0
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _portal import throwaway_database  # noqa: E402
 
-def _setup_django(var_dir):
+
+def _setup_django(var_dir, database_url=None):
     os.environ["VAR_DIR"] = var_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "contest_portal.settings"
     os.environ["LOG_LEVEL"] = "WARNING"
     for name in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "ENV_FILE"):
         os.environ.pop(name, None)
     os.environ["ENV_FILE"] = os.path.join(var_dir, "no.env")
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     sys.path.insert(0, str(BASE_DIR))
     import django
 
@@ -158,7 +165,14 @@ def _sql_aggregate(contest):
 def _phases(contest, run):
     """Where the task's time goes: reading the inputs (and, within it, only fetching the scores from the
     database, which any ranking in Python must do), ranking them, serializing and digesting them."""
-    from judging.results import _cycle_collection_paused, _inputs_json, _raw_rows, rank_inputs, ranking_inputs
+    from judging.results import (
+        _cycle_collection_paused,
+        _inputs_json,
+        _PointsAsRead,
+        _raw_rows,
+        rank_inputs,
+        ranking_inputs,
+    )
     from judging.services import scores_for_ranking
 
     with _cycle_collection_paused():
@@ -166,7 +180,10 @@ def _phases(contest, run):
         _raw_rows(
             scores_for_ranking(contest)
             .values_list(
-                "scorecard__assignment__judge_id", "scorecard__assignment__submission_id", "criterion_id", "points"
+                "scorecard__assignment__judge_id",
+                "scorecard__assignment__submission_id",
+                "criterion_id",
+                _PointsAsRead("points"),
             )
             .order_by()
         )
@@ -186,14 +203,23 @@ def _phases(contest, run):
 
 
 def main():
-    with tempfile.TemporaryDirectory(prefix="bench-ranking-") as var_dir:
-        _setup_django(var_dir)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ranking-") as var_dir,
+        throwaway_database(os.environ.get("BENCH_DATABASE_URL")) as database_url,
+    ):
+        _setup_django(var_dir, database_url)
         from contest_portal.celery import app
 
         app.conf.task_always_eager = True
-        print(f"Filling a SQLite database: {FINALISTS} finalists × {JUDGES} judges × {CRITERIA} criteria …")
+        database = "PostgreSQL" if database_url else "SQLite"
+        print(f"Filling a {database} database: {FINALISTS} finalists × {JUDGES} judges × {CRITERIA} criteria …")
         started = time.perf_counter()
         contest = _fill()
+        if database_url:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print(f"  filled in {time.perf_counter() - started:.1f} s")
         from tests.staff import make_staff
 
