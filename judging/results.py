@@ -83,6 +83,21 @@ class _PointsAsRead(Func):
         return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra_context)
 
 
+def counted_score_rows(contest):
+    """(judge id, clip id, criterion id, points) of every score that counts for `contest`'s ranking, as the
+    driver returns them, in no particular order."""
+    return _raw_rows(
+        scores_for_ranking(contest)
+        .values_list(
+            "scorecard__assignment__judge_id",
+            "scorecard__assignment__submission_id",
+            "criterion_id",
+            _PointsAsRead("points"),
+        )
+        .order_by()
+    )
+
+
 class _PointsTexts(dict):
     """Points written with two decimal places, each distinct value once: a contest's points take a few dozen
     values (quarters from 0 to 10)."""
@@ -127,16 +142,7 @@ def ranking_inputs(*, contest, method=None):
     keys = {criterion.pk: str(criterion.pk) for criterion in criteria}
     texts = _PointsTexts()
     points_by_card = defaultdict(dict)
-    for judge, clip, criterion, points in _raw_rows(
-        scores_for_ranking(contest)
-        .values_list(
-            "scorecard__assignment__judge_id",
-            "scorecard__assignment__submission_id",
-            "criterion_id",
-            _PointsAsRead("points"),
-        )
-        .order_by()
-    ):
+    for judge, clip, criterion, points in counted_score_rows(contest):
         points_by_card[clip, judge][keys[criterion]] = texts[points]
     return {
         "method": method or final_round.method,

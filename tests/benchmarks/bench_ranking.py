@@ -168,25 +168,14 @@ def _phases(contest, run):
     from judging.results import (
         _cycle_collection_paused,
         _inputs_json,
-        _PointsAsRead,
-        _raw_rows,
+        counted_score_rows,
         rank_inputs,
         ranking_inputs,
     )
-    from judging.services import scores_for_ranking
 
     with _cycle_collection_paused():
         started = time.perf_counter()
-        _raw_rows(
-            scores_for_ranking(contest)
-            .values_list(
-                "scorecard__assignment__judge_id",
-                "scorecard__assignment__submission_id",
-                "criterion_id",
-                _PointsAsRead("points"),
-            )
-            .order_by()
-        )
+        counted_score_rows(contest)
         fetched = time.perf_counter()
         inputs = ranking_inputs(contest=contest, method=run.method)
         read = time.perf_counter()
