@@ -5,10 +5,12 @@ while a loop is running; the test thread and the live server's thread only ever 
 calls, so the check is switched off for browser tests."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from tests.conftest import ALICE_ID, require_service
 
@@ -42,6 +44,8 @@ PHONE = {
     "locale": "vi-VN",
     "timezone_id": "Asia/Ho_Chi_Minh",
 }
+# The admin is worked at a desk.
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
 PASSWORD = "a-long-test-password"
 SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
 
@@ -64,6 +68,31 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(options=DESKTOP) -> a page in a fresh browser context (its own cookies, so its own login)."""
+    contexts = []
+
+    def _new_page(options=DESKTOP):
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+def admin_log_in(page, email):
+    page.goto("/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 @pytest.fixture

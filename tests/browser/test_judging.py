@@ -10,12 +10,10 @@ from judging.models import Scorecard
 from tests.judging.finalists import AUTHOR, GROUP, add_finalists, media_for_previews
 from tests.staff import make_staff
 
-from .conftest import PASSWORD
+from .conftest import admin_log_in
 
 pytestmark = pytest.mark.browser
 
-# The admin is worked at a desk.
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
 # Points for the four criteria of the contest's rubric (30, 25, 25, 20), per judge and clip.
 POINTS = {
     "giamkhao1@example.com": [["27.5", "20", "21", "18"], ["22", "19.75", "20", "15"], ["25", "23", "18.5", "17"]],
@@ -24,33 +22,8 @@ POINTS = {
 
 
 @pytest.fixture
-def desk(browser, live_server):
-    """new_page() -> a page in a fresh desktop-sized browser context (its own cookies, so its own login)."""
-    contexts = []
-
-    def new_page():
-        context = browser.new_context(base_url=live_server.url, **DESKTOP)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
 def three_finalists(live_contest, tmp_path):
     return add_finalists(live_contest, 3, previews=media_for_previews(tmp_path))
-
-
-def _admin_log_in(page, email):
-    page.goto("/admin/")
-    expect(page).to_have_url(re.compile(r"/admin/login/"))
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def _score(page, clip, points):
@@ -77,22 +50,22 @@ def _score(page, clip, points):
 
 
 def test_two_judges_score_three_finalists_and_the_committee_sees_them_done(
-    desk, live_contest, three_finalists, screenshot
+    new_page, live_contest, three_finalists, screenshot
 ):
     make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
     for email in POINTS:
         make_staff(email, "jury", full_name=f"Giám khảo {email[8]}")
 
-    committee = desk()
-    _admin_log_in(committee, "btc@example.com")
+    committee = new_page()
+    admin_log_in(committee, "btc@example.com")
     committee.goto(f"/admin/judging/finalround/{live_contest.judging.pk}/progress/")
     committee.locator("#generate-assignments").click()
     expect(committee.locator(".messagelist .success")).to_be_visible()
     expect(committee.locator("#judges-progress .progress-row")).to_have_count(2)
 
     for email, points in POINTS.items():
-        judge = desk()
-        _admin_log_in(judge, email)
+        judge = new_page()
+        admin_log_in(judge, email)
         judge.locator('a[href="/admin/judging/assignment/"]').first.click()
         expect(judge.locator("#scoring-progress")).to_have_attribute("data-submitted", "0")
         expect(judge.locator("#scoring-progress")).to_have_attribute("data-assigned", "3")

@@ -3,8 +3,6 @@ tie at a prize boundary, designates the side prize and publishes; on a phone, th
 the winners with their amounts. The scores are given through the judging services beforehand (the judges' own
 browser test scores through their pages)."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -12,28 +10,9 @@ from judging.models import Award, FinalRound, RankingRun
 from tests.judging.results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
 from tests.staff import make_staff
 
-from .conftest import PASSWORD, PHONE
+from .conftest import DESKTOP, PHONE, admin_log_in
 
 pytestmark = pytest.mark.browser
-
-# The admin is worked at a desk.
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    """new_page(**options) -> a page in a fresh browser context (its own cookies, so its own login)."""
-    contexts = []
-
-    def _new_page(options):
-        context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _new_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -51,22 +30,13 @@ def scored(live_contest):
     return clips
 
 
-def _admin_log_in(page, email):
-    page.goto("/admin/")
-    expect(page).to_have_url(re.compile(r"/admin/login/"))
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-
-
 def test_the_committee_ranks_awards_and_publishes(new_page, live_contest, scored, screenshot):
     first, second, third = scored
     visitor = new_page(PHONE)
     assert visitor.goto("/ket-qua/").status == 404
 
     desk = new_page(DESKTOP)
-    _admin_log_in(desk, "btc@example.com")
+    admin_log_in(desk, "btc@example.com")
     desk.goto("/admin/judging/rankingrun/")
     desk.locator("#start-ranking [type=submit]").click()
     expect(desk.locator("#content-main.ranking-run")).to_have_attribute("data-state", "done")

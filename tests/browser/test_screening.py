@@ -2,8 +2,6 @@
 player, shortlists two and rejects one with a reason; the committee releases the mails and publishes the
 finalists; the public gallery shows the two."""
 
-import re
-
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
@@ -14,28 +12,9 @@ from submissions.models import Submission
 from tests.clips import make_clip, make_jpeg
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, admin_log_in
 
 pytestmark = pytest.mark.browser
-
-# The admin is worked at a desk.
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
-
-
-@pytest.fixture
-def desk(browser, live_server):
-    """new_page() -> a page in a fresh desktop-sized browser context (its own cookies, so its own login)."""
-    contexts = []
-
-    def new_page():
-        context = browser.new_context(base_url=live_server.url, **DESKTOP)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -64,15 +43,6 @@ def _staff(email, role):
     call_command("create_staff", email, role=role, password=PASSWORD)
 
 
-def _admin_log_in(page, email):
-    page.goto("/admin/")
-    expect(page).to_have_url(re.compile(r"/admin/login/"))
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-
-
 def _screen(page, clip, *, recommendation, content_on_theme=True, note=""):
     """On the clip's screening page: the player loads, then the checklist and recommendation are saved."""
     expect(page.locator("#content-main.screening-page")).to_have_attribute("data-code", clip.code)
@@ -91,13 +61,13 @@ def _screen(page, clip, *, recommendation, content_on_theme=True, note=""):
     expect(page.locator(".messagelist .success")).to_contain_text(clip.code)
 
 
-def test_screening_to_publication(desk, live_server, three_clips, screenshot):
+def test_screening_to_publication(new_page, live_server, three_clips, screenshot):
     first, second, third = three_clips
     _staff("vanphong@example.com", "office")
     _staff("btc@example.com", "committee")
 
-    screener = desk()
-    _admin_log_in(screener, "vanphong@example.com")
+    screener = new_page()
+    admin_log_in(screener, "vanphong@example.com")
     expect(screener.locator("#screening-todo .to-decide")).to_contain_text("3")
     screenshot(screener, "screening-home")
     screener.locator("#screening-todo .to-decide").click()
@@ -136,8 +106,8 @@ def test_screening_to_publication(desk, live_server, three_clips, screenshot):
     decision_mails = OutgoingMail.objects.filter(kind__startswith="decision_")
     assert set(decision_mails.values_list("state", flat=True)) == {OutgoingMail.State.DRAFT}
 
-    committee = desk()
-    _admin_log_in(committee, "btc@example.com")
+    committee = new_page()
+    admin_log_in(committee, "btc@example.com")
     committee.locator("#contest-work a[href$='/admin/mail/outgoingmail/']").click()
     committee.goto(committee.url + "?state__exact=draft")
     expect(committee.locator("#result_list tbody tr")).to_have_count(3)
@@ -163,7 +133,7 @@ def test_screening_to_publication(desk, live_server, three_clips, screenshot):
     committee.locator("#content form [type=submit]").click()
     expect(committee.locator(".messagelist .success")).to_be_visible()
 
-    visitor = desk()
+    visitor = new_page()
     visitor.goto("/chung-ket/")
     cards = visitor.locator("li.finalist")
     expect(cards).to_have_count(2)
