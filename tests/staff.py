@@ -1,7 +1,9 @@
-"""Staff accounts in their roles, as `manage.py create_staff` makes them (without going through the command)."""
+"""Staff accounts in their roles, as `manage.py create_staff` makes them (without going through the command), or
+with only the permissions a test names."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from submissions.roles import role_group
 
@@ -15,4 +17,14 @@ def make_staff(email, role, *, full_name=""):
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     user.groups.add(role_group(role))
+    return user
+
+
+def make_staff_with(email, *codenames, app_label="submissions"):
+    """A staff account outside every role, with just these permissions of `app_label`."""
+    user = get_user_model().objects.create_user(email=email, password=PASSWORD, is_staff=True)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    )
     return user

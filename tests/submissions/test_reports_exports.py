@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +22,8 @@ from submissions.models import ScreeningReview, Submission
 from submissions.reports import submissions_export
 from submissions.services import registration_save
 from submissions.son_la_2024 import load_son_la_2024
-from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, make_user, registration_fields
+from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, registration_fields
+from tests.staff import make_staff_with
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 Status = Submission.Status
@@ -35,34 +35,24 @@ BOB_ADDRESS = "Bản Mòng, xã Hua La"
 pytestmark = pytest.mark.django_db
 
 
-def staff(email, *codenames):
-    user = make_user(email)
-    user.is_staff = True
-    user.save()
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="submissions", codename__in=codenames)
-    )
-    return user
-
-
 @pytest.fixture
 def committee(db):
-    return staff("btc@example.com", "view_submission", "export_submissions", "view_personal_data")
+    return make_staff_with("btc@example.com", "view_submission", "export_submissions", "view_personal_data")
 
 
 @pytest.fixture
 def secretary(db):
-    return staff("thuky@example.com", "view_submission", "export_submissions")
+    return make_staff_with("thuky@example.com", "view_submission", "export_submissions")
 
 
 @pytest.fixture
 def screener(db):
-    return staff("ctt@example.com", "view_submission", "screen_submission")
+    return make_staff_with("ctt@example.com", "view_submission", "screen_submission")
 
 
 @pytest.fixture
 def judge(db):
-    return staff("bgk@example.com")
+    return make_staff_with("bgk@example.com")
 
 
 def add_clip(registration, *, title, status=Status.RECEIVED, submitted_at, **fields):

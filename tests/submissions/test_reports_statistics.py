@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.utils import timezone
 from submissions.models import Submission
 from submissions.reports import contest_statistics
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, make_user
+from tests.staff import make_staff_with
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DUONG_ID = ("014096000111", datetime.date(1996, 4, 4), "male")
@@ -28,16 +28,6 @@ DAN_ID = ("014088000333", datetime.date(1988, 3, 3), "male")
 Status = Submission.Status
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(email, *codenames):
-    user = make_user(email)
-    user.is_staff = True
-    user.save()
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="submissions", codename__in=codenames)
-    )
-    return user
 
 
 def add_clip(registration, *, status=Status.RECEIVED, genre=None, submitted_at=None, title="Bản em số hoá"):
@@ -212,17 +202,17 @@ class TestClipsPerDay:
 
 @pytest.fixture
 def committee(db):
-    return staff("btc@example.com", "view_submission", "export_submissions", "view_personal_data")
+    return make_staff_with("btc@example.com", "view_submission", "export_submissions", "view_personal_data")
 
 
 @pytest.fixture
 def screener(db):
-    return staff("ctt@example.com", "view_submission")
+    return make_staff_with("ctt@example.com", "view_submission")
 
 
 @pytest.fixture
 def judge(db):
-    return staff("bgk@example.com")
+    return make_staff_with("bgk@example.com")
 
 
 STATISTICS = reverse("reports:statistics")
