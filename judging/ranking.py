@@ -282,7 +282,7 @@ def _decimal(value, what):
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise TypeError(f"{what} must be an int, a Decimal or decimal text, not {type(value).__name__}.")
     try:
-        value = Decimal(value.strip() if isinstance(value, str) else value)
+        value = Decimal(value)
     except InvalidOperation:
         raise ValueError(f"{what} is not a number: {value!r}.") from None
     if not value.is_finite():
@@ -305,10 +305,8 @@ def _counted_table(criteria, scorecards, conflicts):
         scorecards = [card for card, pair in zip(scorecards, pairs, strict=True) if pair not in conflicts]
     weighted = _weighted_columns(criteria, scorecards)
     if weighted is None:
-        # Something is off (or merely not a Decimal): the scorecards one by one say what, or convert.
-        weighted = list(zip(*(_weighted_points(card, criteria) for card in scorecards), strict=True)) or [
-            [] for _ in criteria
-        ]
+        # Something is off, or merely not a Decimal: the scorecards one by one say what, or convert.
+        weighted = list(zip(*[_weighted_points(card, criteria) for card in scorecards], strict=True))
     totals = [Decimal(0)] * len(scorecards)
     for column in weighted:
         totals = list(map(operator.add, totals, column))
