@@ -111,6 +111,28 @@ def test_a_run_stores_every_counted_score_as_in_the_database(
     assert [c["weight"] for c in run.inputs["criteria"]] == ["2.000", "1.000", "1.000"]
 
 
+def test_a_judge_who_never_opened_a_scorecard_abstains_and_counts_for_nothing(
+    contest, committee, judges, finalists, django_capture_on_commit_callbacks
+):
+    first, second, third = finalists
+    one, two, three = judges
+    prepare_round(contest, committee, judges=judges, finalists=finalists)
+    for clip in finalists:
+        score(one, clip, [8, 8, 8])
+        score(two, clip, [6, 6, 6])
+    assert not Scorecard.objects.filter(assignment__judge=three).exists()
+
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    assert run.inputs["abstentions"] == [
+        {"judge": three.pk, "clip": clip.pk, "code": clip.code} for clip in finalists
+    ]
+    assert run.inputs["conflicts"] == []
+    assert {entry["clip"]: (entry["scorecards"], entry["abstentions"]) for entry in run.results["ranked"]} == {
+        clip.pk: (2, 1) for clip in finalists
+    }
+
+
 def test_a_run_stores_the_ranking_of_its_own_inputs(
     contest, committee, scored, django_capture_on_commit_callbacks
 ):
