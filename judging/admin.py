@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.admin import ReadOnly
 from submissions.models import Submission
 from submissions.services import Refusal
 
@@ -549,36 +550,18 @@ def _next_to_score(judge, after=None):
     return reverse("admin:judging_assignment_score", args=[first.pk]) if first else ""
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(ReadOnly, admin.TabularInline):
     model = Score
     fields = ["criterion", "points"]
     readonly_fields = fields
     extra = 0
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ScorecardEventInline(admin.TabularInline):
+class ScorecardEventInline(ReadOnly, admin.TabularInline):
     model = ScorecardEvent
     fields = ["created_at", "actor", "action", "reason"]
     readonly_fields = fields
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ScorecardOwnStateFilter(admin.SimpleListFilter):
@@ -593,7 +576,7 @@ class ScorecardOwnStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
     """The judges' scorecards for the committee, read-only; a submitted one may be reopened, with a reason.
     Judges have no permission to view this list; if one were given it, they would still see only their own."""
 
@@ -622,15 +605,6 @@ class ScorecardAdmin(admin.ModelAdmin):
                 output_field=BooleanField(),
             ),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("code"), ordering="assignment__submission__sequence")
     def clip(self, obj):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from contest_portal.admin import ReadOnly
 from contest_portal.mail.models import OutgoingMail
 from submissions.models import Contest, Submission
 from submissions.services import Refusal
@@ -97,21 +98,10 @@ def _pdf(data, filename):
     return response
 
 
-class _RecordAdmin(admin.ModelAdmin):
-    """Runs and awards change only through the services behind the committee's screens, never by form."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RankingRun)
-class RankingRunAdmin(_RecordAdmin):
+class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
+    """Runs change only through the services behind the committee's screens, never by form."""
+
     list_display = ["__str__", "contest", "method", "state", "started_by", "finished_at", "approved_at"]
     list_filter = ["contest", "state", "method"]
     list_select_related = ["contest", "started_by"]
@@ -278,7 +268,9 @@ def _tie_choices(post, proposal):
 
 
 @admin.register(Award)
-class AwardAdmin(_RecordAdmin):
+class AwardAdmin(ReadOnly, admin.ModelAdmin):
+    """Awards change only through the services behind the prize screen, never by form."""
+
     list_display = ["tier", "code", "title", "rank", "reason", "awarded_by", "awarded_at"]
     list_filter = ["tier__contest", "tier"]
     list_select_related = ["tier", "submission", "awarded_by"]

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.admin import ReadOnly
 from judging.models import PrizeTier
 
 from .decision_mail import decision_mail_prepare
@@ -316,7 +317,7 @@ class BulkDecision:
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
     """The Standing Office's screening list, a screening page per clip, and the decisions, all through
     submissions.screening. Submitted content is read-only here, and nothing is deleted."""
 
@@ -399,16 +400,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             )
         )
 
-    # Permissions. Submitted content is read-only for everyone: decisions go through the screening page.
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Submitted content is read-only for everyone (ReadOnly): decisions go through the screening page.
 
     def has_screen_permission(self, request, obj=None):
         return request.user.has_perm("submissions.screen_submission")
@@ -818,7 +810,7 @@ def _decisions_for(user, submission):
 
 
 @admin.register(Upload)
-class UploadAdmin(admin.ModelAdmin):
+class UploadAdmin(ReadOnly, admin.ModelAdmin):
     """Resumable uploads, to look at: the entrant's script and the expiry task are the only ones to change them."""
 
     list_display = ["filename", "user", "state", "progress", "submission", "updated_at", "expires_at"]
@@ -846,12 +838,3 @@ class UploadAdmin(admin.ModelAdmin):
     @admin.display(description=_("received"))
     def progress(self, obj):
         return f"{obj.offset * 100 // obj.length if obj.length else 100} %"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
