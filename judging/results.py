@@ -276,7 +276,7 @@ def ranking_run_compute(*, run_id):
         log.warning("Ranking run %s failed: %s", run_id, error)
         fields.update(state=State.FAILED, error=str(getattr(error, "message", error)))
     else:
-        # Stored as the text just digested: the inputs are serialized once.
+        # Stored as the JSON text _inputs_json made next to the digest: the inputs are not serialized again.
         inputs = Cast(Value(text), output_field=RankingRun._meta.get_field("inputs"))
         fields.update(state=State.DONE, inputs=inputs, inputs_digest=digest, results=results)
     if not RankingRun.objects.filter(pk=run_id, state=State.RUNNING).update(**fields):
