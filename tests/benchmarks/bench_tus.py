@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _portal import (  # noqa: E402
+    BASE_DIR,
     free_port,
     gunicorn,
     portal_environment,
@@ -42,7 +43,6 @@ from _portal import (  # noqa: E402
     worker_pid,
 )
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 SIZE = int(os.environ.get("BENCH_TUS_SIZE_MIB", "1024")) * 1024 * 1024
 ROUNDS = int(os.environ.get("BENCH_TUS_ROUNDS", "2"))
 
