@@ -12,11 +12,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from contest_portal.spreadsheets import xlsx_cell
 from submissions.models import Submission
 
 from .results import prize_list
@@ -25,7 +23,6 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 POINTS_FORMAT = "0.00"
 SCORE_FORMAT = "0.000000"
 AMOUNT_FORMAT = '#,##0 "đ"'
-_BOLD = Font(bold=True)
 # Characters a sheet's title may not hold.
 _NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")
 
@@ -38,25 +35,11 @@ def may_export_prizes(user):
     return any(user.has_perm(f"judging.{name}") for name in ("view_award", "award_prizes", "publish_results"))
 
 
-def _cell(sheet, value, number_format=None, bold=False):
-    if isinstance(value, str):
-        # Characters XML cannot hold (a stray control character in a pasted title) would stop the file.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(sheet, value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # a title such as "=HYPERLINK(...)" is text, not a formula
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = _BOLD
-    return cell
-
-
 def _header(sheet, titles, widths):
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, title, bold=True) for title in titles])
+    sheet.append([xlsx_cell(sheet, title, bold=True) for title in titles])
 
 
 def _file(workbook):
@@ -114,14 +97,14 @@ def score_sheets_xlsx(*, run):
             total = sum(p * w for p, w in zip(points, weights, strict=True) if p is not None)
             sheet.append(
                 [
-                    _cell(sheet, card["code"]),
-                    _cell(sheet, titles.get(card["clip"], "")),
-                    *(_cell(sheet, p, POINTS_FORMAT) for p in points),
-                    _cell(sheet, total, POINTS_FORMAT),
+                    xlsx_cell(sheet, card["code"]),
+                    xlsx_cell(sheet, titles.get(card["clip"], "")),
+                    *(xlsx_cell(sheet, p, POINTS_FORMAT) for p in points),
+                    xlsx_cell(sheet, total, POINTS_FORMAT),
                 ]
             )
         sheet.append([])
-        sheet.append([_cell(sheet, _("Judge")), _cell(sheet, name)])
+        sheet.append([xlsx_cell(sheet, _("Judge")), xlsx_cell(sheet, name)])
     if not names:
         workbook.create_sheet(_("Score sheets"))
     return _file(workbook)
@@ -177,31 +160,31 @@ def summary_xlsx(*, run):
     for entry in results.get("ranked", []):
         sheet.append(
             [
-                _cell(sheet, entry["rank"]),
-                _cell(sheet, codes.get(entry["clip"], "")),
-                _cell(sheet, titles.get(entry["clip"], "")),
-                _cell(sheet, _number(entry["score"]), SCORE_FORMAT),
-                _cell(sheet, _number(entry["raw_mean"]), SCORE_FORMAT),
-                *([_cell(sheet, _number(entry["zscore"]), SCORE_FORMAT)] if zscore else []),
-                _cell(sheet, entry["scorecards"]),
-                _cell(sheet, _number(entry["spread"]), POINTS_FORMAT),
-                _cell(sheet, _("yes") if entry["high_disagreement"] else ""),
-                _cell(sheet, _decided_by(entry, criterion_names)),
-                _cell(sheet, ", ".join(codes.get(clip, str(clip)) for clip in entry["tied_with"])),
-                *(_cell(sheet, totals.get((entry["clip"], judge)), POINTS_FORMAT) for judge in names),
+                xlsx_cell(sheet, entry["rank"]),
+                xlsx_cell(sheet, codes.get(entry["clip"], "")),
+                xlsx_cell(sheet, titles.get(entry["clip"], "")),
+                xlsx_cell(sheet, _number(entry["score"]), SCORE_FORMAT),
+                xlsx_cell(sheet, _number(entry["raw_mean"]), SCORE_FORMAT),
+                *([xlsx_cell(sheet, _number(entry["zscore"]), SCORE_FORMAT)] if zscore else []),
+                xlsx_cell(sheet, entry["scorecards"]),
+                xlsx_cell(sheet, _number(entry["spread"]), POINTS_FORMAT),
+                xlsx_cell(sheet, _("yes") if entry["high_disagreement"] else ""),
+                xlsx_cell(sheet, _decided_by(entry, criterion_names)),
+                xlsx_cell(sheet, ", ".join(codes.get(clip, str(clip)) for clip in entry["tied_with"])),
+                *(xlsx_cell(sheet, totals.get((entry["clip"], judge)), POINTS_FORMAT) for judge in names),
             ]
         )
     incomplete = results.get("incomplete", [])
     if incomplete:
         sheet.append([])
-        sheet.append([_cell(sheet, _("Not ranked: too few scorecards"), bold=True)])
+        sheet.append([xlsx_cell(sheet, _("Not ranked: too few scorecards"), bold=True)])
         for entry in incomplete:
             sheet.append(
                 [
                     None,
-                    _cell(sheet, codes.get(entry["clip"], "")),
-                    _cell(sheet, titles.get(entry["clip"], "")),
-                    _cell(
+                    xlsx_cell(sheet, codes.get(entry["clip"], "")),
+                    xlsx_cell(sheet, titles.get(entry["clip"], "")),
+                    xlsx_cell(
                         sheet,
                         _("%(count)d of %(needed)d") % {"count": entry["scorecards"], "needed": entry["needed"]},
                     ),
@@ -223,25 +206,25 @@ def prize_list_xlsx(*, contest):
     for award in prizes.awards:
         sheet.append(
             [
-                _cell(sheet, award.tier.name),
-                _cell(sheet, award.rank),
-                _cell(sheet, award.submission.code),
-                _cell(sheet, award.submission.title),
-                _cell(sheet, award.authors),
-                _cell(sheet, award.tier.amount, AMOUNT_FORMAT),
-                _cell(sheet, award.tier.honour),
-                _cell(sheet, award.reason),
+                xlsx_cell(sheet, award.tier.name),
+                xlsx_cell(sheet, award.rank),
+                xlsx_cell(sheet, award.submission.code),
+                xlsx_cell(sheet, award.submission.title),
+                xlsx_cell(sheet, award.authors),
+                xlsx_cell(sheet, award.tier.amount, AMOUNT_FORMAT),
+                xlsx_cell(sheet, award.tier.honour),
+                xlsx_cell(sheet, award.reason),
             ]
         )
     sheet.append([])
     sheet.append(
         [
-            _cell(sheet, _("Total"), bold=True),
+            xlsx_cell(sheet, _("Total"), bold=True),
             None,
             None,
             None,
             None,
-            _cell(sheet, prizes.total, AMOUNT_FORMAT, bold=True),
+            xlsx_cell(sheet, prizes.total, AMOUNT_FORMAT, bold=True),
         ]
     )
     return _file(workbook)

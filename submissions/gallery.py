@@ -6,7 +6,6 @@ including one decided later, and a clip that stops being a finalist leaves the g
 of a published finalist anyone may fetch (its preview and thumbnail, never its original or documents) is
 decided in serving.py, with the rest of the rules on private media."""
 
-import csv
 import hashlib
 import io
 import logging
@@ -30,6 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+
+from contest_portal.spreadsheets import CsvWriter
 
 from .models import Contest, Submission, SubmissionEvent
 from .services import NotAllowed, Refusal
@@ -338,7 +339,7 @@ def fanpage_pack_write(*, contest, file, page_url):
     finalists = _with_authors(finalists.order_by("sequence"), contest)
     captions = []
     table = io.StringIO()
-    writer = csv.writer(table)
+    writer = CsvWriter(table)
     writer.writerow(["Mã clip", "Tên clip", "Thể loại", "Tác giả", "Trang chia sẻ", "Tệp xem trước", "Chú thích"])
     # Videos and JPEGs are compressed already; only the text is worth deflating.
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:

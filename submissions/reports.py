@@ -8,7 +8,6 @@ Exports carry the registration data only as far as the reader may see it: withou
 `submissions.view_personal_data` the ID number is masked and the e-mail, phone, date of birth and address
 columns are left out (see `_columns`)."""
 
-import csv
 import datetime
 import math
 import tempfile
@@ -27,10 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
 from .models import CoAuthor, Contest, Registration, ScreeningReview, Submission
@@ -378,11 +376,6 @@ def submissions_export(*, queryset, user, format):
     )
 
 
-# A cell starting with one of these is a formula to a spreadsheet: an entrant's title such as
-# "=HYPERLINK(...)" must stay text (OWASP's advice on CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 class _Echo:
     """csv.writer writes each row here, which hands the line straight back, to be streamed."""
 
@@ -397,33 +390,15 @@ def _csv_text(column, value):
         return value.isoformat(sep=" ", timespec="minutes")
     if column.kind == "date":
         return value.isoformat()
-    if column.kind == "text" and value.startswith(_FORMULA_STARTS):
-        return "'" + value
     return value
 
 
 def _csv_lines(columns, rows):
-    writer = csv.writer(_Echo())
+    writer = CsvWriter(_Echo())
     # The byte-order mark tells Excel the file is UTF-8; without it Vietnamese letters come out garbled.
     yield "\ufeff" + writer.writerow([column.header for column in columns])
     for submission in rows:
         yield writer.writerow([_csv_text(column, column.value(submission)) for column in columns])
-
-
-def _xlsx_cell(sheet, column, value):
-    if column.kind == "text":
-        # Characters XML cannot hold (a stray control character in a pasted title) would stop the file.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value or "")
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # text, not a formula
-        return cell
-    if value is None:
-        return None
-    cell = WriteOnlyCell(sheet, value)
-    cell.number_format = column.number_format
-    return cell
 
 
 def _xlsx_file(columns, rows, *, sheet_title):
@@ -434,15 +409,9 @@ def _xlsx_file(columns, rows, *, sheet_title):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     # The header row and the code column stay in view while scrolling.
     sheet.freeze_panes = "B2"
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, column.header)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet.append([xlsx_cell(sheet, column.header, bold=True) for column in columns])
     for submission in rows:
-        sheet.append([_xlsx_cell(sheet, column, column.value(submission)) for column in columns])
+        sheet.append([xlsx_cell(sheet, column.value(submission), column.number_format) for column in columns])
     file = tempfile.TemporaryFile()
     workbook.save(file)
     file.seek(0)

@@ -4,15 +4,29 @@ the prize list with its amounts and total. Codes and titles throughout; authors'
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from openpyxl import load_workbook
 
 from judging.exports import prize_list_xlsx, score_sheets_xlsx, summary_xlsx
+from judging.models import Award
 from judging.results import awards_confirm, ranking_run_approve, ranking_run_start, side_prize_designate
+from submissions.models import Registration, Submission
 from tests.staff import make_staff
 
 from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
 
 pytestmark = pytest.mark.django_db
+
+# Text starting with each character that makes a spreadsheet run a formula, and the cell read back: text, after an
+# apostrophe. XML reads a carriage return back as a line feed.
+FORMULA_TEXTS = [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("+84 Sơn La số", "'+84 Sơn La số"),
+    ("- Bản em lên số -", "'- Bản em lên số -"),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\n=1+1"),
+]
 
 
 @pytest.fixture
@@ -67,6 +81,16 @@ def test_each_judge_has_a_score_sheet_with_the_points_and_totals(run, judges, cl
     assert _rows(workbook["Giám khảo 2"])[2][2:6] == [7, 7, 6.5, 27.5]
 
 
+@pytest.mark.parametrize(("text", "cell"), FORMULA_TEXTS)
+def test_a_title_that_looks_like_a_formula_is_text_on_the_score_sheets(run, clips, text, cell):
+    Submission.objects.filter(pk=clips[0].pk).update(title=text)
+
+    _header, *rows = _rows(load_workbook(score_sheets_xlsx(run=run))["Giám khảo 1"])
+
+    assert rows[0] == [clips[0].code, cell, 9, 8, 7, 33]
+    assert rows[1] == [clips[1].code, "Bản em lên số", 6, 6, 6, 24]
+
+
 def test_the_summary_table_ranks_the_clips_with_each_judges_total(run, clips):
     header, *rows = _rows(load_workbook(summary_xlsx(run=run)).active)
 
@@ -80,6 +104,19 @@ def test_the_summary_table_ranks_the_clips_with_each_judges_total(run, clips):
     assert first[-2:] == [33, 38]
     assert by_code[clips[1].code][-2:] == [24, 27.5]
     assert "Lò Văn" not in str(rows)  # no author in the jury's numbers
+
+
+@pytest.mark.parametrize(("text", "cell"), FORMULA_TEXTS)
+def test_a_title_or_judge_that_looks_like_a_formula_is_text_in_the_summary(run, judges, clips, text, cell):
+    Submission.objects.filter(pk=clips[0].pk).update(title=text)
+    get_user_model().objects.filter(pk=judges[0].pk).update(full_name=text)
+
+    header, *rows = _rows(load_workbook(summary_xlsx(run=run)).active)
+
+    assert header[-2:] == [cell, "Giám khảo 2"]
+    assert rows[0][1:3] == [clips[0].code, cell]
+    assert rows[0][-2:] == [33, 38]
+    assert rows[1][2] == "Bản em lên số"
 
 
 def test_the_prize_list_has_the_authors_amounts_and_total(contest, committee, run, clips):
@@ -96,3 +133,23 @@ def test_the_prize_list_has_the_authors_amounts_and_total(contest, committee, ru
     assert rows[0][6] == "Bằng khen của Chủ tịch UBND tỉnh"
     assert rows[3][7] == "Lượt xem."
     assert rows[-1][5] == 5_000_000 + 3_000_000 + 2_000_000 + 1_000_000
+
+
+@pytest.mark.parametrize(("text", "cell"), FORMULA_TEXTS)
+def test_a_title_author_or_reason_that_looks_like_a_formula_is_text_in_the_prize_list(
+    contest, committee, run, clips, text, cell
+):
+    ranking_run_approve(run=run, user=committee)
+    awards_confirm(contest=contest, user=committee)
+    side_prize_designate(
+        tier=contest.prize_tiers.get(is_side_prize=True), submission=clips[2], user=committee, reason="Lượt xem."
+    )
+    Submission.objects.filter(pk=clips[0].pk).update(title=text)
+    Registration.objects.filter(pk=clips[0].registration_id).update(full_name=text)
+    Award.objects.filter(submission=clips[2], tier__is_side_prize=True).update(reason=text)
+
+    _header, *rows = _rows(load_workbook(prize_list_xlsx(contest=contest)).active)
+
+    assert rows[0][2:6] == [clips[0].code, cell, cell, 5_000_000]
+    assert rows[1][3:6] == ["Bản em lên số", "Lò Văn Tác Giả 2", 3_000_000]
+    assert rows[3][7] == cell

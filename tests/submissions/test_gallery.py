@@ -27,6 +27,16 @@ from tests.conftest import ALICE_ID, BOB_ID, make_user
 pytestmark = pytest.mark.django_db
 
 Status = Submission.Status
+# A title starting with each character that makes a spreadsheet run a formula, its cell in chu-thich.csv (text, after
+# an apostrophe) and how its caption's cell starts: the caption opens with the title, trimmed.
+FORMULA_TITLES = [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0\n"),
+    ("+84 Sơn La số", "'+84 Sơn La số", "'+84 Sơn La số\n"),
+    ("- Bản em lên số -", "'- Bản em lên số -", "'- Bản em lên số -\n"),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0\n"),
+    ("\t=1+1", "'\t=1+1", "'=1+1\n"),
+    ("\r=1+1", "'\r=1+1", "'=1+1\n"),
+]
 VIETNAMESE_LETTERS = "ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 
 
@@ -492,6 +502,20 @@ class TestTheFanpagePack:
         assert [row[0] for row in rows] == [finalist.code for finalist in published]
         assert rows[1][3] == "Nhóm Bản Mòng (Quàng Văn Bob, Lò Thị Alice)"
         assert "Tác giả: Nhóm Bản Mòng" in rows[1][-1]
+
+    @pytest.mark.parametrize(("title", "cell", "caption_start"), FORMULA_TITLES)
+    def test_its_csv_writes_a_title_that_looks_like_a_formula_after_an_apostrophe(
+        self, client, contest, published, dana, title, cell, caption_start
+    ):
+        Submission.objects.filter(pk=published[0].pk).update(title=title)
+        client.force_login(dana)
+        _, archive = self._download(client, contest)
+        text = archive.read("chu-thich.csv").decode("utf-8")
+        _header, *rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        assert rows[0][1] == cell
+        assert rows[0][-1].startswith(caption_start)
+        assert rows[1][1] == "Nông sản Sơn La lên sàn"
+        assert rows[1][-1].startswith("Nông sản Sơn La lên sàn\n")
 
     def test_a_finalist_without_a_preview_still_gets_its_caption(self, client, contest, published, dana):
         Submission.objects.filter(pk=published[0].pk).update(preview="")

@@ -31,6 +31,16 @@ BOM = b"\xef\xbb\xbf"
 BOB_EMAIL = "bob.muongla@example.com"
 BOB_PHONE = "0987654321"
 BOB_ADDRESS = "Bản Mòng, xã Hua La"
+# A title starting with each character that makes a spreadsheet run a formula, and the cell read back: text, after
+# an apostrophe. XML reads a carriage return back as a line feed.
+FORMULA_TITLES = [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("+84 Sơn La số", "'+84 Sơn La số", "'+84 Sơn La số"),
+    ("- Bản em lên số -", "'- Bản em lên số -", "'- Bản em lên số -"),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"),
+    ("\t=1+1", "'\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1", "'\n=1+1"),
+]
 
 pytestmark = pytest.mark.django_db
 
@@ -203,11 +213,20 @@ class TestCsv:
         for secret in (BOB_ID[0], ALICE_ID[0], CHARLIE_ID[0], BOB_EMAIL, BOB_PHONE, BOB_ADDRESS, "1985"):
             assert secret not in content
 
-    def test_a_title_that_looks_like_a_formula_stays_text(self, client, committee, clips):
-        Submission.objects.filter(pk=clips[2].pk).update(title='=HYPERLINK("http://evil.example","Xem")')
+    @pytest.mark.parametrize(("text", "in_csv"), [(text, in_csv) for text, in_csv, _in_xlsx in FORMULA_TITLES])
+    def test_text_that_looks_like_a_formula_is_written_after_an_apostrophe(
+        self, client, committee, clips, in_english, text, in_csv
+    ):
+        Submission.objects.filter(pk=clips[2].pk).update(title=text, duration=-1.5)
+        Submission.objects.filter(pk=clips[1].pk).update(decision_reason=text)
         client.force_login(committee)
-        content = download(client.get(export_url("csv", clips[0].contest))).decode("utf-8-sig")
-        assert "'=HYPERLINK" in content
+        rows = read_csv(client.get(export_url("csv", clips[0].contest)))
+        assert rows[2]["Title"] == in_csv
+        assert rows[1]["Reason for the decision"] == in_csv
+        assert rows[0]["Title"] == "Chuyển đổi số ở bản Mòng"
+        # A number is not text: negative, it is still written as it is.
+        assert rows[2]["Duration (s)"] == "-1.5"
+        assert rows[0]["Size (bytes)"] == "12345678"
 
     def test_a_vietnamese_reader_gets_vietnamese_headers_and_text_intact(self, client, committee, clips):
         client.force_login(committee)
@@ -263,12 +282,28 @@ class TestXlsx:
         values = {str(value) for row in rows for value in row.values()}
         assert not {BOB_ID[0], CHARLIE_ID[0], ALICE_ID[0], BOB_EMAIL, BOB_PHONE, BOB_ADDRESS} & values
 
-    def test_a_title_that_looks_like_a_formula_stays_text(self, client, committee, clips, in_english):
-        Submission.objects.filter(pk=clips[2].pk).update(title='=HYPERLINK("http://evil.example","Xem")\x0b')
+    @pytest.mark.parametrize(("text", "in_xlsx"), [(text, in_xlsx) for text, _in_csv, in_xlsx in FORMULA_TITLES])
+    def test_text_that_looks_like_a_formula_is_written_after_an_apostrophe(
+        self, client, committee, clips, in_english, text, in_xlsx
+    ):
+        Submission.objects.filter(pk=clips[2].pk).update(title=text, duration=-1.5)
+        Submission.objects.filter(pk=clips[1].pk).update(decision_reason=text)
         client.force_login(committee)
         sheet, rows = read_xlsx(client.get(export_url("xlsx", clips[0].contest)))
-        assert rows[2]["Title"] == '=HYPERLINK("http://evil.example","Xem")'
+        assert rows[2]["Title"] == in_xlsx
         assert sheet["B4"].data_type == "s"
+        assert rows[1]["Reason for the decision"] == in_xlsx
+        assert rows[0]["Title"] == "Chuyển đổi số ở bản Mòng"
+        assert rows[2]["Duration (s)"] == -1.5
+        assert rows[0]["Size (bytes)"] == 12_345_678
+
+    def test_a_character_xml_cannot_hold_is_dropped_and_the_formula_still_seen(
+        self, client, committee, clips, in_english
+    ):
+        Submission.objects.filter(pk=clips[2].pk).update(title='\x0b=HYPERLINK("http://evil.example","Xem")')
+        client.force_login(committee)
+        _sheet, rows = read_xlsx(client.get(export_url("xlsx", clips[0].contest)))
+        assert rows[2]["Title"] == '\'=HYPERLINK("http://evil.example","Xem")'
 
 
 class TestTheExportFunction:
