@@ -61,9 +61,30 @@ def browser():
         browser.close()
 
 
+class PolicyViolations(list):
+    """What Chromium refused under the portal's Content-Security-Policy, as it says on the console: a script,
+    a style or a picture that the page needed and did not get."""
+
+    def watch(self, context):
+        context.on("console", self._on_console)
+        return context
+
+    def _on_console(self, message):
+        if "Content Security Policy" in message.text:
+            self.append(f"{message.location.get('url', '?')}: {message.text}")
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, **PHONE)
+def csp_violations():
+    """Every browser test fails if a page it visited broke the Content-Security-Policy."""
+    violations = PolicyViolations()
+    yield violations
+    assert not violations, "\n".join(violations)
+
+
+@pytest.fixture
+def page(browser, live_server, csp_violations):
+    context = csp_violations.watch(browser.new_context(base_url=live_server.url, **PHONE))
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
@@ -71,12 +92,12 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(browser, live_server, csp_violations):
     """new_page(options=DESKTOP) -> a page in a fresh browser context (its own cookies, so its own login)."""
     contexts = []
 
     def _new_page(options=DESKTOP):
-        context = browser.new_context(base_url=live_server.url, **options)
+        context = csp_violations.watch(browser.new_context(base_url=live_server.url, **options))
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

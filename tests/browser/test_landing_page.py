@@ -41,3 +41,19 @@ def test_the_landing_page_shows_the_deadline_prizes_and_fanpage_qr(page, live_co
     page.select_option("#language", "en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_a_script_slipped_into_a_page_does_not_run_and_is_reported(page, live_contest, csp_violations):
+    page.goto("/")
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.textContent = "window.injected = true";
+                document.body.append(script);
+            }"""
+        )
+
+    assert page.evaluate("() => window.injected === undefined")
+    assert any("script-src" in violation for violation in csp_violations)
+    csp_violations.clear()  # seen, and wanted: the fixture would fail the test for it
