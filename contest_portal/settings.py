@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,7 +19,13 @@ environ.Env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
+# A typo here ("Production") must not quietly run a public site with DEBUG on and the development key.
+DJANGO_ENVIRONMENTS = ("development", "production")
 DJANGO_ENV = env("DJANGO_ENV", default="development")
+if DJANGO_ENV not in DJANGO_ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV is {DJANGO_ENV!r}; use one of: {', '.join(DJANGO_ENVIRONMENTS)} (lower case)."
+    )
 DEBUG = env.bool("DEBUG", default=DJANGO_ENV != "production")
 
 # Only ever used on a developer's machine: production refuses to start with it (see below).
@@ -48,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -60,7 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "contest_portal.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "contest_portal.accounts.throttle.KnownDeviceMiddleware",
 ]
 
 ROOT_URLCONF = "contest_portal.urls"
@@ -126,13 +136,20 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# Throttling (kept in the cache): failed logins per IP and per account, sign-ups and reset mails per IP.
+# Throttling (kept in the cache, see CACHE_URL): sign-ups and reset mails per IP; failed logins per address,
+# per account and address, and per account over every address (contest_portal/accounts/throttle.py says why
+# three, and why a browser that logged in to the account before is held back by the first one only).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env("LOGIN_FAILED_RATE", default="10/m/ip,5/5m/key"),
+    "login_failed": env("LOGIN_FAILED_RATE", default="10/m/ip"),
+    "login_failed_here": env("LOGIN_FAILED_HERE_RATE", default="5/5m/key"),
+    "login_failed_anywhere": env("LOGIN_FAILED_ANYWHERE_RATE", default="30/h/key"),
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# How many proxies in front of the portal add themselves to X-Forwarded-For: behind one nginx, 1. With 0 the
+# header is ignored and every visitor behind the proxy would share the proxy's address, and its login limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -212,6 +229,28 @@ if not DEBUG:
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# The one inline style Django's admin writes (admin/change_list.html, a list without actions), allowed by its
+# hash; after a Django upgrade the browser tests' CSP check says whether it changed.
+DJANGO_ADMIN_INLINE_STYLE_HASHES = ["'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"]
+# Every page, the admin's included, loads scripts, styles, fonts, pictures and videos from the portal itself
+# and nothing else: no inline script, no inline style, no other origin. A script that slipped into a title or
+# a name cannot run. data: pictures are for the admin's own stylesheets (icons in CSS).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *DJANGO_ADMIN_INLINE_STYLE_HASHES],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -162,3 +162,17 @@ def test_env_example_lists_every_variable_settings_reads():
 
     assert read, "no env(...) calls found in settings.py"
     assert read - listed == set()
+
+
+@pytest.mark.parametrize("value", ["Production", "prod", "staging", " production"])
+def test_an_unknown_django_env_refuses_to_start(tmp_path, value):
+    result = _run(
+        ["manage.py", "check"],
+        tmp_path,
+        DJANGO_ENV=value,
+        SECRET_KEY=_production_key(),
+        ALLOWED_HOSTS="contest.example.vn",
+    )
+
+    assert result.returncode != 0
+    assert f"DJANGO_ENV is {value!r}; use one of: development, production" in result.stderr
