@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "contest_portal.mail",
     "submissions",
     "judging",
-    "django.contrib.admin",
+    "contest_portal.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import ReadOnly
+from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 from judging.models import PrizeTier
 
 from .decision_mail import decision_mail_prepare
@@ -156,14 +157,10 @@ class ContestAdmin(admin.ModelAdmin):
     ]
 
 
-# Without this permission the ID numbers are masked, and the contact and identity details the exports leave
-# out are not shown either.
-PERSONAL_DATA = "submissions.view_personal_data"
-PERSONAL_FIELDS = ["date_of_birth", "phone", "email", "address"]
-
-
+# Without the personal-data permission the ID numbers are masked, and the contact and identity details the
+# exports leave out are not shown either (nor can they be filtered, searched or sorted on: personal_data.py).
 def _sees_personal_data(request):
-    return request.user.has_perm(PERSONAL_DATA)
+    return sees_personal_data(request.user)
 
 
 def _id_number_field(request):
@@ -209,11 +206,18 @@ class RegistrationAdmin(admin.ModelAdmin):
         return [_id_number_field(request) if name == "masked_id_number" else name for name in self.list_display]
 
     def get_exclude(self, request, obj=None):
-        return [] if _sees_personal_data(request) else ["id_number", *PERSONAL_FIELDS]
+        personal = [] if _sees_personal_data(request) else sorted(PERSONAL_FIELDS["submissions.Registration"])
+        return ["user", *personal]
 
     def get_readonly_fields(self, request, obj=None):
         # The ID number is what the clip limit counts by: it is never edited here.
-        return [_id_number_field(request), "contest", "user", "created_at", "updated_at"]
+        # The account is named by its e-mail address, personal data too.
+        account = "user" if _sees_personal_data(request) else "account"
+        return [_id_number_field(request), "contest", account, "created_at", "updated_at"]
+
+    @admin.display(description=_("account"))
+    def account(self, obj):
+        return _("account no. %(number)s") % {"number": obj.user_id}
 
     def has_add_permission(self, request):
         return False
