@@ -5,6 +5,7 @@ There is no MEDIA_URL. Each file is answered by a view here that checks the rule
 Then `serve_private_file` streams the file (with Range support, which video players and Safari need),
 or, with PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX set, hands the transfer to nginx."""
 
+import math
 import re
 import unicodedata
 from urllib.parse import quote
@@ -38,7 +39,10 @@ DOCUMENT_CONTENT_TYPES = {
     "odt": "application/vnd.oasis.opendocument.text",
 }
 
-_SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.IGNORECASE)
+_SINGLE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
+# No file has a size of more digits than this (2**64 has 20). A longer position is past the end of any file:
+# it is not read as a number at all (int() refuses over 4,300 digits, and would be slow well before that).
+_POSITION_DIGITS = 19
 # Control characters would break the header; slashes and quotes would break the file name or its quoting.
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\"]')
 
@@ -212,25 +216,32 @@ def _requested_range(request, size, validators):
     """The (first, last) byte positions asked for, or None for the whole file.
 
     A Range header we do not follow gets the whole file, as RFC 9110 allows: a malformed one, several ranges
-    (players ask for one), or an If-Range naming another version of the file."""
+    (players ask for one), or an If-Range naming another version of the file. A range that starts past the
+    end (however many digits it has) is unsatisfiable: 416."""
     match = _SINGLE_RANGE.fullmatch(request.headers.get("Range", "").replace(" ", ""))
     if_range = request.headers.get("If-Range")
     if not match or (if_range is not None and if_range not in validators.values()):
         return None
-    first, last = match.groups()
-    if not first:
-        if not last:
+    first, last = (_byte_position(digits) if digits else None for digits in match.groups())
+    if first is None:
+        # bytes=-N: the last N bytes.
+        suffix = last
+        if suffix is None:
             return None
-        suffix = int(last)
         if suffix == 0 or size == 0:
             raise _Unsatisfiable
         return max(size - suffix, 0), size - 1
-    first = int(first)
-    if last and int(last) < first:
+    if last is not None and last < first:
         return None
     if first >= size:
         raise _Unsatisfiable
-    return first, min(int(last), size - 1) if last else size - 1
+    return first, min(last, size - 1) if last is not None else size - 1
+
+
+def _byte_position(digits):
+    """A position of the Range header: an int, or infinity for one too long to be in any file."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _POSITION_DIGITS else math.inf
 
 
 class _FileRange:

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from submissions.models import Submission
 from tests.clips import make_jpeg, make_pdf
@@ -151,6 +152,25 @@ class TestTheOwner:
         assert response.status_code == 416
         assert response["Content-Range"] == f"bytes */{size}"
 
+    def test_a_range_starting_thousands_of_digits_in_is_a_416(self, client, alices_clip, clip_bytes):
+        # int() refuses numbers of over 4,300 digits: the position must not be read as one.
+        response = client.get(_url("original", alices_clip), HTTP_RANGE=f"bytes={'9' * 5000}-")
+        assert response.status_code == 416
+        assert response["Content-Range"] == f"bytes */{len(clip_bytes)}"
+
+    @pytest.mark.parametrize("asked", [f"bytes=0-{'9' * 5000}", f"bytes=-{'9' * 5000}"])
+    def test_a_range_ending_thousands_of_digits_in_runs_to_the_end(self, client, alices_clip, clip_bytes, asked):
+        response = client.get(_url("original", alices_clip), HTTP_RANGE=asked)
+        size = len(clip_bytes)
+        assert response.status_code == 206
+        assert response["Content-Range"] == f"bytes 0-{size - 1}/{size}"
+        assert _content(response) == clip_bytes
+
+    def test_leading_zeros_do_not_make_a_position_absurd(self, client, alices_clip, clip_bytes):
+        response = client.get(_url("original", alices_clip), HTTP_RANGE=f"bytes={'0' * 5000}100-{'0' * 30}199")
+        assert response.status_code == 206
+        assert _content(response) == clip_bytes[100:200]
+
     @pytest.mark.parametrize("asked", ["bytes=0-1,5-9", "bytes=9-5", "items=0-1", "bytes=-", "bytes=a-b"])
     def test_several_or_malformed_ranges_get_the_whole_file(self, client, alices_clip, clip_bytes, asked):
         response = client.get(_url("original", alices_clip), HTTP_RANGE=asked)
@@ -278,6 +298,32 @@ class TestWhoMaySee:
     def test_an_unknown_code_is_a_404(self, client, alice, alices_clip):
         client.force_login(alice)
         assert client.get(reverse("submissions:original", args=["CDS2024-9999"])).status_code == 404
+
+
+class TestAPublishedFinalist:
+    """Its preview and thumbnail are anyone's: garbage in a Range header from an anonymous visitor."""
+
+    @pytest.fixture(autouse=True)
+    def _published(self, with_preview_and_thumbnail):
+        with_preview_and_thumbnail.status = Submission.Status.SHORTLISTED
+        with_preview_and_thumbnail.save(update_fields=["status"])
+        contest = with_preview_and_thumbnail.contest
+        contest.finalists_published_at = timezone.now()
+        contest.save(update_fields=["finalists_published_at"])
+
+    @pytest.mark.parametrize("name", ["preview", "thumbnail"])
+    def test_a_range_of_five_thousand_digits_is_a_416(self, client, with_preview_and_thumbnail, name):
+        url = _url(name, with_preview_and_thumbnail)
+        size = int(client.head(url)["Content-Length"])
+        response = client.get(url, HTTP_RANGE=f"bytes={'1' * 5000}-")
+        assert response.status_code == 416
+        assert response["Content-Range"] == f"bytes */{size}"
+
+    @pytest.mark.parametrize("name", ["preview", "thumbnail"])
+    def test_a_sensible_range_still_plays(self, client, with_preview_and_thumbnail, name):
+        response = client.get(_url(name, with_preview_and_thumbnail), HTTP_RANGE="bytes=0-1")
+        assert response.status_code == 206
+        assert len(_content(response)) == 2
 
 
 class TestNginxHandsTheFileOver:
