@@ -687,11 +687,14 @@ class _FirstFrame:
     height: int
     format: str
     rotation: int
+    colorspace: int
+    color_primaries: int
+    color_trc: int
 
 
 def _first_frame(path) -> _FirstFrame:
-    """What the filter graph must know before the output's streams are declared: the size and pixel
-    format of the decoded frames, and the display matrix, which only decoded frames carry."""
+    """What must be known before the output's streams are declared: the size and pixel format of the
+    decoded frames and their colour description, and the display matrix, which only decoded frames carry."""
     import av
 
     with av.open(path, mode="r", metadata_errors="replace") as container:
@@ -699,7 +702,15 @@ def _first_frame(path) -> _FirstFrame:
         frame = _decode_first_frame(container, video)
         if frame is None:
             raise _damaged()
-        return _FirstFrame(frame.width, frame.height, frame.format.name, _rotation(video, frame))
+        return _FirstFrame(
+            frame.width,
+            frame.height,
+            frame.format.name,
+            _rotation(video, frame),
+            frame.colorspace,
+            frame.color_primaries,
+            frame.color_trc,
+        )
 
 
 class _VideoPath:
@@ -725,9 +736,13 @@ class _VideoPath:
         steps += _UPRIGHT_FILTERS.get(first.rotation, [])
         rate = source_stream.average_rate or source_stream.guessed_rate
         self.source_rate = rate if rate and 0 < rate < 1000 else None
+        # The time base the frames leave the graph in: the fps filter counts in frames of its rate; the
+        # other filters keep the source's clock.
+        time_base = source_stream.time_base
         if self.source_rate is None or self.source_rate > max_frame_rate + Fraction(1, 2):
             rate = Fraction(max_frame_rate)
             steps.append(("fps", str(max_frame_rate)))
+            time_base = 1 / rate
         self.frame_seconds = 1 / float(rate)
 
         self.graph = av.filter.Graph()
@@ -744,6 +759,16 @@ class _VideoPath:
         self.stream = output.add_stream("libx264", rate=rate, options=dict(options))
         self.stream.width, self.stream.height, self.stream.pix_fmt = width, height, "yuv420p"
         self.stream.thread_type = "AUTO"
+        # Set now, not at the first video frame: the first packet muxed, audio as often as not, opens every
+        # encoder, and one opened without a time base counts in frames of the average rate. A variable frame
+        # rate's timestamps, rounded to that grid, collide, and the muxer refuses the repeated ones. In the
+        # graph's own time base, timestamps that increase stay distinct.
+        codec = self.stream.codec_context
+        codec.time_base = self.stream.time_base = time_base
+        # Keep the colour description, as ffmpeg does; a wrong one shifts the colours in browsers.
+        codec.colorspace = first.colorspace
+        codec.color_primaries = first.color_primaries
+        codec.color_trc = first.color_trc
         self.size = (width, height)
         self.last_pts = None
         self.end = None  # where the last frame written ends, in seconds of the source's clock
@@ -776,14 +801,6 @@ class _VideoPath:
     def _encode(self, frame):
         from av.video.frame import PictureType
 
-        codec = self.stream.codec_context
-        if not codec.is_open:
-            codec.time_base = frame.time_base
-            self.stream.time_base = frame.time_base
-            # Keep the colour description, as ffmpeg does; a wrong one shifts the colours in browsers.
-            codec.colorspace = frame.colorspace
-            codec.color_primaries = frame.color_primaries
-            codec.color_trc = frame.color_trc
         # The decoder's picture types (I/P/B) would otherwise bind the encoder's choices.
         frame.pict_type = PictureType.NONE
         self.end = float(frame.pts * frame.time_base) + self.frame_seconds
@@ -808,10 +825,24 @@ class _AudioPath:
         self.resampler = av.AudioResampler(
             format="fltp", layout="stereo", rate=PREVIEW_AUDIO_RATE, frame_size=_AAC_FRAME_SIZE
         )
+        self.next_pts = None  # where the samples written so far end, in samples
 
     def push(self, frame):
         for resampled in self.resampler.resample(frame):
-            self.output.mux(self.stream.encode(resampled))
+            self._encode(resampled)
+
+    def _encode(self, frame):
+        pts = self.next_pts
+        if frame.pts is not None and frame.time_base is not None:
+            # A gap in the source stays a gap, and the sound stays in step with the picture; samples the
+            # source dates before the end of those already written (a recorder's timestamp going back) follow
+            # them instead, since the muxer refuses timestamps that do not increase.
+            source_pts = round(frame.pts * frame.time_base * PREVIEW_AUDIO_RATE)
+            pts = source_pts if pts is None else max(pts, source_pts)
+        pts = pts or 0
+        frame.pts, frame.time_base = pts, Fraction(1, PREVIEW_AUDIO_RATE)
+        self.next_pts = pts + frame.samples
+        self.output.mux(self.stream.encode(frame))
 
     def finish(self):
         self.push(None)

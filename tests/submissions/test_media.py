@@ -2,8 +2,10 @@
 
 import io
 import random
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import pytest
 from django.utils import translation
 from PIL import Image
@@ -19,13 +21,17 @@ from submissions.media import (
     transcode_preview,
 )
 from tests.clips import (
+    encoder_available,
     make_audio,
     make_clip,
+    make_dropped_frame_clip,
     make_jpeg,
     make_pdf,
     make_png,
     make_still_clip,
+    make_vfr_clip,
     read_video,
+    repeat_timestamps,
     top_level_boxes,
     truncate,
 )
@@ -528,6 +534,107 @@ def test_a_clip_without_audio_gives_a_preview_without_audio(clips, tmp_path):
     assert not info.has_audio
 
 
+# Phone clips of every kind --------------------------------------------------
+#
+# Each is recorded as a phone held upright (landscape frames, red along their top, turned by a display matrix),
+# so each preview is checked for being upright as well as playable.
+
+
+def _phone_clip(make, path, **options):
+    return make(path, width=320, height=180, rotate=90, top_colour=RED, **options)
+
+
+def test_a_variable_frame_rate_clip_gives_a_playable_upright_preview(tmp_path):
+    # Frames 20 to 50 ms apart in a 1/90000 time base: on the grid of the average rate (29 fps), some of
+    # those timestamps would collide.
+    source = _phone_clip(make_vfr_clip, tmp_path / "vfr.mp4", seconds=3.0)
+    assert probe(source).frame_rate == 29
+
+    info = transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=3.0, audio=True)
+    _assert_upright(facts)
+    assert facts.frames_decoded == 87  # every frame of the source, none dropped or repeated
+    assert info.has_audio
+
+
+def test_a_clip_with_dropped_frames_gives_a_playable_upright_preview(tmp_path):
+    # As an iPhone writes one: a 600 timescale, 30 fps capture with gaps, 14 frames a second on average.
+    source = _phone_clip(make_dropped_frame_clip, tmp_path / "dropped.mp4", seconds=3.0)
+    assert probe(source).frame_rate == 14
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=3.0, audio=True)
+    _assert_upright(facts)
+    assert facts.frames_decoded == 42
+
+
+def test_a_variable_frame_rate_clip_over_30_frames_a_second_is_previewed_at_30(tmp_path):
+    source = make_clip(
+        tmp_path / "fast.mp4",
+        seconds=2.0,
+        width=160,
+        height=120,
+        fps=60,
+        time_base=Fraction(1, 90000),
+        # 48 frames a second on average, unevenly: 1.3, 1.3 then 0.4 frame times apart.
+        frame_pts=[round(90000 * (index + 0.3 * (index % 3)) / 48) for index in range(96)],
+    )
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
+    assert facts.frame_rate == pytest.approx(30, abs=0.5)
+
+
+@pytest.mark.skipif(not encoder_available("libx265"), reason="PyAV's FFmpeg has no libx265 to make a 10-bit clip")
+def test_a_10_bit_hevc_clip_gives_a_playable_upright_preview(tmp_path):
+    source = _phone_clip(make_clip, tmp_path / "hdr.mov", codec="libx265", pix_fmt="yuv420p10le")
+    assert (read_video(source).video_codec, read_video(source).pixel_format) == ("hevc", "yuv420p10le")
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    _assert_upright(_assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True))
+
+
+def test_a_clip_with_cover_art_first_gives_a_playable_upright_preview_of_its_video(tmp_path):
+    source = _phone_clip(make_clip, tmp_path / "cover.mp4", cover_art=True)
+    with av.open(str(source)) as container:
+        first = container.streams[0]
+        assert (first.codec_context.name, bool(first.disposition & av.stream.Disposition.attached_pic)) == (
+            "mjpeg",
+            True,
+        )
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
+    _assert_upright(facts)
+    assert facts.frames_decoded == 50
+
+
+def test_a_clip_with_two_sound_tracks_gives_a_playable_upright_preview_with_one(tmp_path):
+    source = _phone_clip(make_clip, tmp_path / "two-tracks.mp4", audio_streams=2)
+    assert read_video(source).audio_codecs == ["aac", "aac"]
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    _assert_upright(_assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True))
+
+
+@pytest.mark.parametrize(("kind", "frames"), [("audio", 50), ("video", 45)])
+def test_a_clip_whose_timestamps_repeat_gives_a_playable_preview(clips, tmp_path, kind, frames):
+    # Every tenth packet dated as the one before it. Repeated sound follows the sound before it; of two
+    # pictures at one instant, the first is shown.
+    source = repeat_timestamps(clips["mkv"], tmp_path / "glitch.mkv", kind=kind)
+
+    transcode_preview(source, tmp_path / "preview.mp4")
+
+    facts = _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
+    assert facts.frames_decoded == frames
+
+
 def test_a_preview_of_a_source_that_breaks_off_is_refused_as_damaged(tmp_path):
     # The index promises 5 s; the data stops after about half of them.
     source = make_clip(tmp_path / "clip.mp4", seconds=5.0, width=160, height=120, faststart=True)
@@ -588,11 +695,26 @@ def _assert_playable(path: Path, *, duration: float, audio: bool):
     assert facts.width % 2 == 0 and facts.height % 2 == 0
     assert facts.duration == pytest.approx(duration, abs=0.15)
     assert facts.frames_decoded == facts.frames_declared > 0
+    # What the muxer demands, and players need to show each frame once, in order.
+    # (Strictly increasing: the same list as its distinct values in order.)
+    assert facts.packet_dts == sorted(set(facts.packet_dts))
+    assert facts.frame_pts == sorted(set(facts.frame_pts))
     if audio:
         assert (facts.audio_codecs, facts.audio_rates, facts.audio_channels) == (["aac"], [48000], [2])
     else:
         assert facts.audio_codecs == []
     return facts
+
+
+def _assert_upright(facts):
+    """A phone clip's preview, held as it was recorded: portrait, and the red top of the stored frames, turned
+    90° clockwise, along the right edge; no display matrix left to turn it again."""
+    image = facts.first_frame
+    assert image.height > image.width
+    assert facts.rotations == {0}
+    assert _is_red(image.getpixel((image.width - 5, image.height // 2)))
+    assert not _is_red(image.getpixel((5, image.height // 2)))
+    assert not _is_red(image.getpixel((image.width // 2, 5)))
 
 
 def _picture_types(path: Path) -> set[str]:

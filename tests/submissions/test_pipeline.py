@@ -30,7 +30,14 @@ from submissions.pipeline import (
     technical_flag_labels,
     technical_flags,
 )
-from tests.clips import make_clip, read_video, top_level_boxes, truncate
+from tests.clips import (
+    make_clip,
+    make_dropped_frame_clip,
+    make_vfr_clip,
+    read_video,
+    top_level_boxes,
+    truncate,
+)
 from tests.conftest import ALICE_ID, as_upload
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +142,20 @@ class TestAPhoneClipRecordedUpright:
 
     def test_it_is_flagged_portrait(self, receive, clips):
         assert "portrait" in receive(clips["phone"]).technical_flags
+
+
+class TestAPhoneClipOfIrregularFrames:
+    @pytest.mark.parametrize("make", [make_vfr_clip, make_dropped_frame_clip], ids=["vfr", "dropped-frames"])
+    def test_it_gets_an_upright_preview_and_is_ready(self, receive, tmp_path, make):
+        source = make(tmp_path / "phone.mp4", seconds=3.0, width=320, height=180, rotate=90, top_colour=RED)
+
+        submission = receive(source)
+
+        assert (submission.media_state, submission.media_error) == (READY, "")
+        facts = read_video(submission.preview.path)
+        assert (facts.width, facts.height, facts.audio_codecs) == (180, 320, ["aac"])
+        assert facts.duration == pytest.approx(3.0, abs=0.15)
+        assert is_red(facts.first_frame.getpixel((facts.width - 5, facts.height // 2)))
 
 
 class TestAClipWithoutSound:
