@@ -20,6 +20,7 @@ PERMISSION = "submissions.view_personal_data"
 PERSONAL_FIELDS = {
     "submissions.Registration": {"id_number", "date_of_birth", "phone", "email", "address"},
     "submissions.CoAuthor": {"id_number", "date_of_birth", "phone"},
+    "submissions.SubmissionAuthor": {"id_number", "date_of_birth"},
     "accounts.User": {"email"},
     "account.EmailAddress": {"email"},
     "mail.OutgoingMail": {"to"},

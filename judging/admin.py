@@ -523,12 +523,9 @@ def _initial(scorecard):
 
 
 def _authors(submission):
-    """The authors' names, for a round that is not blind: the group's name or the registrant's, and co-authors."""
-    registration = submission.registration
-    names = [registration.group_name] if registration.group_name else []
-    names.append(registration.full_name)
-    names.extend(coauthor.full_name for coauthor in registration.coauthors.all())
-    return names
+    """The authors' names, for a round that is not blind: the group's name, then the clip's recorded authors."""
+    group = submission.registration.group_name
+    return [*([group] if group else []), *(author.full_name for author in submission.authors.all())]
 
 
 def _next_to_score(judge, after=None):

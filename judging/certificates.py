@@ -28,18 +28,16 @@ def _text(value):
     return unicodedata.normalize("NFC", " ".join(str(value).split()))
 
 
-def certificate_authors(registration):
-    """Everyone a certificate is made for: the registrant, then each co-author, as (full name, organisation)."""
-    return [
-        (registration.full_name, registration.organisation),
-        *((coauthor.full_name, coauthor.organisation) for coauthor in registration.coauthors.all()),
-    ]
+def certificate_authors(submission):
+    """Everyone a certificate is made for, as (full name, organisation): the clip's recorded authors, the
+    registrant first, whatever the registration form says now."""
+    return [(author.full_name, author.organisation) for author in submission.authors.all()]
 
 
 def _awards(queryset):
     return queryset.select_related(
         "tier", "submission__contest__judging", "submission__registration"
-    ).prefetch_related("submission__registration__coauthors")
+    ).prefetch_related("submission__authors")
 
 
 def certificate_awards(*, contest):
@@ -120,7 +118,7 @@ def certificates_pdf(awards):
         published = getattr(getattr(contest, "judging", None), "results_published_at", None)
         issued_on = timezone.localdate(published or timezone.now())
         pdf.set_title(_text(f"Giấy chứng nhận — {contest.short_name}"))
-        for author, organisation in certificate_authors(award.submission.registration):
+        for author, organisation in certificate_authors(award.submission):
             _page(pdf, award, author, organisation, issued_on=issued_on)
     return bytes(pdf.output())
 

@@ -592,11 +592,11 @@ def prize_list(*, contest):
     awards = list(
         Award.objects.filter(tier__contest=contest)
         .select_related("tier", "submission__registration", "submission__genre")
-        .prefetch_related("submission__registration__coauthors")
+        .prefetch_related("submission__authors")
         .order_by("tier__order", "tier_id", "rank", "submission__sequence")
     )
     for award in awards:
-        award.authors = finalist_authors(award.submission.registration)
+        award.authors = finalist_authors(award.submission)
     planned = sum(tier.total for tier in PrizeTier.objects.filter(contest=contest))
     return PrizeList(awards=awards, total=sum(award.tier.amount for award in awards), planned=planned)
 
@@ -613,7 +613,7 @@ def _award_context(award):
         "contest": award.tier.contest,
         "submission": award.submission,
         "registration": registration,
-        "authors": finalist_authors(registration),
+        "authors": finalist_authors(award.submission),
         "award": award,
         "tier": award.tier,
         "amount": amount,
@@ -629,7 +629,7 @@ def _draft_award_mails(contest):
     awards = (
         Award.objects.filter(tier__contest=contest)
         .select_related("tier__contest", "submission__registration__user")
-        .prefetch_related("submission__registration__coauthors")
+        .prefetch_related("submission__authors")
         .order_by("tier__order", "rank", "id")
     )
     drafted = set(

@@ -23,11 +23,11 @@ def results(request):
     awards = list(
         Award.objects.filter(tier__contest=contest)
         .select_related("tier", "submission__genre", "submission__registration")
-        .prefetch_related("submission__registration__coauthors")
+        .prefetch_related("submission__authors")
         .order_by("tier__order", "tier_id", "rank", "submission__sequence")
     )
     for award in awards:
-        award.authors = finalist_authors(award.submission.registration)
+        award.authors = finalist_authors(award.submission)
     prizes = [(tier, list(tier_awards)) for tier, tier_awards in groupby(awards, key=lambda award: award.tier)]
     return render(
         request,

@@ -33,13 +33,14 @@ from .models import (
     Registration,
     ScreeningReview,
     Submission,
+    SubmissionAuthor,
     SubmissionDocument,
     Upload,
 )
 from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
 from .reports import may_export, submissions_export
 from .screening import ALLOWED, CHECKLIST, DECISIONS, EVENT_ACTIONS, screening_review_save, submission_decide
-from .services import Refusal
+from .services import Refusal, submission_authors_change
 
 Status = Submission.Status
 
@@ -149,6 +150,7 @@ class ContestAdmin(admin.ModelAdmin):
                     "min_duration",
                     "max_duration",
                     "allows_groups",
+                    "min_age",
                 ]
             },
         ),
@@ -311,6 +313,24 @@ class ReasonForm(forms.Form):
     )
 
 
+class AuthorForm(forms.ModelForm):
+    class Meta:
+        model = SubmissionAuthor
+        fields = ["full_name", "id_number", "date_of_birth", "organisation"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+AuthorFormSet = forms.modelformset_factory(SubmissionAuthor, form=AuthorForm, extra=1, can_delete=True)
+
+
+class AuthorsReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        help_text=_("It stays in the clip's history."),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+    )
+
+
 @dataclass
 class BulkDecision:
     """What a bulk decision did, clip by clip."""
@@ -355,9 +375,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = [
         "code",
         "title",
-        "registration__full_name",
         "registration__group_name",
-        "registration__coauthors__full_name",
+        "authors__full_name",
     ]
     actions = ["shortlist_selected", "not_selected_selected", "export_csv", "export_xlsx"]
     inlines = [SubmissionDocumentInline]
@@ -408,6 +427,10 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
 
     def has_screen_permission(self, request, obj=None):
         return request.user.has_perm("submissions.screen_submission")
+
+    def has_change_authors_permission(self, request):
+        # The form shows and takes ID numbers.
+        return request.user.has_perm("submissions.change_submission_authors") and _sees_personal_data(request)
 
     def has_export_permission(self, request):
         return may_export(request.user)
@@ -488,6 +511,7 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
         return [
             path("<path:object_id>/screen/", wrap(self.screen_view), name="submissions_submission_screen"),
             path("<path:object_id>/decide/", wrap(self.decide_view), name="submissions_submission_decide"),
+            path("<path:object_id>/authors/", wrap(self.authors_view), name="submissions_submission_authors"),
             path("publish/<slug:slug>/", wrap(self.publish_view), name="submissions_submission_publish"),
             *super().get_urls(),
         ]
@@ -580,7 +604,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             "submission": submission,
             "registration": registration,
             "id_number": id_number(registration),
-            "coauthors": [(coauthor, id_number(coauthor)) for coauthor in registration.coauthors.all()],
+            "authors": [(author, id_number(author)) for author in submission.authors.all()],
+            "may_change_authors": self.has_change_authors_permission(request),
             "sees_personal_data": sees_personal_data,
             "documents": list(submission.documents.all()),
             "flags": technical_flag_labels(submission.technical_flags),
@@ -646,6 +671,53 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             )
         self._draft_decision_mails(request, [submission])
         return self._after_screening(request, submission)
+
+    def authors_view(self, request, object_id):
+        """The committee corrects the recorded authors of a clip (submission_authors_change), with a reason."""
+        submission = self._screened_submission(request, object_id)
+        if not self.has_change_authors_permission(request):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        formset = AuthorFormSet(data, queryset=submission.authors.all(), prefix="authors")
+        reason_form = AuthorsReasonForm(data)
+        status = 200
+        if request.method == "POST":
+            if formset.is_valid() and reason_form.is_valid():
+                authors = [
+                    {name: form.cleaned_data[name] for name in AuthorForm.Meta.fields}
+                    for form in formset.forms
+                    # An extra row left blank has no cleaned data.
+                    if form.cleaned_data and not form.cleaned_data.get("DELETE")
+                ]
+                try:
+                    submission_authors_change(
+                        submission=submission,
+                        user=request.user,
+                        authors=authors,
+                        reason=reason_form.cleaned_data["reason"],
+                    )
+                except Refusal as refusal:
+                    self.message_user(request, refusal.message, messages.ERROR)
+                    status = refusal.status
+                else:
+                    self.message_user(
+                        request,
+                        _("The authors of %(code)s are changed.") % {"code": submission.code},
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:submissions_submission_screen", submission.pk)
+            else:
+                status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Authors of %(code)s") % {"code": submission.code},
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "submission": submission,
+            "formset": formset,
+            "reason_form": reason_form,
+        }
+        return TemplateResponse(request, "admin/submissions/submission/authors.html", context, status=status)
 
     def _draft_decision_mails(self, request, submissions):
         """Drafts the mails telling the decisions, for the committee to release. A template the committee broke

@@ -67,6 +67,8 @@ class RegistrationForm(PersonFormMixin, forms.ModelForm):
     def __init__(self, *args, contest, **kwargs):
         super().__init__(*args, **kwargs)
         self.contest = contest
+        # The model's checks need the contest (the minimum age on its closing day) before the form is saved.
+        self.instance.contest = contest
         self.fields["locality"].queryset = contest.localities.all()
         self.fields["category"].queryset = contest.categories.all()
         for name in CONFIGURABLE_FORM_FIELDS:
@@ -91,6 +93,12 @@ class CoAuthorForm(PersonFormMixin, forms.ModelForm):
         widgets = {
             "date_of_birth": DateInput(),
         }
+
+    def __init__(self, *args, contest=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if contest is not None:
+            # As for the registrant: the minimum age is the contest's, on its closing day.
+            self.instance.registration = Registration(contest=contest)
 
     def validate_unique(self):
         """The list is saved whole by the service, which checks it; nothing to compare row by row here."""

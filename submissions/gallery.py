@@ -106,33 +106,33 @@ def _record(finalists, *, user, action, reason=""):
 # What the public sees of a finalist.
 
 
-def finalist_authors(registration):
-    """The authors as the gallery names them: "Group (registrant, co-author, …)", or the registrant alone."""
-    if not registration.group_name:
-        return registration.full_name
-    names = [registration.full_name, *(coauthor.full_name for coauthor in registration.coauthors.all())]
-    return f"{registration.group_name} ({', '.join(names)})"
+def finalist_authors(submission):
+    """The clip's recorded authors as the gallery names them: "Group (registrant, co-author, …)", or the one
+    author. Needs submission.registration and submission.authors (prefetch them for a list)."""
+    names = ", ".join(author.full_name for author in submission.authors.all())
+    group = submission.registration.group_name
+    return f"{group} ({names})" if group else names
 
 
 def _shown_authors(finalist, contest):
     """What pages and captions say of the authors: templates read this, never the registration."""
-    return finalist_authors(finalist.registration) if contest.shows_author_names else ""
+    return finalist_authors(finalist) if contest.shows_author_names else ""
 
 
 def _with_authors(finalists, contest):
     """The finalists as a list, each with its `authors` set."""
     if contest.shows_author_names:
-        finalists = finalists.select_related("registration").prefetch_related("registration__coauthors")
+        finalists = finalists.select_related("registration").prefetch_related("authors")
     finalists = list(finalists)
     for finalist in finalists:
-        finalist.authors = _shown_authors(finalist, contest)
+        finalist.shown_authors = _shown_authors(finalist, contest)
     return finalists
 
 
 def _published_finalist(code):
     finalists = published_finalists().select_related("contest", "genre", "registration")
-    finalist = get_object_or_404(finalists.prefetch_related("registration__coauthors"), code=code)
-    finalist.authors = _shown_authors(finalist, finalist.contest)
+    finalist = get_object_or_404(finalists.prefetch_related("authors"), code=code)
+    finalist.shown_authors = _shown_authors(finalist, finalist.contest)
     return finalist
 
 
@@ -155,8 +155,8 @@ def finalist_share(request, code):
         "genre": finalist.genre.name,
         "contest": finalist.contest.name,
     }
-    if finalist.authors:
-        description = f"{finalist.authors}. {description}"
+    if finalist.shown_authors:
+        description = f"{finalist.shown_authors}. {description}"
     return render(
         request,
         "submissions/share.html",
@@ -355,7 +355,7 @@ def fanpage_pack_write(*, contest, file, page_url):
                 archive.writestr(f"{folder}/{folder}.jpg", image.read())
             preview = _add_preview(archive, finalist, f"{folder}/{folder}.mp4")
             writer.writerow(
-                [finalist.code, finalist.title, finalist.genre.name, finalist.authors, url, preview, caption]
+                [finalist.code, finalist.title, finalist.genre.name, finalist.shown_authors, url, preview, caption]
             )
         archive.writestr(
             "chu-thich.txt", "\n\n-----\n\n".join(captions) + "\n", compress_type=zipfile.ZIP_DEFLATED

@@ -3,13 +3,13 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .identity import GENDER_CHOICES, validate_id_number, validate_phone
+from .identity import GENDER_CHOICES, decode_birth_year, validate_id_number, validate_phone
 from .media import CONTAINER_DEMUXERS
 
 GIB = 1024**3
@@ -87,6 +87,9 @@ class Contest(models.Model):
     min_duration = models.PositiveIntegerField(_("minimum duration (seconds)"), default=30)
     max_duration = models.PositiveIntegerField(_("maximum duration (seconds)"), default=600)
     allows_groups = models.BooleanField(_("groups of authors may enter"), default=True)
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"), default=6, help_text=_("Every author's age on the day entries close, in years.")
+    )
     form_fields = models.JSONField(
         _("registration form fields"),
         default=default_form_fields,
@@ -235,7 +238,11 @@ class Registration(models.Model):
         return self.group_name or self.full_name
 
     def clean(self):
-        _check_person(self, gender=self.gender)
+        try:
+            contest = self.contest
+        except ObjectDoesNotExist:
+            contest = None  # a form checking a registration before it belongs to one
+        check_person(self, contest=contest, gender=self.gender)
 
     @property
     def is_group(self):
@@ -265,20 +272,73 @@ class CoAuthor(models.Model):
         return self.full_name
 
     def clean(self):
-        _check_person(self)
+        try:
+            contest = self.registration.contest
+        except ObjectDoesNotExist:
+            contest = None
+        check_person(self, contest=contest)
 
 
-def _check_person(person, gender=None):
-    """The ID number must agree with the birth date (and gender, when asked); phones are normalised."""
+# Nobody this old enters a contest: a date of birth so far back is a typing mistake.
+OLDEST_AGE = 120
+
+
+def _age_on(date_of_birth, day):
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def _check_birth(person, contest):
+    """A real person, old enough: born in the past, not too long ago, and at least the contest's minimum age on
+    the day entries close. Without a date of birth (a contest may not ask for it) the ID number's year counts."""
+    today = timezone.localdate()
+    if person.date_of_birth is not None:
+        if person.date_of_birth > today:
+            return _("The date of birth is in the future.")
+        if _age_on(person.date_of_birth, today) > OLDEST_AGE:
+            return _("Check the date of birth: it is more than %(years)d years ago.") % {"years": OLDEST_AGE}
+        if contest is not None:
+            closing_day = timezone.localdate(contest.closes_at)
+            if _age_on(person.date_of_birth, closing_day) < contest.min_age:
+                return _too_young(contest, closing_day)
+        return None
+    try:
+        birth_year = decode_birth_year(validate_id_number(person.id_number))
+    except ValidationError:
+        return None  # the ID number's own check says what is wrong
+    if birth_year > today.year:
+        return _("The ID number says this person is born in %(year)d, in the future.") % {"year": birth_year}
+    if contest is not None:
+        closing_day = timezone.localdate(contest.closes_at)
+        # Born on 1 January of that year, they would be this old at most.
+        if closing_day.year - birth_year < contest.min_age:
+            return _too_young(contest, closing_day)
+    return None
+
+
+def _too_young(contest, closing_day):
+    return _("Every author must be at least %(age)d years old on %(date)s, the day entries close.") % {
+        "age": contest.min_age,
+        "date": formats.date_format(closing_day, "SHORT_DATE_FORMAT"),
+    }
+
+
+def check_person(person, *, contest=None, gender=None):
+    """The ID number must agree with the birth date (and gender, when asked), the person must be real and old
+    enough (_check_birth); phones are normalised."""
     errors = {}
-    if person.id_number:
+    birth_problem = _check_birth(person, contest)
+    if birth_problem:
+        errors["date_of_birth" if person.date_of_birth is not None else "id_number"] = ValidationError(
+            birth_problem
+        )
+    if person.id_number and "id_number" not in errors:
         try:
             person.id_number = validate_id_number(
                 person.id_number, date_of_birth=person.date_of_birth, gender=gender or None
             )
         except ValidationError as error:
             errors["id_number"] = error
-    if person.phone:
+    if getattr(person, "phone", ""):
         try:
             person.phone = validate_phone(person.phone)
         except ValidationError as error:
@@ -310,10 +370,8 @@ class SubmissionQuerySet(models.QuerySet):
         return self.exclude(status=Submission.Status.WITHDRAWN)
 
     def by_person(self, id_number):
-        """Entries where this person is the registrant or a co-author."""
-        return self.filter(
-            models.Q(registration__id_number=id_number) | models.Q(registration__coauthors__id_number=id_number)
-        ).distinct()
+        """Clips this person is a recorded author of (SubmissionAuthor), whatever the registration says now."""
+        return self.filter(authors__id_number=id_number)
 
 
 class Submission(models.Model):
@@ -388,6 +446,7 @@ class Submission(models.Model):
             ("change_told_decision", _("Can change a decision the entrant was already told")),
             ("disqualify_submission", _("Can disqualify a submission")),
             ("view_personal_data", _("Can see entrants' ID numbers and personal data")),
+            ("change_submission_authors", _("Can change the recorded authors of a submitted clip")),
             ("publish_finalists", _("Can publish the finalists")),
             ("export_submissions", _("Can export submissions")),
         ]
@@ -405,6 +464,33 @@ class Submission(models.Model):
     @property
     def has_audio(self):
         return bool(self.audio_codec)
+
+
+class SubmissionAuthor(models.Model):
+    """A person a clip was entered for, recorded when it was submitted: the registrant and the co-authors the
+    registration listed then. The clip limit counts these rows and certificates name them, so a later edit of
+    the registration form changes neither who authored a submitted clip nor anyone's count; only the committee
+    changes a clip's authors, with a reason (submissions.services.submission_authors_change)."""
+
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="authors")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_registrant = models.BooleanField(_("registrant"), default=False)
+    full_name = models.CharField(_("full name"), max_length=150)
+    id_number = models.CharField(_("personal ID number"), max_length=12)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    organisation = models.CharField(_("organisation or school"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("author of a clip")
+        verbose_name_plural = _("authors of a clip")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "id_number"], name="clip_author_recorded_once")
+        ]
+        indexes = [models.Index(fields=["id_number"])]
+
+    def __str__(self):
+        return self.full_name
 
 
 class SubmissionDocument(models.Model):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
-from .models import CoAuthor, Contest, Registration, ScreeningReview, Submission
+from .models import Contest, Registration, ScreeningReview, Submission, SubmissionAuthor
 from .pipeline import TECHNICAL_FLAGS
 
 Status = Submission.Status
@@ -115,12 +115,10 @@ def contest_statistics(*, contest):
 
 
 def _distinct_authors(contest):
-    """People with a clip in the contest, counted once whether they entered alone, in groups, or both."""
-    entered = Submission.objects.filter(contest=contest, status__in=IN_CONTEST).values("registration_id")
-    registrants = Registration.objects.filter(pk__in=entered).values_list("id_number")
-    coauthors = CoAuthor.objects.filter(registration_id__in=entered).values_list("id_number")
-    # UNION, not UNION ALL: a co-author who also entered alone is one author.
-    return registrants.order_by().union(coauthors.order_by()).count()
+    """People who are a recorded author of a clip in the contest, counted once whether they entered alone, in
+    groups, or both."""
+    authors = SubmissionAuthor.objects.filter(submission__contest=contest, submission__status__in=IN_CONTEST)
+    return authors.values("id_number").distinct().count()
 
 
 def _tallies_by(submissions, field, choices):
@@ -280,7 +278,7 @@ def _columns(*, personal_data):
         Column(_("Group name"), lambda s: s.registration.group_name, width=24),
         Column(
             _("Co-authors"),
-            lambda s: "; ".join(coauthor.full_name for coauthor in s.registration.coauthors.all()),
+            lambda s: "; ".join(author.full_name for author in s.authors.all() if not author.is_registrant),
             width=36,
         ),
         Column(
@@ -316,7 +314,7 @@ def _export_rows(queryset):
     return (
         Submission.objects.filter(pk__in=queryset.values("pk"))
         .select_related("genre", "decided_by", "registration__category", "registration__locality")
-        .prefetch_related(Prefetch("registration__coauthors", queryset=CoAuthor.objects.order_by("id")))
+        .prefetch_related("authors")
         .annotate(
             shortlist_votes=Count(
                 "screening_reviews",

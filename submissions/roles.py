@@ -58,6 +58,7 @@ ROLES = {
                 "submissions.change_told_decision",
                 "submissions.disqualify_submission",
                 "submissions.view_personal_data",
+                "submissions.change_submission_authors",
                 "submissions.publish_finalists",
                 "submissions.export_submissions",
                 "mail.view_outgoingmail",

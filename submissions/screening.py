@@ -37,6 +37,7 @@ EVENT_ACTIONS = {
     "told": _("entrant told (e-mail released)"),
     "published": _("finalists published"),
     "unpublished": _("publication withdrawn"),
+    "authors_changed": _("authors changed"),
 }
 
 

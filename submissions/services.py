@@ -5,6 +5,7 @@ it is asked or raises a Refusal carrying the message to show and the HTTP status
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
@@ -16,7 +17,16 @@ from contest_portal.mail.services import mail_render_and_queue
 
 from .documents import DocumentRejected, check_document
 from .media import ClipRejected, probe_clip
-from .models import CoAuthor, Contest, Registration, Submission, SubmissionDocument
+from .models import (
+    CoAuthor,
+    Contest,
+    Registration,
+    Submission,
+    SubmissionAuthor,
+    SubmissionDocument,
+    SubmissionEvent,
+    check_person,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +78,32 @@ def contest_check_open(contest):
     )
 
 
-def _check_clip_limit(*, contest, people, adding, excluding_registration=None):
+def _clip_count(contest, id_number, *, excluding=None):
+    """The clips this person is a recorded author of in the contest, withdrawn ones apart."""
+    entries = Submission.objects.filter(contest=contest).counting_towards_limit().by_person(id_number)
+    if excluding is not None:
+        entries = entries.exclude(pk=excluding.pk)
+    return entries.count()
+
+
+def clips_left(*, contest, people, excluding=None):
+    """How many more clips `people` (id number -> name) may enter together: what the one with the fewest left has
+    left. The page, the form and submission_create all ask this, so what an entrant is told is what holds."""
+    if not people:
+        return contest.clips_per_author
+    used = max(_clip_count(contest, id_number, excluding=excluding) for id_number in people)
+    return max(contest.clips_per_author - used, 0)
+
+
+def registration_clips_left(registration):
+    """How many more clips the registration's author(s) may enter, counting what each co-authored elsewhere."""
+    return clips_left(contest=registration.contest, people=_people(registration))
+
+
+def _check_clip_limit(*, contest, people, adding, excluding=None):
     """Each person in `people` (id number -> name) may be an author of at most clips_per_author clips."""
-    entries = Submission.objects.filter(contest=contest).counting_towards_limit()
-    if excluding_registration is not None:
-        entries = entries.exclude(registration=excluding_registration)
     for id_number, name in sorted(people.items()):
-        count = entries.by_person(id_number).count()
+        count = _clip_count(contest, id_number, excluding=excluding)
         if count + adding > contest.clips_per_author:
             raise ClipLimitReached(
                 ngettext(
@@ -89,10 +118,15 @@ def _check_clip_limit(*, contest, people, adding, excluding_registration=None):
 
 
 def _people(registration, coauthors=None):
+    """The people a clip entered now is entered for: the registrant and, for a group, each co-author."""
     coauthors = registration.coauthors.all() if coauthors is None else coauthors
     people = {registration.id_number: registration.full_name}
     people.update({c.id_number: c.full_name for c in coauthors})
     return people
+
+
+# What identifies the registrant as an author: recorded on each clip, so it cannot change once one counts.
+_AUTHOR_IDENTITY = ("id_number", "date_of_birth")
 
 
 @transaction.atomic
@@ -100,37 +134,59 @@ def registration_save(*, contest, user, fields, coauthors=()):
     """Creates or updates the entrant's registration form, from before the opening until the deadline;
     `coauthors` replaces the group's list.
 
-    Adding a co-author to a group that has clips counts those clips against the co-author's limit too."""
+    Who authored a clip already submitted is recorded on the clip (SubmissionAuthor), so a change to the list
+    counts for the clips entered after it only. A name or organisation corrected here is corrected on the
+    clips no screener has decided yet too."""
     if not contest.is_upcoming():
         contest_check_open(contest)
     contest = Contest.objects.select_for_update().get(pk=contest.pk)
     registration = Registration.objects.filter(contest=contest, user=user).first() or Registration(
         contest=contest, user=user
     )
-    people_before = registration.id_numbers() if registration.pk else set()
+    recorded = {name: getattr(registration, name) for name in _AUTHOR_IDENTITY}
     for name, value in fields.items():
         setattr(registration, name, value)
     new_coauthors = [CoAuthor(**data) for data in coauthors]
     if not registration.group_name:
         new_coauthors = []
+    # The model's checks (ID number, birth date, age) raise ValidationError, which the forms have shown already.
     registration.full_clean(exclude=["contest", "user"])
-
-    if registration.pk:
-        clips = registration.submissions.counting_towards_limit().count()
-        newcomers = {
-            id_number: name
-            for id_number, name in _people(registration, new_coauthors).items()
-            if id_number not in people_before
-        }
-        if clips and newcomers:
-            _check_clip_limit(contest=contest, people=newcomers, adding=clips, excluding_registration=registration)
+    for coauthor in new_coauthors:
+        coauthor.registration = registration
+        coauthor.full_clean(exclude=["registration"])
+    if any(coauthor.id_number == registration.id_number for coauthor in new_coauthors):
+        raise Refusal(
+            _("%(name)s is listed as a co-author, with your own ID number: list only the other authors.")
+            % {"name": next(c.full_name for c in new_coauthors if c.id_number == registration.id_number)}
+        )
+    if registration.pk and registration.submissions.counting_towards_limit().exists():
+        if any(getattr(registration, name) != recorded[name] for name in _AUTHOR_IDENTITY):
+            raise Refusal(
+                _(
+                    "Your ID number and date of birth are recorded on the clips you submitted and can no longer "
+                    "change here. If they are wrong, write to the organizers."
+                ),
+                field="id_number",
+            )
     registration.save()
     registration.coauthors.all().delete()
     for coauthor in new_coauthors:
         coauthor.registration = registration
-        coauthor.full_clean(exclude=["registration"])
         coauthor.save()
+    _correct_undecided_authors(registration, [registration, *new_coauthors])
     return registration
+
+
+def _correct_undecided_authors(registration, people):
+    undecided = SubmissionAuthor.objects.filter(
+        submission__registration=registration,
+        submission__status=Submission.Status.RECEIVED,
+        submission__decided_at__isnull=True,
+    )
+    for person in people:
+        undecided.filter(id_number=person.id_number).update(
+            full_name=person.full_name, organisation=person.organisation
+        )
 
 
 def _check_clip_size(contest, size):
@@ -142,12 +198,17 @@ def _check_clip_size(contest, size):
         )
 
 
+def submission_check_limit(*, registration):
+    """Raises ClipLimitReached, naming the person, if one of the registration's authors has no clip left."""
+    _check_clip_limit(contest=registration.contest, people=_people(registration), adding=1)
+
+
 def submission_check_allowed(*, registration, size=None):
     """Whether the registration's author(s) may submit a clip (of `size` bytes) now: the window, the clip limit
     and the size, checked before any byte is read. Raises a Refusal; submission_create checks again."""
     contest = registration.contest
     contest_check_open(contest)
-    _check_clip_limit(contest=contest, people=_people(registration), adding=1)
+    submission_check_limit(registration=registration)
     if size is not None:
         _check_clip_size(contest, size)
 
@@ -191,6 +252,8 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
         with transaction.atomic():
             contest = Contest.objects.select_for_update().get(pk=contest.pk)
             contest_check_open(contest)
+            # As the registration is now, under the lock that registration_save takes too.
+            registration = Registration.objects.get(pk=registration.pk)
             _check_clip_limit(contest=contest, people=_people(registration), adding=1)
             Contest.objects.filter(pk=contest.pk).update(last_sequence=F("last_sequence") + 1)
             contest.refresh_from_db(fields=["last_sequence"])
@@ -220,6 +283,7 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
             saved_files.append(submission.clip)
             submission.full_clean()
             submission.save()
+            submission_authors_record(submission=submission)
             for document in documents:
                 record = SubmissionDocument(
                     submission=submission,
@@ -241,6 +305,25 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
         raise
     log.info("submission %s accepted for contest %s", submission.code, contest.slug)
     return submission
+
+
+def submission_authors_record(*, submission):
+    """Who the clip is entered for, as its registration says at this moment: from now on the clip's own record.
+    submission_create calls it as it accepts the clip."""
+    registration = submission.registration
+    people = [registration, *registration.coauthors.all()]
+    SubmissionAuthor.objects.bulk_create(
+        SubmissionAuthor(
+            submission=submission,
+            order=order,
+            is_registrant=person is registration,
+            full_name=person.full_name,
+            id_number=person.id_number,
+            date_of_birth=person.date_of_birth,
+            organisation=person.organisation,
+        )
+        for order, person in enumerate(people)
+    )
 
 
 def _queue_receipt(submission):
@@ -283,4 +366,54 @@ def submission_withdraw(*, submission, user):
         status=Submission.Status.WITHDRAWN, withdrawn_at=timezone.now()
     )
     submission.refresh_from_db()
+    return submission
+
+
+@transaction.atomic
+def submission_authors_change(*, submission, user, authors, reason):
+    """The committee corrects who authored a submitted clip: `authors` (dicts of full_name, id_number,
+    date_of_birth, organisation; the registrant first) replaces the clip's record, with the reason in its
+    history. Anyone newly named must have a clip left, as if the clip were entered now."""
+    if not user.has_perm("submissions.change_submission_authors"):
+        raise NotAllowed(_("Only the Organizing Committee may change the authors of a clip."))
+    reason = reason.strip()
+    if not reason:
+        raise Refusal(_("Give the reason for the change: it stays in the clip's history."), field="reason")
+    contest = Contest.objects.select_for_update().get(pk=submission.contest_id)
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    people = []
+    for data in authors:
+        person = SubmissionAuthor(submission=submission, **data)
+        try:
+            check_person(person, contest=contest)
+        except ValidationError as error:
+            raise Refusal(f"{person.full_name}: {' '.join(error.messages)}") from None
+        people.append(person)
+    if not people:
+        raise Refusal(_("A clip has at least one author."))
+    id_numbers = [person.id_number for person in people]
+    if len(set(id_numbers)) != len(id_numbers):
+        raise Refusal(_("A person is listed twice."))
+    before = {author.id_number: author.full_name for author in submission.authors.all()}
+    if submission.status != Submission.Status.WITHDRAWN:
+        newcomers = {p.id_number: p.full_name for p in people if p.id_number not in before}
+        _check_clip_limit(contest=contest, people=newcomers, adding=1, excluding=submission)
+    submission.authors.all().delete()
+    for order, person in enumerate(people):
+        person.order, person.is_registrant = order, order == 0
+    SubmissionAuthor.objects.bulk_create(people)
+    SubmissionEvent.objects.create(
+        submission=submission,
+        actor=user,
+        action="authors_changed",
+        from_status=submission.status,
+        to_status=submission.status,
+        reason=_("%(reason)s (authors before: %(before)s; now: %(after)s)")
+        % {
+            "reason": reason,
+            "before": ", ".join(before.values()),
+            "after": ", ".join(p.full_name for p in people),
+        },
+    )
+    log.info("authors of %s changed by user %s", submission.code, user.pk)
     return submission

@@ -70,10 +70,10 @@ def registration_edit(request):
     )
     if request.method == "POST":
         form = RegistrationForm(request.POST, instance=registration, contest=contest)
-        formset = CoAuthorFormSet(request.POST, prefix="coauthors")
+        formset = CoAuthorFormSet(request.POST, prefix="coauthors", form_kwargs={"contest": contest})
     else:
         form = RegistrationForm(instance=registration, initial=initial, contest=contest)
-        formset = CoAuthorFormSet(initial=coauthor_initial, prefix="coauthors")
+        formset = CoAuthorFormSet(initial=coauthor_initial, prefix="coauthors", form_kwargs={"contest": contest})
     context = {
         "contest": contest,
         "form": form,
@@ -106,19 +106,28 @@ def my_clips(request):
         .annotate(document_count=Count("documents"))
         .order_by("submitted_at")
     )
-    submissions = list(submissions)
-    counting = sum(1 for s in submissions if s.status != Submission.Status.WITHDRAWN)
+    slots_left = services.registration_clips_left(registration) if registration else contest.clips_per_author
     return render(
         request,
         "submissions/my_clips.html",
         {
             "contest": contest,
             "registration": registration,
-            "submissions": submissions,
-            "slots_left": max(contest.clips_per_author - counting, 0),
+            "submissions": list(submissions),
+            "slots_left": slots_left,
+            "limit_reason": _limit_reason(registration) if registration and not slots_left else "",
             "is_open": contest.is_open(),
         },
     )
+
+
+def _limit_reason(registration):
+    """Who has no clip left, in the service's words (a co-author may have used theirs in another group)."""
+    try:
+        services.submission_check_limit(registration=registration)
+    except services.ClipLimitReached as refusal:
+        return refusal.message
+    return ""
 
 
 @login_required
@@ -129,6 +138,14 @@ def submission_new(request):
         messages.info(request, _("Please fill in the registration form before you submit a clip."))
         return redirect("submissions:registration")
     template = "submissions/submission_form.html"
+    if request.method != "POST":
+        try:
+            services.submission_check_allowed(registration=registration)
+        except services.Refusal as refusal:
+            # Told before choosing a file, not after sending it.
+            return render(
+                request, template, {"contest": contest, "refusal": refusal.message}, status=refusal.status
+            )
     form = SubmissionForm(request.POST or None, request.FILES or None, contest=contest)
     if getattr(request, "upload_too_large", False):
         # Set by the upload handler while parsing the body above; nothing of it was kept.

@@ -14,9 +14,10 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
-def _send_clip(page, path):
+def _send_clip(page, path, open_form=True):
     """Fills the submit form with `path` as the clip, sends it, and returns the response to the POST."""
-    page.goto("/clip-cua-toi/gui-clip/")
+    if open_form:
+        page.goto("/clip-cua-toi/gui-clip/")
     page.fill("#id_title", "Một clip nữa")
     page.locator("input[name=genre]").first.check()
     page.fill("#id_summary", "Thêm một clip về chuyển đổi số.")
@@ -26,14 +27,35 @@ def _send_clip(page, path):
     return sent.value
 
 
-def test_a_fourth_clip_is_refused_with_the_message_shown(page, registered_alice, submit, clip_path):
+def test_with_no_clip_left_the_form_says_why_instead_of_opening(page, registered_alice, submit):
     registration = registered_alice.registrations.get()
     for number in range(3):
         submit(registration, title=f"Clip {number + 1}")
 
     log_in(page, "alice@example.com")
     expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
-    response = _send_clip(page, clip_path)
+    expect(page.get_by_role("link", name="Gửi clip dự thi")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("Nguyễn Thị Alice đã là tác giả của 3 clip")
+    response = page.goto("/clip-cua-toi/gui-clip/")
+
+    assert response.status == 409
+    expect(page.locator(".message.error")).to_contain_text("Nguyễn Thị Alice đã là tác giả của 3 clip")
+    expect(page.locator("#submission-form")).to_have_count(0)
+    expect(page.get_by_role("link", name="Quay lại Clip của tôi")).to_be_visible()
+
+
+def test_a_clip_sent_after_the_last_slot_went_elsewhere_is_refused_with_the_message_shown(
+    page, registered_alice, submit, clip_path
+):
+    registration = registered_alice.registrations.get()
+    for number in range(2):
+        submit(registration, title=f"Clip {number + 1}")
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    page.goto("/clip-cua-toi/gui-clip/")
+    submit(registration, title="Clip 3, from another phone")
+
+    response = _send_clip(page, clip_path, open_form=False)
 
     assert response.status == 409
     refusal = page.locator(".message.error")

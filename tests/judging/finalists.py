@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
 from submissions.models import CoAuthor, Registration, Submission
+from submissions.services import submission_authors_record
 from tests.clips import make_clip, make_jpeg
 
 AUTHOR = "Lò Thị Bí Mật"
@@ -73,6 +74,7 @@ def add_finalists(contest, count, *, previews=None, status=Submission.Status.SHO
             video_codec="h264",
             media_state=Submission.MediaState.READY,
         )
+        submission_authors_record(submission=clip)
         if previews is not None:
             preview, thumbnail = previews
             clip.preview.save("preview.mp4", ContentFile(preview), save=False)

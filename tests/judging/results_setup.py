@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from judging.models import Assignment, Criterion, FinalRound, PrizeTier
 from judging.services import assignments_generate, scorecard_save, scorecard_submit
 from submissions.models import Registration, Submission
+from submissions.services import submission_authors_record
 from tests.staff import make_staff
 
 # Weights 2, 1, 1: a scorecard's total is 2 × content + creativity + technique, at most 40.
@@ -42,28 +43,35 @@ def make_finalists(contest, titles=TITLES):
             organisation="Trường THPT Chuyên Sơn La",
         )
         finalists.append(
-            Submission.objects.create(
-                contest=contest,
-                registration=registration,
-                sequence=index,
-                code=f"{contest.code_prefix}-{index:04d}",
-                title=title,
-                genre=contest.genres.first(),
-                summary="Một clip ngắn về chuyển đổi số.",
-                status=Submission.Status.SHORTLISTED,
-                clip=f"clips/{contest.slug}/{index}.mp4",
-                original_filename=f"{index}.mp4",
-                size=1000,
-                sha256="0" * 64,
-                container="mp4",
-                duration=60.0,
-                width=1280,
-                height=720,
-                video_codec="h264",
+            _with_authors(
+                Submission.objects.create(
+                    contest=contest,
+                    registration=registration,
+                    sequence=index,
+                    code=f"{contest.code_prefix}-{index:04d}",
+                    title=title,
+                    genre=contest.genres.first(),
+                    summary="Một clip ngắn về chuyển đổi số.",
+                    status=Submission.Status.SHORTLISTED,
+                    clip=f"clips/{contest.slug}/{index}.mp4",
+                    original_filename=f"{index}.mp4",
+                    size=1000,
+                    sha256="0" * 64,
+                    container="mp4",
+                    duration=60.0,
+                    width=1280,
+                    height=720,
+                    video_codec="h264",
+                )
             )
         )
     Submission.objects.filter(contest=contest).update(decided_at=None)  # decided directly, as if by screening
     return finalists
+
+
+def _with_authors(submission):
+    submission_authors_record(submission=submission)
+    return submission
 
 
 def make_rubric(contest):

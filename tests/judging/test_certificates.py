@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from judging.certificates import certificate_awards, certificate_pdf, certificates_pdf
 from judging.results import side_prize_designate
-from submissions.models import CoAuthor, Submission
+from submissions.models import CoAuthor, Submission, SubmissionAuthor
 from tests.staff import make_staff
 
 from .results_setup import TITLES, make_finalists, set_prize_counts
@@ -31,11 +31,13 @@ def award(contest, committee):
     # As some phones send it: the letters and their marks apart.
     Submission.objects.filter(pk=clip.pk).update(title=unicodedata.normalize("NFD", TITLE))
     registration = clip.registration
-    registration.full_name = "Lò Thị Ánh Nguyệt"
     registration.group_name = "Nhóm Bản Em"
     registration.save()
-    CoAuthor.objects.create(
-        registration=registration,
+    # The clip's authors as recorded when it was submitted.
+    clip.authors.update(full_name="Lò Thị Ánh Nguyệt")
+    SubmissionAuthor.objects.create(
+        submission=clip,
+        order=1,
         full_name="Quàng Văn Đức",
         date_of_birth="2001-01-01",
         id_number="014301000001",
@@ -72,6 +74,25 @@ def test_a_certificate_is_a_pdf_with_a_page_per_author(award):
         assert text in first
     assert "Quàng Văn Đức" in second and "Đoàn Thanh niên xã Chiềng Cơi" in second
     assert award.tier.contest.name in first
+
+
+def test_certificates_name_the_clips_recorded_authors_not_what_the_registration_says_now(contest, committee):
+    clip = make_finalists(contest, TITLES[:1])[0]
+    registration = clip.registration
+    registration.full_name = "Tên Sửa Sau"
+    registration.save()
+    CoAuthor.objects.create(
+        registration=registration, full_name="Người Thêm Sau", date_of_birth="2001-01-01", id_number="014301000001"
+    )
+    tier = set_prize_counts(contest, phu=1)["phu"]
+    award = side_prize_designate(tier=tier, submission=clip, user=committee, reason="Nhiều lượt xem nhất.")
+
+    reader = _reader(certificate_pdf(award=award))
+
+    [page] = reader.pages
+    text = page.extract_text()
+    assert "Lò Văn Tác Giả 1" in text
+    assert "Tên Sửa Sau" not in text and "Người Thêm Sau" not in text
 
 
 def test_the_noto_font_is_embedded(award):

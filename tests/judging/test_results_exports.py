@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from judging.exports import prize_list_xlsx, score_sheets_xlsx, summary_xlsx
 from judging.models import Award
 from judging.results import awards_confirm, ranking_run_approve, ranking_run_start, side_prize_designate
-from submissions.models import Registration, Submission
+from submissions.models import Submission, SubmissionAuthor
 from tests.staff import make_staff
 
 from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
@@ -145,7 +145,7 @@ def test_a_title_author_or_reason_that_looks_like_a_formula_is_text_in_the_prize
         tier=contest.prize_tiers.get(is_side_prize=True), submission=clips[2], user=committee, reason="Lượt xem."
     )
     Submission.objects.filter(pk=clips[0].pk).update(title=text)
-    Registration.objects.filter(pk=clips[0].registration_id).update(full_name=text)
+    SubmissionAuthor.objects.filter(submission=clips[0]).update(full_name=text)
     Award.objects.filter(submission=clips[2], tier__is_side_prize=True).update(reason=text)
 
     _header, *rows = _rows(load_workbook(prize_list_xlsx(contest=contest)).active)

@@ -16,7 +16,7 @@ from judging.results import (
 )
 from judging.services import scorecard_reopen
 from submissions.decision_mail import decision_mails_release
-from submissions.models import CoAuthor
+from submissions.models import CoAuthor, SubmissionAuthor
 from submissions.services import NotAllowed, Refusal
 from tests.staff import make_staff
 
@@ -43,8 +43,16 @@ def clips(contest):
     first = clips[0].registration
     first.group_name = "Nhóm Bản Em"
     first.save()
+    # A co-author as the clip records its authors; the registration form lists her too.
     CoAuthor.objects.create(
         registration=first, full_name="Quàng Thị Ánh", date_of_birth="2001-01-01", id_number="014301000001"
+    )
+    SubmissionAuthor.objects.create(
+        submission=clips[0],
+        order=1,
+        full_name="Quàng Thị Ánh",
+        date_of_birth="2001-01-01",
+        id_number="014301000001",
     )
     return clips
 

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 
 from submissions.models import ScreeningReview, Submission
 from submissions.reports import submissions_export
-from submissions.services import registration_save
+from submissions.services import registration_save, submission_authors_record
 from submissions.son_la_2024 import load_son_la_2024
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, registration_fields
 from tests.staff import make_staff_with
@@ -68,7 +68,7 @@ def judge(db):
 def add_clip(registration, *, title, status=Status.RECEIVED, submitted_at, **fields):
     contest = registration.contest
     sequence = contest.submissions.count() + 1
-    return Submission.objects.create(
+    submission = Submission.objects.create(
         contest=contest,
         registration=registration,
         sequence=sequence,
@@ -89,6 +89,8 @@ def add_clip(registration, *, title, status=Status.RECEIVED, submitted_at, **fie
         submitted_at=submitted_at,
         **fields,
     )
+    submission_authors_record(submission=submission)
+    return submission
 
 
 @pytest.fixture

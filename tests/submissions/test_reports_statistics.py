@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from submissions.models import Submission
 from submissions.reports import contest_statistics
+from submissions.services import submission_authors_record
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, make_user
 from tests.staff import make_staff_with
 
@@ -34,7 +35,7 @@ def add_clip(registration, *, status=Status.RECEIVED, genre=None, submitted_at=N
     """A clip row as the upload leaves it, without the file work: these tests count rows, not videos."""
     contest = registration.contest
     sequence = contest.submissions.count() + 1
-    return Submission.objects.create(
+    submission = Submission.objects.create(
         contest=contest,
         registration=registration,
         sequence=sequence,
@@ -54,6 +55,8 @@ def add_clip(registration, *, status=Status.RECEIVED, genre=None, submitted_at=N
         video_codec="h264",
         submitted_at=submitted_at or timezone.now(),
     )
+    submission_authors_record(submission=submission)
+    return submission
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from submissions.models import (
     SubmissionEvent,
 )
 from submissions.screening import screening_review_save, submission_decide
-from submissions.services import submission_withdraw
+from submissions.services import submission_authors_record, submission_withdraw
 from tests.clips import make_jpeg
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID
 from tests.staff import make_staff
@@ -733,6 +733,7 @@ def _make_clips(contest, count, *, reviewer):
             thumbnail=f"thumbnails/{n}.jpg",
             technical_flags=["no_audio"],
         )
+        submission_authors_record(submission=submission)
         ScreeningReview.objects.create(submission=submission, reviewer=reviewer, recommendation="shortlist")
     contest.last_sequence = start + count
     contest.save(update_fields=["last_sequence"])

@@ -16,6 +16,7 @@ from submissions.services import (
     NotAllowed,
     Refusal,
     WindowClosed,
+    registration_clips_left,
     registration_save,
     submission_update,
     submission_withdraw,
@@ -140,23 +141,27 @@ class TestClipLimit:
         with pytest.raises(ClipLimitReached):
             submit(alone)
 
-    def test_adding_a_co_author_who_has_no_slots_left_is_refused(self, register, alice, bob, submit):
+    def test_a_co_author_named_later_is_not_an_author_of_the_clips_before(
+        self, register, alice, bob, submit, english
+    ):
+        """Alice has used her three clips; Bob names her in his group after his first clip: that clip stays his
+        alone, and the group can enter no more."""
         alone = register(alice, "Lò Thị Alice", ALICE_ID)
         for _ in range(3):
             submit(alone)
-        group = register(bob, "Cầm Văn Bob", BOB_ID)
-        submit(group)
-        with pytest.raises(ClipLimitReached):
-            register(
-                bob,
-                "Cầm Văn Bob",
-                BOB_ID,
-                group_name="Nhóm Bản Mòng",
-                coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
-            )
-        group.refresh_from_db()
-        assert group.group_name == ""
-        assert not group.coauthors.exists()
+        first = submit(register(bob, "Cầm Văn Bob", BOB_ID))
+        group = register(
+            bob,
+            "Cầm Văn Bob",
+            BOB_ID,
+            group_name="Nhóm Bản Mòng",
+            coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
+        )
+
+        assert [author.id_number for author in first.authors.all()] == [BOB_ID[0]]
+        assert registration_clips_left(group) == 0
+        with pytest.raises(ClipLimitReached, match="Lò Thị Alice is already an author of 3 clips"):
+            submit(group)
 
     def test_a_co_author_listed_without_a_group_name_is_dropped(self, register, bob):
         registration = register(
