@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils import timezone
 
@@ -25,6 +26,17 @@ def require_service(available, reason):
     if IN_CI:
         pytest.fail(f"{reason} (required when CI=true)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language, Vietnamese, and leaves it so: a request a test makes
+    activates the language it asks for in this thread, and would otherwise carry it into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
