@@ -290,8 +290,13 @@ CELERY_BEAT_SCHEDULE["expire-uploads"] = {"task": "submissions.tasks.uploads_exp
 # transcode stops, removes its temporary file and marks the clip failed; the hard limit kills what is left.
 CELERY_TASK_ROUTES = {"submissions.tasks.submission_preview_task": {"queue": "media"}}
 MEDIA_PREPARE_SOFT_TIME_LIMIT = 5 * 60
+# A preview's limits grow with the clip: these two are for a clip of no length, and each second of clip adds
+# MEDIA_PREVIEW_TIME_LIMIT_PER_CLIP_SECOND seconds to both (a 15-minute clip: 90 and 95 minutes). The test
+# suite's 1080p footage takes 0.2 to 0.26 s a second of clip on two idle cores; four leaves room for a busy
+# worker and for real footage, which is heavier to decode and to encode.
 MEDIA_PREVIEW_SOFT_TIME_LIMIT = 30 * 60
 MEDIA_PREVIEW_TIME_LIMIT = 35 * 60
+MEDIA_PREVIEW_TIME_LIMIT_PER_CLIP_SECOND = 4
 # The technical check screeners see (flags, not refusals): the picture's short side in pixels, the whole
 # file's bitrate in bit/s (checked from min_short_side up), frames per second.
 MEDIA_TECHNICAL_CHECKS = {"min_short_side": 480, "min_bitrate": 500_000, "min_frame_rate": 20}

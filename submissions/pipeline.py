@@ -3,7 +3,7 @@
 1. `submission_media_prepare` (the default queue, a second or so): the technical flags screeners see and the
    thumbnail the entrant sees; then it queues step 2.
 2. `submission_preview_make` (the `media` queue, minutes): the browser-playable preview; the clip is then
-   `ready`.
+   `ready`. Its time limits grow with the clip's length (`preview_time_limits`).
 
 The clip's metadata (duration, size, codecs, rotation, frame rate, bitrate) is stored once, by
 `submission_create`, from the probe that accepted the file.
@@ -15,6 +15,7 @@ translated when shown: `{% translate submission.media_error %}`); the details go
 clip by its id only."""
 
 import logging
+import math
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,7 +114,17 @@ def submission_media_prepare(*, submission_id):
         Submission.objects.filter(pk=submission.pk, thumbnail="").update(thumbnail=name)
     from .tasks import submission_preview_task
 
-    submission_preview_task.delay_on_commit(submission.pk)
+    soft_limit, hard_limit = preview_time_limits(submission.duration)
+    submission_preview_task.apply_async_on_commit(
+        (submission.pk,), soft_time_limit=soft_limit, time_limit=hard_limit
+    )
+
+
+def preview_time_limits(duration):
+    """The soft and hard time limits, in seconds, of making the preview of a clip lasting `duration` seconds:
+    the transcode's time grows with the clip's length. See settings.MEDIA_PREVIEW_*."""
+    extra = math.ceil(duration * settings.MEDIA_PREVIEW_TIME_LIMIT_PER_CLIP_SECOND)
+    return settings.MEDIA_PREVIEW_SOFT_TIME_LIMIT + extra, settings.MEDIA_PREVIEW_TIME_LIMIT + extra
 
 
 def submission_preview_make(*, submission_id):

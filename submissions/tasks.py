@@ -10,6 +10,8 @@ def submission_media_task(submission_id):
 
 
 # Routed to the `media` queue (settings.CELERY_TASK_ROUTES): transcoding must not hold up mail and thumbnails.
+# Each call is sent with its clip's own, longer limits (pipeline.preview_time_limits); these are for a call
+# sent without them.
 @shared_task(
     acks_late=True,
     soft_time_limit=settings.MEDIA_PREVIEW_SOFT_TIME_LIMIT,

@@ -4,6 +4,7 @@ Tasks run in-process here (tests/conftest.py); `receive(path)` submits a clip th
 the tasks it queues, or leaves them queued with `run_media=False`."""
 
 import fcntl
+import functools
 import logging
 import os
 import signal
@@ -15,21 +16,25 @@ from types import SimpleNamespace
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.worker.request import Request
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
+from contest_portal.celery import app as celery_app
 from submissions import media
 from submissions.media import ClipInfo
 from submissions.models import Submission
 from submissions.pipeline import (
     MEDIA_ERRORS,
     TECHNICAL_FLAGS,
+    preview_time_limits,
     submission_media_prepare,
     submission_preview_make,
     technical_flag_labels,
     technical_flags,
 )
+from submissions.tasks import submission_preview_task
 from tests.clips import (
     make_clip,
     make_dropped_frame_clip,
@@ -236,6 +241,75 @@ class TestFailures:
         submission.refresh_from_db()
         assert (submission.media_state, submission.media_error) == (FAILED, "x")
         assert files_under(media_root / "thumbnails") == files_under(media_root / "previews") == []
+
+
+@pytest.fixture
+def media_queue(monkeypatch):
+    """The `media` queue, read as a worker reads it. Tasks are sent instead of run in-process, and through a
+    broker in memory whatever CELERY_BROKER_URL says, so that no worker takes them first."""
+    with celery_app.connection_for_write("memory://") as memory:
+        monkeypatch.setattr(celery_app, "send_task", functools.partial(celery_app.send_task, connection=memory))
+        celery_app.conf.task_always_eager = False  # set back by tests/conftest.py
+        queue = memory.SimpleQueue("media")
+        queue.clear()
+        yield queue
+        queue.clear()
+        queue.close()
+
+
+class _RecordingPool:
+    """Stands for the worker's prefork pool, which stops the task at `soft_timeout` and kills it at `timeout`."""
+
+    def apply_async(self, target, **options):
+        self.soft_timeout, self.timeout = options["soft_timeout"], options["timeout"]
+
+
+class TestPreviewTimeLimits:
+    @pytest.fixture(autouse=True)
+    def _limits(self, settings):
+        settings.MEDIA_PREVIEW_SOFT_TIME_LIMIT = 600
+        settings.MEDIA_PREVIEW_TIME_LIMIT = 660
+        settings.MEDIA_PREVIEW_TIME_LIMIT_PER_CLIP_SECOND = 3
+
+    @pytest.mark.parametrize(
+        ("duration", "limits"),
+        [(0, (600, 660)), (2.0, (606, 666)), (12.5, (638, 698)), (900, (3300, 3360))],
+    )
+    def test_they_grow_with_the_clip_s_length(self, duration, limits):
+        assert preview_time_limits(duration) == limits
+
+    def sent_preview(self, receive, path, media_queue, django_capture_on_commit_callbacks):
+        submission = receive(path, run_media=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            submission_media_prepare(submission_id=submission.pk)
+        message = media_queue.get(timeout=5)
+        assert (message.headers["task"], message.headers["argsrepr"]) == (
+            submission_preview_task.name,
+            f"({submission.pk},)",
+        )
+        return message
+
+    def test_a_long_clip_s_preview_is_sent_with_longer_limits_than_a_short_one_s(
+        self, receive, clip_path, clips, media_queue, django_capture_on_commit_callbacks
+    ):
+        short = self.sent_preview(receive, clip_path, media_queue, django_capture_on_commit_callbacks)
+        long = self.sent_preview(receive, clips["long"], media_queue, django_capture_on_commit_callbacks)
+
+        # Celery's header: [hard, soft]. The clips last 2 and 12 seconds.
+        assert short.headers["timelimit"] == [666, 606]
+        assert long.headers["timelimit"] == [696, 636]
+
+    def test_the_worker_holds_the_task_to_its_clip_s_limits_not_to_the_task_s_own(
+        self, receive, clips, media_queue, django_capture_on_commit_callbacks
+    ):
+        message = self.sent_preview(receive, clips["long"], media_queue, django_capture_on_commit_callbacks)
+        pool = _RecordingPool()
+
+        Request(message, app=celery_app, task=submission_preview_task).execute_using_pool(pool)
+
+        assert (pool.soft_timeout, pool.timeout) == (636, 696)
+        # What a message without limits would get: the fixed 30 and 35 minutes this replaces.
+        assert (submission_preview_task.soft_time_limit, submission_preview_task.time_limit) == (1800, 2100)
 
 
 class TestRunningAgain:
