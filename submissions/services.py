@@ -190,10 +190,15 @@ def _correct_undecided_authors(registration, people):
 
 
 def _check_clip_size(contest, size):
+    from .templatetags.portal import bytes_exact
+
     if size > contest.max_clip_size:
+        shown, largest = filesizeformat(size), filesizeformat(contest.max_clip_size)
+        if shown == largest:
+            # Rounded, a clip a little over the limit reads as the limit itself: the exact counts differ.
+            shown, largest = bytes_exact(size), bytes_exact(contest.max_clip_size)
         raise FileTooLarge(
-            _("The clip is %(size)s; the largest accepted is %(max)s.")
-            % {"size": filesizeformat(size), "max": filesizeformat(contest.max_clip_size)},
+            _("The clip is %(size)s; the largest accepted is %(max)s.") % {"size": shown, "max": largest},
             field="clip",
         )
 
