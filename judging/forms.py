@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
 
 from submissions.models import Submission
@@ -17,6 +18,19 @@ from .services import (
 )
 
 
+class DigitsFirstDecimalField(forms.DecimalField):
+    """A DecimalField that refuses a number of too many digits before any other validator sees it.
+
+    Django runs every validator of a field, even after one refused: a score of 400 digits, or of 400 decimals,
+    reached the step validator, which works in floats and failed on it ("math domain error", a 500). Checked
+    in validate(), which runs before the validators and stops them when it refuses."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values:
+            DecimalValidator(self.max_digits, self.decimal_places)(value)
+
+
 def _add_errors(form, error):
     """A service's ValidationError on the form: beside each field the form shows, above the form otherwise
     (the list of criteria edits only some of their fields)."""
@@ -30,6 +44,7 @@ class CriterionForm(forms.ModelForm):
     class Meta:
         model = Criterion
         fields = ["contest", "name", "description", "max_points", "weight", "order", "breaks_ties"]
+        field_classes = {"max_points": DigitsFirstDecimalField, "weight": DigitsFirstDecimalField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def __init__(self, *args, **kwargs):
@@ -58,6 +73,7 @@ class FinalRoundForm(forms.ModelForm):
             "disagreement_threshold",
             "blind",
         ]
+        field_classes = {"disagreement_threshold": DigitsFirstDecimalField}
 
     def _post_clean(self):
         super()._post_clean()
@@ -122,7 +138,7 @@ class ScorecardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for criterion in self.criteria:
-            self.fields[self.field_name(criterion)] = forms.DecimalField(
+            self.fields[self.field_name(criterion)] = DigitsFirstDecimalField(
                 label=criterion.name,
                 help_text=criterion.description,
                 required=submitting,
