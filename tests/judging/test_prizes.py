@@ -126,7 +126,7 @@ def test_the_committee_decides_the_tie_with_a_reason(contest, committee, approve
 def test_a_choice_must_take_exactly_the_seats_among_the_tied_clips(contest, committee, approved, clips, tiers):
     for chosen in ([clips["B"].pk, clips["C"].pk], [clips["D"].pk], []):
         choice = {tiers["nhi"].pk: TieChoice(submissions=chosen, reason="Biểu quyết.")}
-        with pytest.raises(Refusal):
+        with pytest.raises(Refusal, match="Giải Nhì: choose 1 of the tied clips"):
             awards_confirm(contest=contest, user=committee, choices=choice)
     assert not Award.objects.exists()
 
@@ -212,7 +212,7 @@ def test_prizes_come_only_from_an_approved_current_run(
 
 def test_awarding_needs_the_permission(contest, approved, judges, alice):
     for user in (judges[0], alice):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="You may not award prizes"):
             awards_confirm(contest=contest, user=user)
 
 
@@ -265,13 +265,13 @@ def test_the_side_prize_goes_to_finalists_only_and_is_not_a_ranked_tier(contest,
 
     with pytest.raises(Refusal, match="finalist"):
         side_prize_designate(tier=tiers["phu"], submission=clips["A"], user=committee, reason="Lượt xem.")
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal, match="Giải Nhất is given from the ranking, not designated"):
         side_prize_designate(tier=tiers["nhat"], submission=clips["B"], user=committee, reason="Hay nhất.")
     assert not Award.objects.exists()
 
 
 def test_the_side_prize_needs_the_permission(contest, judges, clips, tiers):
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="You may not award prizes"):
         side_prize_designate(tier=tiers["phu"], submission=clips["A"], user=judges[0], reason="Lượt xem.")
 
 

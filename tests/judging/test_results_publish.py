@@ -154,7 +154,7 @@ def test_publishing_twice_changes_nothing(contest, committee, awarded):
 
 def test_publishing_needs_the_permission(contest, judges, alice, awarded):
     for user in (judges[0], alice):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="You may not publish the results"):
             results_publish(contest=contest, user=user)
     assert FinalRound.objects.get(contest=contest).results_published_at is None
 

@@ -237,7 +237,7 @@ def test_a_run_that_cannot_be_ranked_fails_and_says_why(contest, committee, djan
 
 def test_starting_a_run_needs_the_permission(contest, judges, alice):
     for user in (judges[0], alice):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="You may not compute the ranking"):
             ranking_run_start(contest=contest, user=user)
     assert not RankingRun.objects.exists()
 
@@ -258,7 +258,7 @@ def test_approving_changes_only_the_approval(contest, committee, scored, django_
 def test_approving_needs_the_permission(contest, committee, judges, scored, django_capture_on_commit_callbacks):
     run = _run(contest, committee, django_capture_on_commit_callbacks)
 
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="You may not approve the ranking"):
         ranking_run_approve(run=run, user=judges[0])
     run.refresh_from_db()
     assert run.approved_at is None
@@ -302,7 +302,7 @@ def test_another_run_is_not_approved_while_prizes_from_the_approved_one_stand(
 def test_a_running_run_cannot_be_approved(contest, committee, scored):
     run = ranking_run_start(contest=contest, user=committee)  # its task waits for the commit
 
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal, match="Only a finished run can be approved"):
         ranking_run_approve(run=run, user=committee)
 
 

@@ -166,13 +166,13 @@ class TestPublishing:
         assert finalists_publish(contest=stale, user=dana) is False
         assert stale.finalists_published_at == Contest.objects.get(pk=contest.pk).finalists_published_at
 
-    def test_it_needs_the_permission(self, contest, finalists, alice):
-        with pytest.raises(NotAllowed):
+    def test_it_needs_the_permission(self, contest, finalists, alice, english):
+        with pytest.raises(NotAllowed, match="Only the Organizing Committee may publish the finalists"):
             finalists_publish(contest=contest, user=alice)
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
 
-    def test_it_refuses_when_there_is_no_finalist(self, contest, clips, dana):
-        with pytest.raises(Refusal):
+    def test_it_refuses_when_there_is_no_finalist(self, contest, clips, dana, english):
+        with pytest.raises(Refusal, match="There is no finalist to publish yet"):
             finalists_publish(contest=contest, user=dana)
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
 
@@ -185,10 +185,10 @@ class TestPublishing:
         }
         assert finalists_unpublish(contest=contest, user=dana, reason="Again") is False
 
-    def test_unpublishing_needs_a_reason_and_the_permission(self, contest, published, dana, erin):
-        with pytest.raises(Refusal):
+    def test_unpublishing_needs_a_reason_and_the_permission(self, contest, published, dana, erin, english):
+        with pytest.raises(Refusal, match="Give the reason for withdrawing the publication"):
             finalists_unpublish(contest=contest, user=dana, reason="  ")
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="Only the Organizing Committee may withdraw the publication"):
             finalists_unpublish(contest=contest, user=erin, reason="Mistake")
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is not None
 

@@ -147,7 +147,7 @@ def test_format_is_checked_before_province_and_province_before_birth_year():
 
 
 def test_an_unsupported_gender_value_is_a_programming_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="gender must be 'male' or 'female', not 'other'"):
         validate_id_number("014090001234", gender="other")
 
 

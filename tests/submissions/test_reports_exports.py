@@ -346,11 +346,12 @@ class TestTheExportFunction:
         assert rows[0]["Technical flags"] == "no sound, low resolution"
 
     def test_it_refuses_a_user_who_may_not_export(self, screener, clips):
+        # No match=: submissions_export raises PermissionDenied without a message.
         with pytest.raises(PermissionDenied):
             submissions_export(queryset=Submission.objects.all(), user=screener, format="xlsx")
 
     def test_it_refuses_an_unknown_format(self, committee, clips):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="format must be one of .*, not 'pdf'"):
             submissions_export(queryset=Submission.objects.all(), user=committee, format="pdf")
 
     def test_rows_of_several_contests_are_named_without_a_contest(self, committee, clips, register, alice):

@@ -525,14 +525,16 @@ class TestTransfer:
 
         assert _patch(alice_client, started, clip_bytes[:10], 0).status_code == 204
 
-    def test_a_writer_whose_hold_was_taken_over_stops_without_storing_its_offset(self, alice_client, started):
+    def test_a_writer_whose_hold_was_taken_over_stops_without_storing_its_offset(
+        self, alice_client, started, english
+    ):
         upload = _upload(started)
         lease = uploads._Lease(upload.pk)
         assert lease.acquire()
         # Another request took the upload over after this one's hold lapsed.
         Upload.objects.filter(pk=upload.pk).update(locked_until=timezone.now() + datetime.timedelta(minutes=5))
 
-        with pytest.raises(uploads.UploadLocked):
+        with pytest.raises(uploads.UploadLocked, match="Another request took over this upload"):
             lease.update(offset=10)
         assert _upload(started).offset == 0
 
@@ -658,7 +660,7 @@ class TestCompletion:
             raise RuntimeError("database went away")
 
         monkeypatch.setattr(uploads, "submission_create", broken)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="database went away"):
             _patch(alice_client, started, clip_bytes, 0)
         monkeypatch.undo()
 

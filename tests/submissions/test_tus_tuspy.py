@@ -112,11 +112,16 @@ def test_tuspy_gets_the_refusal_of_a_file_that_is_not_a_video(tus_client, live_c
 
     fake = tmp_path / "clip.mp4"
     fake.write_bytes(b"not a video at all " * 10_000)
+    # The live server answers in the language the request asks for: the message is checked in English.
+    tus_client.headers["Accept-Language"] = "en"
     uploader = tus_client.uploader(str(fake), chunk_size=CHUNK, metadata=_metadata(live_contest, fake))
 
+    # No match=: tuspy's own text ("... failed with status 415") is the exception's message; the portal's refusal
+    # is the body of the response, checked below.
     with pytest.raises(TusUploadFailed) as refused:
         uploader.upload()
 
     assert refused.value.status_code == 415
+    assert "This file is not a video we can read" in refused.value.response_content.decode()
     assert not Submission.objects.exists()
     assert Upload.objects.get().state == Upload.State.REFUSED
