@@ -199,6 +199,11 @@ EMAIL_TIMEOUT = 20
 # Retries of a failed SMTP send: base * 2**attempt seconds, up to MAIL_MAX_ATTEMPTS sends in all.
 MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=6)
+# A send claims its mail for this long; a mail still `sending` after that died with its worker and is sent again,
+# with the same Message-ID. EMAIL_TIMEOUT bounds each exchange with the server, not the whole send, which is
+# about 9 of them (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA, the message): a send that outlives its
+# lease, from a server slow at every step, is logged and may go out twice.
+MAIL_SEND_LEASE_SECONDS = env.int("MAIL_SEND_LEASE_SECONDS", default=9 * EMAIL_TIMEOUT)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # Without a broker every task runs in-process, right after the transaction that queued it commits.

@@ -1,11 +1,13 @@
 import logging
+import math
 import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -18,6 +20,14 @@ from django.utils.translation import gettext_lazy
 from .models import MailTemplate, OutgoingMail
 
 log = logging.getLogger(__name__)
+
+Draft, Queued, Sending, Sent, Failed = (
+    OutgoingMail.State.DRAFT,
+    OutgoingMail.State.QUEUED,
+    OutgoingMail.State.SENDING,
+    OutgoingMail.State.SENT,
+    OutgoingMail.State.FAILED,
+)
 
 
 @transaction.atomic
@@ -61,66 +71,145 @@ def mail_render_and_queue(*, template, context, to, kind, dedupe_key=None, langu
     return mail_queue(message=message, kind=kind, dedupe_key=dedupe_key)
 
 
+# A mail just queued or released is left to its task this long before the sweep sends it.
+QUEUED_GRACE = timedelta(minutes=5)
+STALLED_ON_THE_LAST_ATTEMPT = "The last attempt stalled: its worker stopped before it finished. Not sent again."
+
+
 def _retry_delay(attempts):
     return settings.MAIL_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
 
 
-def mail_send(*, mail_id):
-    """Sends one queued mail. Returns the seconds to wait before retrying, or None when nothing is left to do.
+def _lease():
+    return timedelta(seconds=settings.MAIL_SEND_LEASE_SECONDS)
 
-    The mail is claimed with a conditional update, so a task delivered twice, or run by two workers,
-    sends it once."""
-    claimed = OutgoingMail.objects.filter(
-        pk=mail_id,
-        state__in=[OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED],
-        attempts__lt=settings.MAIL_MAX_ATTEMPTS,
-    ).update(state=OutgoingMail.State.SENDING, attempts=F("attempts") + 1, last_attempt_at=timezone.now())
+
+def mail_send(*, mail_id):
+    """Sends one queued mail. Returns the seconds to wait before trying again, or None when nothing is left to do.
+
+    The mail is claimed with a conditional update, so a task delivered twice, or run by two workers, sends it
+    once. The claim is a lease of MAIL_SEND_LEASE_SECONDS: a mail still `sending` after that died with its
+    worker, and may be claimed again."""
+    now = timezone.now()
+    # Durable: never inside another transaction, so the claim, and after it the outcome, are committed the
+    # moment they are made, and other workers see them.
+    with transaction.atomic(durable=True):
+        claimed = (
+            OutgoingMail.objects.filter(pk=mail_id, attempts__lt=settings.MAIL_MAX_ATTEMPTS)
+            .filter(Q(state__in=[Queued, Failed]) | Q(state=Sending, last_attempt_at__lt=now - _lease()))
+            .update(state=Sending, attempts=F("attempts") + 1, last_attempt_at=now)
+        )
     if not claimed:
-        # Nothing got updated: sent already, being sent by another worker, or given up.
-        return None
+        # Nothing got updated: sent already, given up, or being sent under another claim.
+        return _lease_left(mail_id=mail_id, now=now)
     mail = OutgoingMail.objects.get(pk=mail_id)
+    connection = get_connection()
     try:
-        mail.as_message().send()
+        connection.open()
+        mail.as_message(connection=connection).send()
     except (smtplib.SMTPException, OSError) as exc:
-        mail.state = OutgoingMail.State.FAILED
-        mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        mail.save(update_fields=["state", "last_error"])
-        log.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, type(exc).__name__)
-        if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
-            return None
-        return _retry_delay(mail.attempts)
-    mail.state = OutgoingMail.State.SENT
-    mail.sent_at = timezone.now()
-    mail.last_error = ""
-    mail.save(update_fields=["state", "sent_at", "last_error"])
+        return _record_failure(mail, exc)
+    else:
+        # Recorded as soon as the server has accepted the message, before the goodbye (QUIT), which may take
+        # as long as EMAIL_TIMEOUT: a worker that dies from here on does not send it again.
+        _record_sent(mail)
+        if timezone.now() > now + _lease():
+            log.warning("mail %s: the send outlasted its lease; another worker may have sent it again", mail.pk)
+        return None
+    finally:
+        # QUIT: a server that does not answer it holds the worker up to EMAIL_TIMEOUT, not the mail.
+        connection.close()
+
+
+def _lease_left(*, mail_id, now):
+    """Seconds until the claim on a mail being sent runs out, or None when it is not being sent.
+
+    A task that finds its mail claimed looks again then: the claim may be that of its own earlier delivery,
+    whose worker process was killed mid-send (the task is then redelivered at once, reject_on_worker_lost)."""
+    claimed_at = OutgoingMail.objects.filter(pk=mail_id, state=Sending).values_list("last_attempt_at", flat=True)
+    claimed_at = claimed_at.first()
+    if claimed_at is None or claimed_at + _lease() < now:
+        return None
+    return math.ceil((claimed_at + _lease() - now).total_seconds()) + 1
+
+
+def _record_failure(mail, exc):
+    # Only under its own claim: a send that outlasted its lease must not mark failed what another one sent.
+    OutgoingMail.objects.filter(pk=mail.pk, state=Sending, attempts=mail.attempts).update(
+        state=Failed, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+    )
+    log.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, type(exc).__name__)
+    if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
+        return None
+    return _retry_delay(mail.attempts)
+
+
+def _record_sent(mail):
+    # Not conditional on the claim: the server has the message, whichever attempt gave it. A copy sent earlier
+    # keeps its time.
+    OutgoingMail.objects.filter(pk=mail.pk).exclude(state=Sent).update(
+        state=Sent, sent_at=timezone.now(), last_error=""
+    )
     log.info("mail %s (%s) sent after %s attempt(s)", mail.pk, mail.kind, mail.attempts)
-    return None
+
+
+_DUE_FIELDS = ["pk", "state", "attempts", "created_at", "released_at", "last_attempt_at"]
+
+
+def _unfinished():
+    """The mails still to be sent: queued, failed with attempts left, and those being sent."""
+    return OutgoingMail.objects.filter(
+        Q(state__in=[Queued, Failed], attempts__lt=settings.MAIL_MAX_ATTEMPTS) | Q(state=Sending)
+    )
+
+
+def _due_at(mail):
+    """When an unfinished mail is for the sweep to send, because its task may have been lost."""
+    if mail.state == Sending:
+        # Its worker died mid-send. No backoff: that is for the SMTP server's refusals.
+        return mail.last_attempt_at + _lease()
+    if mail.state == Failed:
+        return mail.last_attempt_at + timedelta(seconds=_retry_delay(mail.attempts))
+    # Just queued, or a draft just released: its task is probably on the way.
+    return max(mail.created_at, mail.released_at or mail.created_at) + QUEUED_GRACE
 
 
 def mail_send_due():
     """Sends what is still waiting: failed mails whose backoff is over, queued ones whose task was lost
-    (a broker restart, tasks run in-process without a worker) and stalled sends. Returns how many were sent."""
+    (a broker restart, tasks run in-process without a worker) and sends whose worker died, once their lease is
+    over. Returns how many were sent.
+
+    A send that died may, in a rare case, have been accepted by the server just before: it goes out again with
+    the same Message-ID."""
     now = timezone.now()
-    # A send that stalled this long died with its worker. The message may, in a rare case, have been
-    # handed over just before: it goes out again with the same Message-ID, which mail servers deduplicate.
-    OutgoingMail.objects.filter(
-        state=OutgoingMail.State.SENDING, last_attempt_at__lt=now - timedelta(minutes=15)
-    ).update(state=OutgoingMail.State.FAILED, last_error="The send stalled; the worker probably stopped.")
-    waiting = OutgoingMail.objects.filter(
-        state__in=[OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED],
-        attempts__lt=settings.MAIL_MAX_ATTEMPTS,
-    )
-    # Just queued, or a draft just released: its task is probably on the way.
-    waiting = waiting.exclude(state=OutgoingMail.State.QUEUED, created_at__gt=now - timedelta(minutes=5)).exclude(
-        state=OutgoingMail.State.QUEUED, released_at__gt=now - timedelta(minutes=5)
-    )
     sent = 0
-    for mail in waiting.only("pk", "attempts", "last_attempt_at"):
-        if mail.attempts and mail.last_attempt_at + timedelta(seconds=_retry_delay(mail.attempts)) > now:
+    for mail in _unfinished().only(*_DUE_FIELDS):
+        if _due_at(mail) > now:
+            continue
+        if mail.state == Sending and mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
+            # Shown as failed in the outbox, where the committee can send it again.
+            OutgoingMail.objects.filter(pk=mail.pk, state=Sending, last_attempt_at=mail.last_attempt_at).update(
+                state=Failed, last_error=STALLED_ON_THE_LAST_ATTEMPT
+            )
+            log.warning("mail %s (%s): the last attempt stalled; given up", mail.pk, mail.kind)
             continue
         mail_send(mail_id=mail.pk)
-        sent += OutgoingMail.objects.filter(pk=mail.pk, state=OutgoingMail.State.SENT).exists()
+        sent += OutgoingMail.objects.filter(pk=mail.pk, state=Sent).exists()
     return sent
+
+
+def mail_recover(*, mail_ids=None):
+    """Sends what is due, and says when to look again: returns the ids of the mails among `mail_ids` (at first,
+    all unfinished ones) that are still unfinished, and when the first of them falls due; ([], None) when none.
+
+    Run by every worker as it starts, and again at each of those times, so that mail left behind by a worker
+    that died (its task unacknowledged in the broker for an hour) goes out without beat or cron."""
+    mail_send_due()
+    mails = _unfinished()
+    if mail_ids is not None:
+        mails = mails.filter(pk__in=mail_ids)
+    mails = list(mails.only(*_DUE_FIELDS))
+    return [mail.pk for mail in mails], min((_due_at(mail) for mail in mails), default=None)
 
 
 class MailTemplateError(Exception):
@@ -215,7 +304,7 @@ def mail_draft_edit(*, mail, subject, body_text):
     subject = " ".join(subject.split())
     body_text = body_text.replace("\r\n", "\n")
     return bool(
-        OutgoingMail.objects.filter(pk=mail.pk, state=OutgoingMail.State.DRAFT).update(
+        OutgoingMail.objects.filter(pk=mail.pk, state=Draft).update(
             subject=subject,
             body_text=body_text,
             body_html=mail_text_to_html(subject=subject, text=body_text),
@@ -246,12 +335,12 @@ def mail_release(*, mails, user):
     # update below still checks the state, as every claim does.
     released = list(
         OutgoingMail.objects.select_for_update()
-        .filter(pk__in=mail_ids(mails), state=OutgoingMail.State.DRAFT)
+        .filter(pk__in=mail_ids(mails), state=Draft)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    OutgoingMail.objects.filter(pk__in=released, state=OutgoingMail.State.DRAFT).update(
-        state=OutgoingMail.State.QUEUED, released_by=user, released_at=timezone.now()
+    OutgoingMail.objects.filter(pk__in=released, state=Draft).update(
+        state=Queued, released_by=user, released_at=timezone.now()
     )
     _send_after_commit(released)
     return released
@@ -265,13 +354,11 @@ def mail_retry(*, mails, user):
     _check_may_release(user)
     retried = list(
         OutgoingMail.objects.select_for_update()
-        .filter(pk__in=mail_ids(mails), state=OutgoingMail.State.FAILED)
+        .filter(pk__in=mail_ids(mails), state=Failed)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    OutgoingMail.objects.filter(pk__in=retried, state=OutgoingMail.State.FAILED).update(
-        state=OutgoingMail.State.QUEUED, attempts=0
-    )
+    OutgoingMail.objects.filter(pk__in=retried, state=Failed).update(state=Queued, attempts=0)
     _send_after_commit(retried)
     return retried
 

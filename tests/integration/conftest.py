@@ -28,6 +28,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 WORKER_READY_SECONDS = 60
 
 _worker_log_since = pytest.StashKey[tuple[Path, int]]()
+_started_workers = pytest.StashKey[list["CeleryWorker"]]()
 
 
 def _require_postgresql():
@@ -102,6 +103,11 @@ class CeleryWorker:
     def log(self):
         return _read_log(self.log_path)
 
+    def kill(self):
+        """SIGKILL, as `kill -9` or the out-of-memory killer: no shutdown, nothing handed back to the broker."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def answers_ping(self):
         return bool(celery_app.control.ping(destination=[self.name], timeout=1.0))
 
@@ -137,23 +143,21 @@ def _stop(process):
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, redis_broker, smtp_server, tmp_path_factory):
-    _require_postgresql()
-    media_root = tmp_path_factory.mktemp("worker-media")
-    log_path = tmp_path_factory.mktemp("worker") / "celery-worker.log"
-    name = f"pytest-{os.getpid()}@localhost"
-    environment = {
+def _worker_environment(redis_broker, tmp_path_factory, media_root, **overrides):
+    return {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
         "CELERY_BROKER_URL": redis_broker,
         "MAIL_RETRY_BASE_SECONDS": "1",
         "VAR_DIR": str(tmp_path_factory.mktemp("worker-var")),
         "MEDIA_ROOT": str(media_root),
+        **overrides,
     }
-    # Tasks left over from an earlier run would otherwise reach this worker.
-    celery_app.control.purge()
-    with open(log_path, "wb") as log:
+
+
+def _start_worker(*, name, log_path, environment, media_root):
+    """A `celery worker` process, once it answers a ping."""
+    with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -179,16 +183,30 @@ def celery_worker_process(django_db_setup, redis_broker, smtp_server, tmp_path_f
             start_new_session=True,
         )
     worker = CeleryWorker(process, name=name, log_path=log_path, media_root=media_root)
+    deadline = time.monotonic() + WORKER_READY_SECONDS
+    while not worker.answers_ping():
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            pytest.fail(f"the Celery worker did not start (exit code {process.poll()}); its log:\n{worker.log()}")
+    return worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, redis_broker, smtp_server, tmp_path_factory):
+    _require_postgresql()
+    media_root = tmp_path_factory.mktemp("worker-media")
+    # Tasks left over from an earlier run would otherwise reach this worker.
+    celery_app.control.purge()
+    worker = _start_worker(
+        name=f"pytest-{os.getpid()}@localhost",
+        log_path=tmp_path_factory.mktemp("worker") / "celery-worker.log",
+        environment=_worker_environment(redis_broker, tmp_path_factory, media_root),
+        media_root=media_root,
+    )
     try:
-        deadline = time.monotonic() + WORKER_READY_SECONDS
-        while not worker.answers_ping():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"the Celery worker did not start (exit code {process.poll()}); its log:\n{worker.log()}"
-                )
         yield worker
     finally:
-        _stop(process)
+        _stop(worker.process)
 
 
 @pytest.fixture
@@ -204,10 +222,52 @@ def celery_worker(request, celery_worker_process, transactional_db, settings):
     return celery_worker_process
 
 
+@pytest.fixture
+def start_worker(request, postgresql, redis_broker, smtp, tmp_path_factory, tmp_path):
+    """start_worker(**environment) -> a new `celery worker` process of this test's own, with these environment
+    variables on top of the session worker's; .kill() kills one.
+
+    While the test runs the other workers on this broker (the session one) stop taking tasks, so that each task
+    goes to a worker of this test. Afterwards the workers are stopped, and what killed ones left in Redis (their
+    tasks, unacknowledged until the visibility timeout, an hour on) is removed before the next test."""
+    import redis
+
+    if not request.node.get_closest_marker("worker"):
+        pytest.fail("a test using a real Celery worker must be marked @pytest.mark.worker")
+    others = [name for reply in celery_app.control.ping(timeout=1.0) for name in reply]
+    if others:
+        celery_app.control.cancel_consumer("celery", destination=others, reply=True)
+    started = []
+    request.node.stash[_started_workers] = started
+
+    def start(**environment):
+        number = len(started) + 1
+        media_root = tmp_path_factory.mktemp("worker-media")
+        worker = _start_worker(
+            name=f"pytest-{os.getpid()}-{number}@localhost",
+            log_path=tmp_path / f"celery-worker-{number}.log",
+            environment=_worker_environment(redis_broker, tmp_path_factory, media_root, **environment),
+            media_root=media_root,
+        )
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        _stop(worker.process)
+    celery_app.control.purge()
+    redis.Redis.from_url(redis_broker).delete("unacked", "unacked_index")
+    if others:
+        celery_app.control.add_consumer("celery", destination=others, reply=True)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
     worker_log = item.stash.get(_worker_log_since, None)
     if worker_log and report.failed:
         report.sections.append(("Celery worker log during this test", _read_log(*worker_log)))
+    if report.failed:
+        for worker in item.stash.get(_started_workers, []):
+            report.sections.append((f"Log of the Celery worker {worker.name}", worker.log()))
     return report

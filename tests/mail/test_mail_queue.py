@@ -98,25 +98,6 @@ def test_it_gives_up_after_the_last_attempt(smtp, settings):
     assert smtp.messages == []
 
 
-def test_a_stalled_send_is_retried_with_the_same_message_id(smtp):
-    mail = _mail()
-    OutgoingMail.objects.filter(pk=mail.pk).update(
-        state=OutgoingMail.State.SENDING, attempts=1, last_attempt_at=timezone.now() - timedelta(minutes=16)
-    )
-    assert mail_send_due() == 1
-    [received] = smtp.messages
-    assert received["Message-ID"] == mail.message_id == mail.as_message().message()["Message-ID"]
-
-
-def test_a_send_in_progress_is_left_alone(smtp):
-    mail = _mail()
-    OutgoingMail.objects.filter(pk=mail.pk).update(
-        state=OutgoingMail.State.SENDING, attempts=1, last_attempt_at=timezone.now()
-    )
-    assert mail_send_due() == 0
-    assert smtp.messages == []
-
-
 def test_a_sent_mail_is_never_sent_again(smtp):
     mail = OutgoingMail.objects.create(
         kind="test", to="a@example.com", from_email="x@example.com", subject="S", body_text="B"
