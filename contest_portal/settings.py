@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session is looked up by its cookie; the refusals of bad input come last, before any view.
+    "contest_portal.bad_requests.UnreadableCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "contest_portal.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "contest_portal.accounts.throttle.KnownDeviceMiddleware",
+    "contest_portal.bad_requests.UnreadableInputMiddleware",
 ]
 
 ROOT_URLCONF = "contest_portal.urls"

@@ -24,6 +24,9 @@ urlpatterns = [
     path("", include("submissions.urls")),
 ]
 
+# The portal's 400 page, with the reason when one is known (Django's own shows none).
+handler400 = "contest_portal.bad_requests.bad_request"
+
 admin.site.site_header = _("Contest portal administration")
 admin.site.site_title = _("Contest portal")
 admin.site.index_title = _("Administration")
