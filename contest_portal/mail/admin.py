@@ -3,16 +3,22 @@
 Decision e-mails wait here as drafts: the committee reads them, may reword one while it is a draft, and
 releases them in bulk. Nothing is deleted from the log; failed sends can be sent again."""
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from contest_portal.personal_data import mask_email, sees_personal_data
 from submissions.decision_mail import decision_mail_sample_context, decision_mails_redraft, decision_mails_release
 from submissions.services import Refusal
 
@@ -22,13 +28,27 @@ from .services import MailTemplateError, mail_draft_edit, mail_retry, mail_templ
 Draft = OutgoingMail.State.DRAFT
 
 
+@xframe_options_sameorigin
+@csp(
+    {
+        "default-src": [NONE],
+        "style-src": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [SELF],
+        "sandbox": [],
+    }
+)
+def _mail_page(html):
+    return HttpResponse(html)
+
+
 class DraftForm(forms.ModelForm):
     class Meta:
         model = OutgoingMail
         fields = ["subject", "body_text"]
         widgets = {
-            "subject": forms.TextInput(attrs={"class": "vLargeTextField", "style": "width: 100%"}),
-            "body_text": forms.Textarea(attrs={"rows": 24, "style": "width: 100%; font-family: monospace"}),
+            "subject": forms.TextInput(attrs={"class": "vLargeTextField mail-subject"}),
+            "body_text": forms.Textarea(attrs={"rows": 24, "class": "mail-body"}),
         }
 
 
@@ -73,8 +93,42 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         "dedupe_key",
     ]
 
+    class Media:
+        css = {"all": ["admin-extra/mail.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("released_by")
+
+    # The recipient's address is personal data: masked for staff who may not see it.
+
+    def _recipient_field(self, request):
+        return "to" if sees_personal_data(request.user) else "masked_to"
+
+    def get_list_display(self, request):
+        return [
+            self._recipient_field(request) if name == "to" else name for name in super().get_list_display(request)
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (
+                title,
+                {
+                    **options,
+                    "fields": [self._recipient_field(request) if f == "to" else f for f in options["fields"]],
+                },
+            )
+            for title, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            self._recipient_field(request) if f == "to" else f for f in super().get_readonly_fields(request, obj)
+        ]
+
+    @admin.display(description=_("to"))
+    def masked_to(self, obj):
+        return mask_email(obj.to)
 
     def has_add_permission(self, request):
         return False
@@ -95,10 +149,11 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     def html_preview(self, obj):
         if not obj.body_html:
             return "-"
+        # Its own page, not srcdoc: a srcdoc frame would take this page's policy, which forbids the inline
+        # styles an e-mail is made of.
         return format_html(
-            '<iframe sandbox srcdoc="{}" title="{}" style="width: 100%; height: 28em; border: 1px solid #ccc;">'
-            "</iframe>",
-            obj.body_html,
+            '<iframe sandbox class="mail-preview" src="{}" title="{}"></iframe>',
+            reverse("admin:mail_outgoingmail_html", args=[obj.pk]),
             obj.subject,
         )
 
@@ -109,8 +164,18 @@ class OutgoingMailAdmin(admin.ModelAdmin):
                 request, _("This e-mail has been released meanwhile: your changes were not saved."), messages.ERROR
             )
 
+    def html_view(self, request, object_id):
+        """The HTML body alone, for the preview frame: its inline styles may apply, nothing in it may run."""
+        mail = self.get_object(request, unquote(object_id))
+        if mail is None or not self.has_view_permission(request, mail):
+            raise Http404
+        return _mail_page(mail.body_html)
+
     def get_urls(self):
         return [
+            path(
+                "<path:object_id>/html/", self.admin_site.admin_view(self.html_view), name="mail_outgoingmail_html"
+            ),
             path(
                 "release-drafts/",
                 self.admin_site.admin_view(self.release_drafts_view),

@@ -235,3 +235,49 @@ def test_rewording_drafts_with_a_broken_template_says_so(
 
     assert response.status_code == 200
     assert "needs fixing" in " ".join(_messages(response))
+
+
+def test_staff_without_the_personal_data_permission_see_the_recipient_masked(screener_client, alice_clip, decide):
+    mail = decide(alice_clip, "shortlisted")
+
+    listed = screener_client.get(reverse(CHANGELIST)).content.decode()
+    shown = screener_client.get(reverse("admin:mail_outgoingmail_change", args=[mail.pk])).content.decode()
+    searched = screener_client.get(reverse(CHANGELIST), {"q": "alice@example.com"})
+
+    assert "alice@example.com" not in listed and "alice@example.com" not in shown
+    assert "a***@example.com" in listed and "a***@example.com" in shown
+    assert searched.context["cl"].result_count == 0
+
+
+def test_the_committee_sees_the_recipient(client, alice_clip, decide):
+    from tests.staff import make_staff
+
+    mail = decide(alice_clip, "shortlisted")
+    client.force_login(make_staff("bantochuc@example.com", "committee"))  # the role, with view_personal_data
+
+    shown = client.get(reverse("admin:mail_outgoingmail_change", args=[mail.pk])).content.decode()
+
+    assert "alice@example.com" in shown
+
+
+def test_the_html_preview_is_a_page_of_its_own_whose_styles_apply_and_nothing_runs(
+    committee_client, alice_clip, decide
+):
+    mail = decide(alice_clip, "shortlisted")
+
+    response = committee_client.get(reverse("admin:mail_outgoingmail_html", args=[mail.pk]))
+
+    assert response.content.decode() == mail.body_html
+    policy = response["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy and "sandbox" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_the_html_preview_needs_the_outbox_permission(client, alice, alice_clip, decide):
+    mail = decide(alice_clip, "shortlisted")
+    client.force_login(alice)
+
+    response = client.get(reverse("admin:mail_outgoingmail_html", args=[mail.pk]))
+
+    assert response.status_code == 302  # to the admin's login: an entrant is not staff
