@@ -82,3 +82,43 @@ def test_no_template_needs_what_the_policy_forbids(template):
     found = [what for what, pattern in INLINE.items() if pattern.search(text)]
 
     assert found == []
+
+
+def _admin_pages(contest, submission):
+    """Every registered model's list, and the change page of one row where there is one."""
+    from django.contrib import admin
+
+    for model, _model_admin in admin.site._registry.items():
+        opts = model._meta
+        yield reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        row = model.objects.order_by("pk").first()
+        if row is not None:
+            yield reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
+    yield reverse("admin:submissions_submission_screen", args=[submission.pk])
+
+
+def test_no_admin_page_writes_what_the_policy_forbids(client, contest, alice, register, submit):
+    """Widgets and admin columns write HTML from Python, where the template scan above cannot see it."""
+    from submissions.decision_mail import decision_mail_prepare
+    from submissions.screening import submission_decide
+    from tests.conftest import ALICE_ID
+
+    committee = make_staff("btc@example.com", "committee")
+    submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+    submission_decide(submission=submission, user=committee, decision="shortlisted")
+    decision_mail_prepare(submission=submission)
+    superuser = make_staff("admin@example.com", "committee")
+    superuser.is_superuser = True
+    superuser.save()
+    client.force_login(superuser)
+
+    found = {}
+    for url in _admin_pages(contest, submission):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        problems = [what for what, pattern in INLINE.items() if what != "a style element" and pattern.search(text)]
+        if problems:
+            found[url] = problems
+
+    assert found == {}

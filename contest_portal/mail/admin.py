@@ -273,8 +273,8 @@ class MailTemplateForm(forms.ModelForm):
         model = MailTemplate
         fields = ["description", "subject", "body_text"]
         widgets = {
-            "subject": forms.TextInput(attrs={"class": "vLargeTextField", "style": "width: 100%"}),
-            "body_text": forms.Textarea(attrs={"rows": 28, "style": "width: 100%; font-family: monospace"}),
+            "subject": forms.TextInput(attrs={"class": "vLargeTextField mail-subject"}),
+            "body_text": forms.Textarea(attrs={"rows": 28, "class": "mail-body"}),
         }
 
     def clean(self):
@@ -297,6 +297,9 @@ def _sample_context(template):
 @admin.register(MailTemplate)
 class MailTemplateAdmin(admin.ModelAdmin):
     form = MailTemplateForm
+
+    class Media:
+        css = {"all": ["admin-extra/mail.css"]}
     list_display = ["key", "description", "subject"]
     search_fields = ["key", "description", "subject", "body_text"]
     readonly_fields = ["key", "preview"]
@@ -331,7 +334,7 @@ class MailTemplateAdmin(admin.ModelAdmin):
         except MailTemplateError as error:
             return format_html('<p class="errornote">{}</p>', error.message)
         return format_html(
-            '<p><strong>{}</strong></p><pre style="white-space: pre-wrap; font-size: 0.9rem;">{}</pre>',
+            '<p><strong>{}</strong></p><pre class="mail-sample">{}</pre>',
             subject,
             text,
         )
