@@ -39,6 +39,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The login and sign-up limits count in the cache: one test's failed logins must not throttle the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def english():
     """Messages in the English source text, for tests that check what a message says rather than its language."""
