@@ -31,6 +31,14 @@ class DigitsFirstDecimalField(forms.DecimalField):
             DecimalValidator(self.max_digits, self.decimal_places)(value)
 
 
+def _limit_choices(form, **querysets):
+    """Limits the choices of the fields the admin put on the form. A page shown read-only (to whom may view but
+    not change) has every field read-only, and the form none of them."""
+    for name, queryset in querysets.items():
+        if name in form.fields:
+            form.fields[name].queryset = queryset
+
+
 def _add_errors(form, error):
     """A service's ValidationError on the form: beside each field the form shows, above the form otherwise
     (the list of criteria edits only some of their fields)."""
@@ -50,8 +58,9 @@ class CriterionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Checked on the fields, so a wrong value is named beside its field, not as a broken database check.
-        self.fields["max_points"].validators.append(validate_max_points)
-        self.fields["weight"].validators.append(validate_weight)
+        for name, validator in (("max_points", validate_max_points), ("weight", validate_weight)):
+            if name in self.fields:
+                self.fields[name].validators.append(validator)
 
     def _post_clean(self):
         super()._post_clean()
@@ -83,6 +92,12 @@ class FinalRoundForm(forms.ModelForm):
             _add_errors(self, error)
 
 
+def _finalists():
+    return Submission.objects.filter(status=Submission.Status.SHORTLISTED).order_by(
+        "-contest__opens_at", "sequence"
+    )
+
+
 class PanelForm(forms.ModelForm):
     """A panel: judges of the jury and finalists of the panel's contest."""
 
@@ -92,10 +107,7 @@ class PanelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["judges"].queryset = jury()
-        self.fields["submissions"].queryset = Submission.objects.filter(
-            status=Submission.Status.SHORTLISTED
-        ).order_by("-contest__opens_at", "sequence")
+        _limit_choices(self, judges=jury(), submissions=_finalists())
 
     def clean(self):
         cleaned = super().clean()
@@ -119,10 +131,7 @@ class AssignmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["judge"].queryset = jury()
-        self.fields["submission"].queryset = Submission.objects.filter(
-            status=Submission.Status.SHORTLISTED
-        ).order_by("-contest__opens_at", "sequence")
+        _limit_choices(self, judge=jury(), submission=_finalists())
 
 
 class ScorecardForm(forms.Form):
@@ -151,6 +160,14 @@ class ScorecardForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "decimal", "class": "score-input"}),
             )
         self.fields["comment"].disabled = disabled
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.fields.keys() & self.data.keys():
+            # A browser sends every field of the scorecard's form, blank or not: a POST with none of them (JSON,
+            # plain text, another form) did not come from it, and must not save an empty draft.
+            raise ValidationError(_("Nothing of the scorecard arrived: send it again from its page."))
+        return cleaned
 
     @staticmethod
     def field_name(criterion):

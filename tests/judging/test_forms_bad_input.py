@@ -1,13 +1,15 @@
-"""Absurd numbers on the judging forms: hundreds of digits, hundreds of decimals, exponents. Each is refused
-beside its field with a message, before the step validator (which works in floats) sees it."""
+"""Bad input on the judging forms. Absurd numbers (hundreds of digits, hundreds of decimals, exponents) are refused
+beside their field with a message, before the step validator (which works in floats) sees them; a POST that is
+not the scorecard's form saves nothing; a page shown read-only builds its form without the fields it lacks."""
 
 from decimal import Decimal
 
 import pytest
+from django.forms import modelform_factory
 from django.urls import reverse
 
-from judging.forms import CriterionForm, FinalRoundForm, ScorecardForm
-from judging.models import Assignment, Criterion, Scorecard
+from judging.forms import AssignmentForm, CriterionForm, FinalRoundForm, PanelForm, ScorecardForm
+from judging.models import Assignment, Criterion, Panel, Scorecard
 from judging.services import assignments_generate, scorecard_save
 
 from .conftest import signed_in
@@ -126,3 +128,56 @@ class TestTheRubricAndTheRound:
 
         assert not form.is_valid()
         assert form.errors["disagreement_threshold"] == ["Ensure that there are no more than 4 digits in total."]
+
+
+NOTHING_ARRIVED = "Nothing of the scorecard arrived: send it again from its page."
+
+
+class TestAPostThatIsNotTheScorecard:
+    def test_a_form_with_none_of_its_fields_is_refused(self, criteria):
+        form = ScorecardForm({"something": "else"}, criteria=criteria)
+
+        assert not form.is_valid()
+        assert form.non_field_errors() == [NOTHING_ARRIVED]
+
+    def test_the_form_as_a_browser_sends_it_blank_is_a_blank_draft(self, criteria):
+        data = {"comment": "", **{ScorecardForm.field_name(criterion): "" for criterion in criteria}}
+
+        form = ScorecardForm(data, criteria=criteria)
+
+        assert form.is_valid(), form.errors
+        assert set(form.points().values()) == {None}
+
+    @pytest.mark.parametrize(
+        ("body", "content_type"),
+        [(b'{"comment": "Hay"}', "application/json"), (b"9" * 5000, "text/plain")],
+    )
+    def test_json_or_plain_text_saves_no_draft(self, client, judge, assignment, body, content_type):
+        response = signed_in(client, judge).post(
+            reverse("admin:judging_assignment_score", args=[assignment.pk]), body, content_type=content_type
+        )
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert NOTHING_ARRIVED in html
+        assert "Nothing was saved: check the points below." in html
+        assert not Scorecard.objects.exists()
+
+
+class TestAPageShownReadOnly:
+    @pytest.mark.parametrize(
+        ("form", "model"), [(AssignmentForm, Assignment), (PanelForm, Panel), (CriterionForm, Criterion)]
+    )
+    def test_the_form_is_built_without_the_fields_it_lacks(self, form, model):
+        read_only = modelform_factory(model, form=form, fields=[])
+
+        assert read_only().fields == {}
+
+    def test_the_committee_reads_an_assignment(self, client, committee, assignment, judge):
+        # Assignments are never edited: the admin shows every field read-only, and the form has none.
+        response = signed_in(client, committee).get(
+            reverse("admin:judging_assignment_change", args=[assignment.pk])
+        )
+
+        assert response.status_code == 200
+        assert judge.email in response.content.decode()
