@@ -117,6 +117,9 @@ def _metadata(header):
             pairs[key] = base64.b64decode(encoded.strip(), validate=True).decode()
         except (binascii.Error, ValueError):
             raise Refusal(_("Upload-Metadata is not a list of distinct keys with Base64 values.")) from None
+        if "\x00" in pairs[key]:
+            # The file name is stored as it is, and PostgreSQL refuses NUL in text.
+            raise Refusal(_("Upload-Metadata holds a character that is not allowed (NUL)."))
     return pairs
 
 
