@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly
+from contest_portal.admin import ReadOnly, row_id
 from submissions.models import Submission
 from submissions.services import Refusal
 
@@ -127,7 +127,7 @@ class FinalRoundAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             "progress_url": reverse("admin:judging_finalround_progress", args=[object_id])
-            if str(object_id).isdigit()
+            if row_id(object_id) is not None
             else "",
             **(extra_context or {}),
         }
@@ -385,7 +385,7 @@ class AssignmentAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not _oversees(request) and str(object_id).isdigit():
+        if not _oversees(request) and row_id(object_id) is not None:
             return redirect("admin:judging_assignment_score", object_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -631,7 +631,7 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        scorecard = self.get_object(request, object_id) if str(object_id).isdigit() else None
+        scorecard = self.get_object(request, object_id) if row_id(object_id) is not None else None
         may_reopen = (
             scorecard is not None
             and scorecard.state == State.SUBMITTED

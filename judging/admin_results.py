@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from contest_portal.admin import ReadOnly
+from contest_portal.admin import ReadOnly, row_id
 from contest_portal.mail.models import OutgoingMail
 from submissions.models import Contest, Submission
 from submissions.services import Refusal
@@ -148,7 +148,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         run = get_object_or_404(
-            RankingRun.objects.select_related("contest", "started_by", "approved_by"), pk=object_id
+            RankingRun.objects.select_related("contest", "started_by", "approved_by"), pk=row_id(object_id)
         )
         ranked, incomplete = _run_rows(run)
         stale = service.ranking_run_is_stale(run)
@@ -262,7 +262,7 @@ def _tie_choices(post, proposal):
     """The committee's choices at the proposal's ties, from the prize screen's form."""
     choices = {}
     for tie in proposal.ties:
-        chosen = tuple(int(value) for value in post.getlist(f"tie-{tie.tier.pk}") if value.isdigit())
+        chosen = tuple(pk for pk in map(row_id, post.getlist(f"tie-{tie.tier.pk}")) if pk is not None)
         choices[tie.tier.pk] = service.TieChoice(submissions=chosen, reason=post.get(f"reason-{tie.tier.pk}", ""))
     return choices
 

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly
+from contest_portal.admin import ReadOnly, row_id
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 from judging.models import PrizeTier
 
@@ -540,8 +540,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
 
     def _listed_contest(self, request):
         """The contest the list is filtered on, else the one the public pages show."""
-        contest_id = request.GET.get("contest__id__exact", "")
-        if contest_id.isdigit():
+        contest_id = row_id(request.GET.get("contest__id__exact", ""))
+        if contest_id is not None:
             return Contest.objects.filter(pk=contest_id).first()
         return Contest.objects.current()
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from contest_portal.admin import row_id
 from contest_portal.personal_data import mask_email, sees_personal_data
 from submissions.decision_mail import decision_mail_sample_context, decision_mails_redraft, decision_mails_release
 from submissions.services import Refusal
@@ -198,7 +199,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             # The drafts the committee saw on the page, not whatever was drafted since.
-            ids = [value for value in request.POST.getlist("mail") if value.isdigit()]
+            ids = [mail_id for mail_id in map(row_id, request.POST.getlist("mail")) if mail_id is not None]
             self._release(request, OutgoingMail.objects.filter(pk__in=ids))
             return redirect("admin:mail_outgoingmail_changelist")
         context = {
@@ -300,6 +301,7 @@ class MailTemplateAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin-extra/mail.css"]}
+
     list_display = ["key", "description", "subject"]
     search_fields = ["key", "description", "subject", "body_text"]
     readonly_fields = ["key", "preview"]
