@@ -99,19 +99,19 @@ class TestDrafts:
     def test_another_contest_s_criterion_is_refused(self, assignment, judge):
         other = load_son_la_2024(slug="other-contest", code_prefix="KHAC")
 
-        with pytest.raises(Refusal):
+        with pytest.raises(Refusal, match="That is not a criterion of this contest's scorecard"):
             scorecard_save(assignment=assignment, judge=judge, points={other.criteria.first().pk: 10})
         assert not Scorecard.objects.exists()
 
     def test_nobody_scores_another_judge_s_clip(self, assignment, other_judge, criteria):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="This clip is not assigned to you"):
             scorecard_save(assignment=assignment, judge=other_judge, points=_all(criteria, 1, 1, 1, 1))
         assert not Scorecard.objects.exists()
 
     def test_a_judge_who_left_the_jury_scores_nothing(self, assignment, judge):
         judge.groups.clear()
 
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="You may not score finalists"):
             scorecard_save(assignment=assignment, judge=judge, points={})
 
     def test_a_clip_no_longer_a_finalist_is_not_scored(self, assignment, judge):
@@ -166,7 +166,7 @@ class TestSubmitting:
     def test_another_judge_cannot_submit_it(self, assignment, judge, other_judge, criteria):
         scorecard = scorecard_save(assignment=assignment, judge=judge, points=_all(criteria, 28, 20, 20, 15))
 
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="This clip is not assigned to you"):
             scorecard_submit(scorecard=scorecard, judge=other_judge)
         assert Scorecard.objects.get().state == Scorecard.State.DRAFT
 
@@ -204,14 +204,14 @@ class TestReopening:
         assert list(submitted.events.values_list("action", flat=True)) == ["submitted", "reopened", "submitted"]
 
     def test_a_reason_is_required(self, submitted, committee):
-        with pytest.raises(Refusal) as refused:
+        with pytest.raises(Refusal, match="Say why the scorecard is reopened") as refused:
             scorecard_reopen(scorecard=submitted, user=committee, reason=" ")
 
         assert refused.value.field == "reason"
         assert Scorecard.objects.get().state == Scorecard.State.SUBMITTED
 
     def test_a_judge_cannot_reopen_even_their_own(self, submitted, judge):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="Only the Organizing Committee may reopen a scorecard"):
             scorecard_reopen(scorecard=submitted, user=judge, reason="Tôi muốn sửa.")
         assert Scorecard.objects.get().state == Scorecard.State.SUBMITTED
 

@@ -166,10 +166,12 @@ def test_a_decision_changed_after_release_is_told_in_a_new_mail(
     assert told.kind == "decision_not_selected" and "Chưa đúng chủ đề" in told.body_text
 
 
-def test_releasing_needs_the_permission(smtp, alice_clip, decide, screener, django_capture_on_commit_callbacks):
+def test_releasing_needs_the_permission(
+    smtp, alice_clip, decide, screener, django_capture_on_commit_callbacks, english
+):
     mail = decide(alice_clip, "shortlisted")
 
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="You may not release e-mails"):
         _release(_drafts(), screener, django_capture_on_commit_callbacks)
 
     mail.refresh_from_db()
@@ -287,9 +289,9 @@ def test_drafts_are_reworded_from_an_edited_template(alice_clip, bob_clip, decid
     ]
 
 
-def test_rewording_drafts_needs_the_permission(alice_clip, decide, screener):
+def test_rewording_drafts_needs_the_permission(alice_clip, decide, screener, english):
     decide(alice_clip, "shortlisted")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="You may not change e-mails"):
         decision_mails_redraft(mails=_drafts(), user=screener)
 
 

@@ -355,7 +355,7 @@ def test_it_shows_the_frame_asked_for_in_the_thumbnail(clips):
 
 
 def test_it_refuses_to_make_a_thumbnail_of_a_file_without_video(tmp_path):
-    with pytest.raises(ClipRejected):
+    with pytest.raises(ClipRejected, match="The file has no video"):
         clip_thumbnail(make_audio(tmp_path / "voice.mp4"))
 
 
@@ -363,7 +363,7 @@ def test_it_refuses_to_make_a_thumbnail_of_a_file_without_video(tmp_path):
 
 
 def test_it_rejects_unknown_container_names_as_a_programming_error(clips):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown container names: .*flv"):
         probe(clips["mp4"], accepted=("mp4", "flv"))
 
 
@@ -650,7 +650,7 @@ def test_a_preview_of_random_bytes_is_refused_as_damaged(tmp_path):
     path = tmp_path / "noise.mp4"
     path.write_bytes(random.Random(7).randbytes(30_000))
 
-    with pytest.raises(ClipRejected):
+    with pytest.raises(ClipRejected, match="The file is damaged or incomplete"):
         transcode_preview(path, tmp_path / "preview.mp4")
 
 
