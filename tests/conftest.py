@@ -180,6 +180,33 @@ def registration_fields(contest, *, full_name, person, **extra):
     return fields
 
 
+def registration_post(contest, **changes):
+    """The registration form as Alice's browser posts it (the contest asks for every field); `changes` override."""
+    data = {
+        "full_name": "Lò Thị Alice",
+        "date_of_birth": "1990-05-01",
+        "gender": "female",
+        "id_number": "014 190 001 234",
+        "phone": "091 234 5678",
+        "email": "alice@example.com",
+        "organisation": "UBND xã Chiềng Ngần",
+        "locality": contest.localities.first().pk,
+        "address": "Bản Mòng, xã Hua La",
+        "category": contest.categories.first().pk,
+        "group_name": "",
+        "declares_originality": "on",
+        "accepts_rules": "on",
+        "consents_to_publication": "on",
+        "consents_to_data_processing": "on",
+        "coauthors-TOTAL_FORMS": "1",
+        "coauthors-INITIAL_FORMS": "0",
+        "coauthors-MIN_NUM_FORMS": "0",
+        "coauthors-MAX_NUM_FORMS": "10",
+    }
+    data.update(changes)
+    return data
+
+
 @pytest.fixture
 def register(contest):
     """register(user, full_name, person, coauthors=[...], **fields) -> Registration, through the service."""

@@ -3,6 +3,8 @@ preview when a test plays or fetches it), and clients signed in as each, reading
 
 import pytest
 
+from judging.models import Assignment
+from judging.services import assignments_generate
 from submissions.models import Submission
 from tests.staff import make_staff
 
@@ -52,3 +54,17 @@ def signed_in(client, user):
     client.force_login(user)
     client.cookies["django_language"] = "en"
     return client
+
+
+@pytest.fixture
+def criteria(contest):
+    """Content (30), creativity (25), technique (25), communication (20), as the contest ships them."""
+    return list(contest.criteria.all())
+
+
+@pytest.fixture
+def assignment(contest, judge, committee, make_finalists):
+    """The judge's assignment to the one finalist, as the committee's generation makes it."""
+    make_finalists(1)
+    assignments_generate(contest=contest, user=committee)
+    return Assignment.objects.get(judge=judge)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from judging.forms import AssignmentForm, CriterionForm, FinalRoundForm, PanelForm, ScorecardForm
 from judging.models import Assignment, Criterion, Panel, Scorecard
-from judging.services import assignments_generate, scorecard_save
+from judging.services import scorecard_save
 
 from .conftest import signed_in
 
@@ -27,18 +27,6 @@ ABSURD_SCORES = [
     ("1e-400", TOO_MANY_DIGITS),
     ("27.125", TOO_MANY_DECIMALS),
 ]
-
-
-@pytest.fixture
-def criteria(contest):
-    return list(contest.criteria.all())
-
-
-@pytest.fixture
-def assignment(contest, judge, committee, make_finalists):
-    make_finalists(1)
-    assignments_generate(contest=contest, user=committee)
-    return Assignment.objects.get(judge=judge)
 
 
 class TestTheScorecardForm:

@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from judging.models import Assignment, FinalRound, Score, Scorecard, ScorecardEvent
+from judging.models import FinalRound, Score, Scorecard, ScorecardEvent
 from judging.services import (
-    assignments_generate,
     scorecard_reopen,
     scorecard_save,
     scorecard_submit,
@@ -20,19 +19,6 @@ from submissions.son_la_2024 import load_son_la_2024
 
 # Messages are checked in the English source text; judging/locale holds their Vietnamese.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-
-
-@pytest.fixture
-def criteria(contest):
-    """Content (30), creativity (25), technique (25), communication (20), as the contest ships them."""
-    return list(contest.criteria.all())
-
-
-@pytest.fixture
-def assignment(contest, judge, committee, make_finalists):
-    make_finalists(1)
-    assignments_generate(contest=contest, user=committee)
-    return Assignment.objects.get(judge=judge)
 
 
 def _points(scorecard):

@@ -20,7 +20,7 @@ from submissions.services import (
     registration_save,
     submission_authors_change,
 )
-from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, registration_fields
+from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, registration_fields, registration_post
 from tests.staff import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -331,25 +331,7 @@ class TestImpossiblePeople:
     def test_the_form_shows_the_refusal_beside_the_field(self, client, contest, alice):
         client.force_login(alice)
         born = datetime.date(2030, 1, 1)
-        data = {
-            "full_name": "Lò Thị Alice",
-            "date_of_birth": born.isoformat(),
-            "gender": "female",
-            "id_number": _id_number(born),
-            "phone": "0912345678",
-            "email": "alice@example.com",
-            "locality": contest.localities.first().pk,
-            "address": "Bản Mòng",
-            "category": contest.categories.first().pk,
-            "declares_originality": "on",
-            "accepts_rules": "on",
-            "consents_to_publication": "on",
-            "consents_to_data_processing": "on",
-            "coauthors-TOTAL_FORMS": "1",
-            "coauthors-INITIAL_FORMS": "0",
-            "coauthors-MIN_NUM_FORMS": "0",
-            "coauthors-MAX_NUM_FORMS": "10",
-        }
+        data = registration_post(contest, date_of_birth=born.isoformat(), id_number=_id_number(born))
 
         response = client.post(reverse("submissions:registration"), data)
 
@@ -359,29 +341,20 @@ class TestImpossiblePeople:
     def test_a_co_authors_age_is_checked_by_the_form_too(self, client, contest, bob):
         client.force_login(bob)
         toddler = contest.closes_at.date().replace(year=contest.closes_at.year - 2)
-        data = {
-            "full_name": "Cầm Văn Bob",
-            "date_of_birth": "1985-02-03",
-            "gender": "male",
-            "id_number": BOB_ID[0],
-            "phone": "0912345678",
-            "email": "bob@example.com",
-            "locality": contest.localities.first().pk,
-            "address": "Bản Mòng",
-            "category": contest.categories.first().pk,
-            "group_name": "Nhóm",
-            "declares_originality": "on",
-            "accepts_rules": "on",
-            "consents_to_publication": "on",
-            "consents_to_data_processing": "on",
-            "coauthors-TOTAL_FORMS": "1",
-            "coauthors-INITIAL_FORMS": "0",
-            "coauthors-MIN_NUM_FORMS": "0",
-            "coauthors-MAX_NUM_FORMS": "10",
-            "coauthors-0-full_name": "Bé Na",
-            "coauthors-0-date_of_birth": toddler.isoformat(),
-            "coauthors-0-id_number": _id_number(toddler),
-        }
+        data = registration_post(
+            contest,
+            full_name="Cầm Văn Bob",
+            date_of_birth="1985-02-03",
+            gender="male",
+            id_number=BOB_ID[0],
+            email="bob@example.com",
+            group_name="Nhóm",
+            **{
+                "coauthors-0-full_name": "Bé Na",
+                "coauthors-0-date_of_birth": toddler.isoformat(),
+                "coauthors-0-id_number": _id_number(toddler),
+            },
+        )
 
         response = client.post(reverse("submissions:registration"), data)
 

@@ -10,35 +10,9 @@ from django.utils import timezone
 
 from submissions.models import Registration, Submission
 from tests.clips import make_clip, make_jpeg
-from tests.conftest import ALICE_ID, BOB_ID
+from tests.conftest import ALICE_ID, BOB_ID, registration_post
 
 pytestmark = pytest.mark.django_db
-
-
-def _registration_post(contest, **changes):
-    data = {
-        "full_name": "Lò Thị Alice",
-        "date_of_birth": "1990-05-01",
-        "gender": "female",
-        "id_number": "014 190 001 234",
-        "phone": "091 234 5678",
-        "email": "alice@example.com",
-        "organisation": "UBND xã Chiềng Ngần",
-        "locality": contest.localities.first().pk,
-        "address": "Bản Mòng, xã Hua La",
-        "category": contest.categories.first().pk,
-        "group_name": "",
-        "declares_originality": "on",
-        "accepts_rules": "on",
-        "consents_to_publication": "on",
-        "consents_to_data_processing": "on",
-        "coauthors-TOTAL_FORMS": "1",
-        "coauthors-INITIAL_FORMS": "0",
-        "coauthors-MIN_NUM_FORMS": "0",
-        "coauthors-MAX_NUM_FORMS": "10",
-    }
-    data.update(changes)
-    return data
 
 
 def _clip_post(contest, clip_file, **changes):
@@ -98,27 +72,27 @@ class TestLoginRequired:
 class TestRegistrationForm:
     def test_it_saves_the_form_with_normalised_numbers(self, client, contest, alice):
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), _registration_post(contest))
+        response = client.post(reverse("submissions:registration"), registration_post(contest))
         assert response.status_code == 302
         registration = Registration.objects.get(user=alice)
         assert (registration.id_number, registration.phone) == ("014190001234", "0912345678")
 
     def test_it_shows_why_an_id_number_does_not_match(self, client, contest, alice):
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), _registration_post(contest, gender="male"))
+        response = client.post(reverse("submissions:registration"), registration_post(contest, gender="male"))
         assert response.status_code == 400
         assert "gender" in response.content.decode() or "giới tính" in response.content.decode()
         assert not Registration.objects.exists()
 
     def test_the_declarations_are_required(self, client, contest, alice):
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), _registration_post(contest, accepts_rules=""))
+        response = client.post(reverse("submissions:registration"), registration_post(contest, accepts_rules=""))
         assert response.status_code == 400
         assert not Registration.objects.exists()
 
     def test_garbage_gives_a_400_not_a_500(self, client, contest, alice):
         client.force_login(alice)
-        garbage = _registration_post(
+        garbage = registration_post(
             contest,
             locality="'; DROP TABLE x;--",
             category="9999999",
@@ -131,7 +105,7 @@ class TestRegistrationForm:
 
     def test_a_group_lists_its_co_authors(self, client, contest, alice):
         client.force_login(alice)
-        data = _registration_post(
+        data = registration_post(
             contest,
             group_name="Nhóm Bản Mòng",
             **{
@@ -148,7 +122,7 @@ class TestRegistrationForm:
     def test_a_co_author_listed_twice_is_refused(self, client, contest, alice):
         client.force_login(alice)
         coauthor = {"full_name": "Cầm Văn Bob", "date_of_birth": "1985-02-03", "id_number": BOB_ID[0]}
-        data = _registration_post(contest, group_name="Nhóm", **{"coauthors-TOTAL_FORMS": "2"})
+        data = registration_post(contest, group_name="Nhóm", **{"coauthors-TOTAL_FORMS": "2"})
         for i in range(2):
             data.update({f"coauthors-{i}-{k}": v for k, v in coauthor.items()})
         assert client.post(reverse("submissions:registration"), data).status_code == 400
@@ -159,7 +133,7 @@ class TestRegistrationForm:
         contest.opens_at = contest.closes_at - datetime.timedelta(days=30)
         contest.save()
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), _registration_post(contest, full_name="Khác"))
+        response = client.post(reverse("submissions:registration"), registration_post(contest, full_name="Khác"))
         assert response.status_code == 403
         assert Registration.objects.get().full_name == "Lò Thị Alice"
 
