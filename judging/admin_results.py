@@ -35,6 +35,7 @@ from .exports import (
     summary_xlsx,
 )
 from .models import Award, FinalRound, PrizeTier, RankingRun
+from .services import scorecards_outstanding
 
 RUN_PERMISSIONS = ("judging.view_rankingrun", "judging.run_ranking", "judging.approve_ranking")
 PRIZE_PERMISSIONS = ("judging.view_award", "judging.award_prizes", "judging.publish_results")
@@ -386,6 +387,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             "published": published,
             "can_award": request.user.has_perm("judging.award_prizes") and not published,
             "can_publish": request.user.has_perm("judging.publish_results") and not published,
+            "outstanding": [] if published else scorecards_outstanding(contest),
             "award_drafts": OutgoingMail.objects.filter(
                 kind=service.AWARD_TEMPLATE[0], state=OutgoingMail.State.DRAFT
             ).count(),
@@ -456,7 +458,9 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return self._act(
             request,
             slug,
-            lambda: service.results_publish(contest=contest, user=request.user),
+            lambda: service.results_publish(
+                contest=contest, user=request.user, reason=request.POST.get("reason", "")
+            ),
             _("The results are published. The award e-mails wait in the outbox for you to release them."),
         )
 

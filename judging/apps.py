@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class JudgingConfig(AppConfig):
     name = "judging"
     verbose_name = _("Judging and prizes")
+
+    def ready(self):
+        from submissions.phases import Phase, phase_entered
+
+        from .services import final_round_open
+
+        def on_phase_entered(sender, contest, phase, user, **kwargs):
+            if phase == Phase.FINAL:
+                final_round_open(contest=contest, user=user)
+
+        phase_entered.connect(on_phase_entered, dispatch_uid="judging.final_round_open")

@@ -37,12 +37,13 @@ from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import MailTemplateError, mail_template_get, mail_template_render
 from submissions.gallery import finalist_authors
 from submissions.models import Submission
+from submissions.phases import Phase, contest_move, phase_check
 from submissions.services import NotAllowed, Refusal
 from submissions.templatetags.portal import vnd
 
 from . import ranking
 from .models import Award, Criterion, FinalRound, PrizeTier, RankingRun, Scorecard
-from .services import final_round_get, finalist_assignments, scores_for_ranking
+from .services import final_round_get, finalist_assignments, scorecards_outstanding, scores_for_ranking
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,7 @@ def ranking_run_start(*, contest, user):
     """Records a new run of `contest`'s ranking, by its current method, and queues the task that computes it
     once this transaction commits. Returns the run, still running. Needs judging.run_ranking."""
     _check(user, "judging.run_ranking", _("You may not compute the ranking."))
+    phase_check(contest, "rank")
     with transaction.atomic():
         final_round = final_round_get(contest=contest)
         run = RankingRun.objects.create(contest=contest, method=final_round.method, started_by=user)
@@ -305,9 +307,9 @@ def _lock_final_round(contest):
     return FinalRound.objects.select_for_update().get(pk=final_round_get(contest=contest).pk)
 
 
-def _check_not_published(final_round):
-    if final_round.results_published_at is not None:
-        raise Refusal(_("The results are published: the ranking and the prizes can no longer change."))
+def _check_phase(contest, action):
+    """Ranking and prizes happen in the final round only: not before it, and not once the results are out."""
+    phase_check(contest, action)
 
 
 @transaction.atomic
@@ -323,7 +325,7 @@ def ranking_run_approve(*, run, user):
     run = RankingRun.objects.select_for_update().get(pk=run.pk)
     if run.approved_at is not None:
         return False
-    _check_not_published(final_round)
+    _check_phase(final_round.contest, "rank")
     if run.state != State.DONE:
         raise Refusal(_("Only a finished run can be approved."))
     if ranking_run_is_stale(run):
@@ -487,8 +489,8 @@ def awards_confirm(*, contest, user, choices=None):
     reason, which is kept on each award of the tied clips. Refused after publication or from a stale run.
     Needs judging.award_prizes. Returns the awards stored, in prize-list order."""
     _check(user, "judging.award_prizes", _("You may not award prizes."))
-    final_round = _lock_final_round(contest)
-    _check_not_published(final_round)
+    _lock_final_round(contest)
+    _check_phase(contest, "award")
     run = approved_run(contest)
     _check_run_for_awards(run)
     choices = choices or {}
@@ -530,7 +532,8 @@ def awards_withdraw(*, contest, user):
     """Withdraws the prizes awarded from a ranking run (side prizes stay), before publication, so that
     another run can be approved. Needs judging.award_prizes. Returns how many were withdrawn."""
     _check(user, "judging.award_prizes", _("You may not award prizes."))
-    _check_not_published(_lock_final_round(contest))
+    _lock_final_round(contest)
+    _check_phase(contest, "award")
     count, _by_model = Award.objects.filter(tier__contest=contest, run__isnull=False).delete()
     return count
 
@@ -548,7 +551,8 @@ def side_prize_designate(*, tier, submission, user, reason):
     tier = PrizeTier.objects.select_related("contest").get(pk=tier.pk)
     if not tier.is_side_prize:
         raise Refusal(_("%(tier)s is given from the ranking, not designated.") % {"tier": tier.name})
-    _check_not_published(_lock_final_round(tier.contest))
+    _lock_final_round(tier.contest)
+    _check_phase(tier.contest, "award")
     if not Submission.objects.filter(pk=submission.pk, contest=tier.contest, status=SHORTLISTED).exists():
         raise Refusal(_("Only a finalist of the contest can get a prize."))
     award = Award.objects.filter(tier=tier, submission=submission).first()
@@ -571,7 +575,8 @@ def side_prize_withdraw(*, award, user):
     award = Award.objects.select_related("tier__contest").get(pk=award.pk)
     if not award.tier.is_side_prize:
         raise Refusal(_("Prizes from the ranking are withdrawn all together."))
-    _check_not_published(_lock_final_round(award.tier.contest))
+    _lock_final_round(award.tier.contest)
+    _check_phase(award.tier.contest, "award")
     award.delete()
 
 
@@ -664,18 +669,35 @@ def _draft_award_mails(contest):
 
 
 @transaction.atomic
-def results_publish(*, contest, user):
-    """Publishes the results: the public results page opens, and an e-mail per award is drafted in the
-    outbox for the committee to release. Refused without an approved, current run and its prizes.
-    Publishing again changes nothing. Needs judging.publish_results. Returns True when this call published."""
+def results_publish(*, contest, user, reason=""):
+    """Publishes the results: the contest's phase becomes "results published", the public results page opens,
+    and an e-mail per award is drafted in the outbox for the committee to release.
+
+    Refused outside the final round, without an approved, current run and its prizes, and while a finalist
+    still waits for a judge's scorecard, unless `reason` says why the committee publishes without it (kept in
+    the contest's history). Publishing again changes nothing. Needs judging.publish_results. Returns True when
+    this call published."""
     _check(user, "judging.publish_results", _("You may not publish the results."))
     final_round = _lock_final_round(contest)
     if final_round.results_published_at is not None:
         return False
+    _check_phase(contest, "publish_results")
     run = approved_run(contest)
     _check_run_for_awards(run)
     if not Award.objects.filter(tier__contest=contest, run=run).exists():
         raise Refusal(_("Award the prizes from the approved run before publishing."))
+    reason = reason.strip()
+    outstanding = scorecards_outstanding(contest)
+    if outstanding and not reason:
+        raise Refusal(
+            _(
+                "Scorecards are still missing for %(codes)s: wait for the judges, or give the reason to "
+                "publish without them."
+            )
+            % {"codes": ", ".join(outstanding)},
+            field="reason",
+        )
+    contest_move(contest=contest, user=user, action="publish_results", to=Phase.PUBLISHED, reason=reason)
     now = timezone.now()
     FinalRound.objects.filter(pk=final_round.pk, results_published_at__isnull=True).update(
         results_published_at=now

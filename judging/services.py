@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_render_and_queue
 from submissions.models import Submission
+from submissions.phases import phase_check
 from submissions.roles import JURY
 from submissions.services import NotAllowed, Refusal
 
@@ -61,10 +62,6 @@ def format_points(value):
     """7.50 -> "7,5" in Vietnamese, 10.00 -> "10": as few decimals as the value needs."""
     value = Decimal(value).normalize()
     return formats.number_format(value, decimal_pos=max(0, -value.as_tuple().exponent))
-
-
-def _results_published(contest_id):
-    return FinalRound.objects.filter(contest_id=contest_id, results_published_at__isnull=False).exists()
 
 
 # The rubric.
@@ -163,6 +160,7 @@ def assignments_generate(*, contest, user):
     and from the ranking when its clip is no longer a finalist."""
     if not user.has_perm("judging.add_assignment"):
         raise NotAllowed(_("You may not assign clips to judges."))
+    phase_check(contest, "assign")
     final_round = final_round_get(contest=contest)
     # Two generations of the same contest would plan against the same assignments: one waits for the other.
     final_round = FinalRound.objects.select_for_update().get(pk=final_round.pk)
@@ -300,8 +298,7 @@ def _scorable(assignment, judge):
         raise Refusal(_("You declared a conflict of interest on %(code)s: you do not score it.") % {"code": code})
     if assignment.submission.status != Finalist:
         raise Refusal(_("%(code)s is no longer a finalist: it is not scored.") % {"code": code})
-    if _results_published(assignment.submission.contest_id):
-        raise Refusal(_("The results are published: the scores no longer change."))
+    phase_check(assignment.submission.contest, "score")
     return assignment
 
 
@@ -402,8 +399,7 @@ def scorecard_reopen(*, scorecard, user, reason):
     reason = reason.strip()
     if not reason:
         raise Refusal(_("Say why the scorecard is reopened: the judge reads it."), field="reason")
-    if _results_published(scorecard.assignment.submission.contest_id):
-        raise Refusal(_("The results are published: the scores no longer change."))
+    phase_check(scorecard.assignment.submission.contest, "score")
     reopened = Scorecard.objects.filter(pk=scorecard.pk, state=State.SUBMITTED).update(
         state=State.DRAFT, submitted_at=None, updated_at=timezone.now()
     )
@@ -420,6 +416,14 @@ def scorecard_reopen(*, scorecard, user, reason):
 def finalist_assignments(contest):
     """Every assignment on the contest's finalists: who is expected to score each clip, conflicts included."""
     return Assignment.objects.filter(submission__contest=contest, submission__status=Finalist)
+
+
+def scorecards_outstanding(contest):
+    """The finalists some judge still has to score (no conflict declared, no submitted scorecard), by code."""
+    waiting = finalist_assignments(contest).filter(conflict_declared_at__isnull=True).exclude(
+        scorecard__state=State.SUBMITTED
+    )
+    return list(waiting.order_by("submission__sequence").values_list("submission__code", flat=True).distinct())
 
 
 def scores_for_ranking(contest):
@@ -502,21 +506,46 @@ def judges_remind(*, contest, user):
     if not user.has_perm("judging.remind_judges"):
         raise NotAllowed(_("Only the Organizing Committee may remind the judges."))
     today = timezone.localdate()
-    queue_url = settings.SITE_URL.rstrip("/") + reverse("admin:judging_assignment_changelist")
-    reminded = 0
-    for judge, progress in judging_progress(contest=contest):
-        if not judge.is_active or progress.remaining <= 0:
-            continue
-        dedupe_key = f"judge_reminder:{contest.pk}:{judge.pk}:{today:%Y%m%d}"
-        if OutgoingMail.objects.filter(dedupe_key=dedupe_key).exists():
-            continue
-        mail_render_and_queue(
-            template="judge_reminder",
-            context={"judge": judge, "contest": contest, "progress": progress, "queue_url": queue_url},
-            to=judge.email,
-            kind="judge_reminder",
-            dedupe_key=dedupe_key,
-        )
-        reminded += 1
+    reminded = _mail_judges(
+        contest=contest,
+        kind="judge_reminder",
+        dedupe_key=lambda judge: f"judge_reminder:{contest.pk}:{judge.pk}:{today:%Y%m%d}",
+        wants=lambda progress: progress.remaining > 0,
+    )
     log.info("judges of %s reminded: %s", contest.slug, reminded)
     return reminded
+
+
+def _mail_judges(*, contest, kind, dedupe_key, wants):
+    """E-mails (templates/emails/<kind>) each active judge whose progress `wants` it, once per dedupe key."""
+    queue_url = settings.SITE_URL.rstrip("/") + reverse("admin:judging_assignment_changelist")
+    mailed = 0
+    for judge, progress in judging_progress(contest=contest):
+        if not judge.is_active or not wants(progress):
+            continue
+        key = dedupe_key(judge)
+        if OutgoingMail.objects.filter(dedupe_key=key).exists():
+            continue
+        mail_render_and_queue(
+            template=kind,
+            context={"judge": judge, "contest": contest, "progress": progress, "queue_url": queue_url},
+            to=judge.email,
+            kind=kind,
+            dedupe_key=key,
+        )
+        mailed += 1
+    return mailed
+
+
+def final_round_open(*, contest, user):
+    """What the final round's opening does (submissions.phases sends phase_entered): the finalists are assigned
+    to the judges by the round's mode, and each judge with clips to score is told by e-mail, once."""
+    assignments_generate(contest=contest, user=user)
+    told = _mail_judges(
+        contest=contest,
+        kind="judge_assigned",
+        dedupe_key=lambda judge: f"judge_assigned:{contest.pk}:{judge.pk}",
+        wants=lambda progress: progress.assigned > 0,
+    )
+    log.info("final round of %s open: %s judges told of their assignments", contest.slug, told)
+    return told

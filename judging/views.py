@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from submissions.gallery import finalist_authors
-from submissions.models import Contest
+from submissions.models import Contest, ContestEvent
 
 from .models import Award, FinalRound
 
@@ -32,5 +32,11 @@ def results(request):
     return render(
         request,
         "judging/results.html",
-        {"contest": contest, "final_round": final_round, "prizes": prizes},
+        {
+            "contest": contest,
+            "final_round": final_round,
+            "prizes": prizes,
+            # A committee correction after publication (submissions.services.submission_authors_change) is shown.
+            "corrections": ContestEvent.objects.filter(contest=contest, action="results_corrected"),
+        },
     )

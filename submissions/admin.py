@@ -37,6 +37,7 @@ from .models import (
     SubmissionDocument,
     Upload,
 )
+from .phases import contest_phase
 from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
 from .reports import may_export, submissions_export
 from .screening import ALLOWED, CHECKLIST, DECISIONS, EVENT_ACTIONS, screening_review_save, submission_decide
@@ -119,11 +120,11 @@ ContestAdminForm = type(
 @admin.register(Contest)
 class ContestAdmin(admin.ModelAdmin):
     form = ContestAdminForm
-    list_display = ["short_name", "code_prefix", "opens_at", "closes_at", "is_published"]
+    list_display = ["short_name", "code_prefix", "opens_at", "closes_at", "phase"]
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline, PrizeTierInline]
     fieldsets = [
-        (None, {"fields": ["name", "short_name", "slug", "code_prefix", "organizer", "theme", "is_published"]}),
+        (None, {"fields": ["name", "short_name", "slug", "code_prefix", "organizer", "theme"]}),
         (
             _("Rules"),
             {
@@ -151,12 +152,17 @@ class ContestAdmin(admin.ModelAdmin):
                     "max_duration",
                     "allows_groups",
                     "min_age",
+                    "rolling_screening",
                 ]
             },
         ),
         (_("Registration form"), {"fields": [f"form_field_{name}" for name in CONFIGURABLE_FORM_FIELDS]}),
         (_("Contact"), {"fields": ["contact_email", "fanpage_name", "fanpage_url"]}),
     ]
+
+    @admin.display(description=_("phase"))
+    def phase(self, obj):
+        return contest_phase(obj).label
 
 
 # Without the personal-data permission the ID numbers are masked, and the contact and identity details the

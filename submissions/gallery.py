@@ -33,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 from contest_portal.spreadsheets import CsvWriter
 
 from .models import Contest, Submission, SubmissionEvent
+from .phases import phase_check
 from .services import NotAllowed, Refusal
 from .serving import published_finalists
 
@@ -51,6 +52,7 @@ def finalists_publish(*, contest, user):
     Returns True when this call published them."""
     if not user.has_perm("submissions.publish_finalists"):
         raise NotAllowed(_("Only the Organizing Committee may publish the finalists."))
+    phase_check(contest, "publish_finalists")
     finalists = list(Submission.objects.filter(contest=contest, status=SHORTLISTED).only("pk"))
     if not finalists:
         raise Refusal(_("There is no finalist to publish yet."))
@@ -74,6 +76,7 @@ def finalists_unpublish(*, contest, user, reason):
     history. Returns True when this call took it down."""
     if not user.has_perm("submissions.publish_finalists"):
         raise NotAllowed(_("Only the Organizing Committee may withdraw the publication."))
+    phase_check(contest, "publish_finalists")
     reason = reason.strip()
     if not reason:
         raise Refusal(_("Give the reason for withdrawing the publication."), field="reason")

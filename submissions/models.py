@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from .identity import GENDER_CHOICES, decode_birth_year, validate_id_number, validate_phone
 from .media import CONTAINER_DEMUXERS
+from .phases import STORED_CHOICES, Phase
 
 GIB = 1024**3
 
@@ -44,7 +45,8 @@ def default_containers():
 
 class ContestQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True)
+        """Contests the public may see: every one the committee has announced."""
+        return self.exclude(stage=Phase.DRAFT)
 
     def current(self):
         """The contest the public pages show: the published one open now, else the latest to open."""
@@ -98,7 +100,13 @@ class Contest(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     fanpage_name = models.CharField(_("fanpage name"), max_length=300, blank=True)
     fanpage_url = models.URLField(_("fanpage URL"), blank=True)
-    is_published = models.BooleanField(_("published"), default=False)
+    # Where the committee has moved it (submissions.phases); contest_phase() reads the dates besides.
+    stage = models.CharField(_("phase"), max_length=12, choices=STORED_CHOICES, default=Phase.DRAFT, editable=False)
+    rolling_screening = models.BooleanField(
+        _("screening while entries are open"),
+        default=True,
+        help_text=_("The Standing Office may decide on clips as they arrive, not only after the deadline."),
+    )
     shows_author_names = models.BooleanField(
         _("the finalist gallery shows author names"), default=False, help_text=_("Only if the rules allow it.")
     )
@@ -112,6 +120,7 @@ class Contest(models.Model):
         verbose_name = _("contest")
         verbose_name_plural = _("contests")
         ordering = ["-opens_at"]
+        permissions = [("run_contest", _("Can move a contest from one phase to the next"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")), name="contest_window_order"
@@ -147,6 +156,28 @@ class Contest(models.Model):
 
     def is_upcoming(self, now=None):
         return (now or timezone.now()) < self.opens_at
+
+
+class ContestEvent(models.Model):
+    """The contest's history: who moved it from which phase to which, when and why."""
+
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_phase = models.CharField(_("from"), max_length=12, choices=Phase.choices, blank=True)
+    to_phase = models.CharField(_("to"), max_length=12, choices=Phase.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contest event")
+        verbose_name_plural = _("contest events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.contest_id} {self.action} {self.from_phase}→{self.to_phase}"
 
 
 class ContestChoice(models.Model):

@@ -59,6 +59,7 @@ ROLES = {
                 "submissions.disqualify_submission",
                 "submissions.view_personal_data",
                 "submissions.change_submission_authors",
+                "submissions.run_contest",
                 "submissions.publish_finalists",
                 "submissions.export_submissions",
                 "mail.view_outgoingmail",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import ScreeningReview, Submission, SubmissionEvent
+from .phases import phase_check
 from .services import NotAllowed, Refusal
 
 Status = Submission.Status
@@ -66,9 +67,10 @@ def submission_decide(*, submission, user, decision, reason=""):
     if decision not in DECISIONS:
         raise Refusal(_("Choose finalist, not selected or disqualified."))
     _check_may_screen(user)
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = Submission.objects.select_for_update().select_related("contest").get(pk=submission.pk)
     if submission.status == decision:
         return False
+    phase_check(submission.contest, "screen")
     _check_permission(user, submission, decision)
     if decision not in ALLOWED[Status(submission.status)]:
         raise Refusal(
@@ -115,7 +117,8 @@ def screening_review_save(*, submission, reviewer, recommendation, comment="", *
         raise TypeError(f"Not on the checklist: {', '.join(sorted(unknown))}")
     _check_may_screen(reviewer)
     # Locked, so a withdrawal cannot slip in between the check and the save.
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = Submission.objects.select_for_update().select_related("contest").get(pk=submission.pk)
+    phase_check(submission.contest, "screen")
     if submission.status == Status.WITHDRAWN:
         raise Refusal(_("%(code)s was withdrawn: it is not screened.") % {"code": submission.code})
     if any(checklist.get(answer) not in (True, False, None) for answer, _note in CHECKLIST):

@@ -14,12 +14,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contest_portal.mail.services import mail_render_and_queue
+from contest_portal.refusals import (
+    ClipLimitReached,
+    FileNotAccepted,
+    FileTooLarge,
+    NotAllowed,
+    Refusal,
+    WindowClosed,
+)
 
 from .documents import DocumentRejected, check_document
 from .media import ClipRejected, probe_clip
 from .models import (
     CoAuthor,
     Contest,
+    ContestEvent,
     Registration,
     Submission,
     SubmissionAuthor,
@@ -27,55 +36,40 @@ from .models import (
     SubmissionEvent,
     check_person,
 )
+from .phases import Phase, contest_phase, phase_allows, phase_check
 
 log = logging.getLogger(__name__)
 
-
-class Refusal(Exception):
-    """A request the rules do not allow. `message` is for the user; `status` is the HTTP status."""
-
-    status = 400
-
-    def __init__(self, message, *, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class WindowClosed(Refusal):
-    status = 403
-
-
-class ClipLimitReached(Refusal):
-    status = 409
-
-
-class FileTooLarge(Refusal):
-    status = 413
-
-
-class FileNotAccepted(Refusal):
-    status = 415
-
-
-class NotAllowed(Refusal):
-    status = 403
 
 
 def _localtime(value):
     return formats.date_format(timezone.localtime(value), "H:i:s d/m/Y")
 
 
-def contest_check_open(contest):
+def contest_check_open(contest, action="submit"):
+    """Whether the contest's phase allows an entrant's `action` now (submissions.phases): before or after the
+    window the refusal says when it opens or closed; in any other phase, which phase it is."""
     now = timezone.now()
-    if contest.is_open(now):
+    if phase_allows(contest, action, now):
         return
-    if contest.is_upcoming(now):
+    if contest.stage == Phase.ANNOUNCED and contest.is_upcoming(now):
         raise WindowClosed(_("Submissions open at %(time)s.") % {"time": _localtime(contest.opens_at)})
-    raise WindowClosed(
-        _("Submissions closed at %(time)s; changes are no longer possible.")
-        % {"time": _localtime(contest.closes_at)}
-    )
+    if contest.stage == Phase.ANNOUNCED or not contest.is_open(now):
+        raise WindowClosed(
+            _("Submissions closed at %(time)s; changes are no longer possible.")
+            % {"time": _localtime(contest.closes_at)}
+        )
+    phase_check(contest, action, now)
+
+
+def _check_undecided(submission):
+    """A clip a screener has decided keeps its title, summary and authors: the decision was taken on them. The
+    entrant is not told which decision before the committee's e-mail does."""
+    if submission.decided_at is not None or submission.status not in (
+        Submission.Status.RECEIVED,
+        Submission.Status.WITHDRAWN,
+    ):
+        raise Refusal(_("%(code)s has been screened: it can no longer be changed.") % {"code": submission.code})
 
 
 def _clip_count(contest, id_number, *, excluding=None):
@@ -137,8 +131,7 @@ def registration_save(*, contest, user, fields, coauthors=()):
     Who authored a clip already submitted is recorded on the clip (SubmissionAuthor), so a change to the list
     counts for the clips entered after it only. A name or organisation corrected here is corrected on the
     clips no screener has decided yet too."""
-    if not contest.is_upcoming():
-        contest_check_open(contest)
+    contest_check_open(contest, "register")
     contest = Contest.objects.select_for_update().get(pk=contest.pk)
     registration = Registration.objects.filter(contest=contest, user=user).first() or Registration(
         contest=contest, user=user
@@ -349,9 +342,10 @@ def _check_owner(submission, user):
 @transaction.atomic
 def submission_update(*, submission, user, title, genre, summary):
     _check_owner(submission, user)
-    contest_check_open(submission.contest)
+    contest_check_open(submission.contest, "change_clip")
     if submission.status == Submission.Status.WITHDRAWN:
         raise Refusal(_("A withdrawn clip cannot be changed."))
+    _check_undecided(submission)
     if genre.contest_id != submission.contest_id:
         raise Refusal(_("Choose one of this contest's genres."), field="genre")
     submission.title, submission.genre, submission.summary = title, genre, summary
@@ -366,7 +360,8 @@ def submission_withdraw(*, submission, user):
 
     Withdrawing twice changes nothing the second time."""
     _check_owner(submission, user)
-    contest_check_open(submission.contest)
+    contest_check_open(submission.contest, "change_clip")
+    _check_undecided(submission)
     Submission.objects.filter(pk=submission.pk, status=Submission.Status.RECEIVED).update(
         status=Submission.Status.WITHDRAWN, withdrawn_at=timezone.now()
     )
@@ -385,6 +380,11 @@ def submission_authors_change(*, submission, user, authors, reason):
     if not reason:
         raise Refusal(_("Give the reason for the change: it stays in the clip's history."), field="reason")
     contest = Contest.objects.select_for_update().get(pk=submission.contest_id)
+    # Once the results are out this is a correction of them, which the results page shows; archived, nothing
+    # changes any more.
+    correcting = contest_phase(contest) in (Phase.PUBLISHED, Phase.ARCHIVED)
+    if correcting:
+        phase_check(contest, "correct_results")
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     people = []
     for data in authors:
@@ -420,5 +420,14 @@ def submission_authors_change(*, submission, user, authors, reason):
             "after": ", ".join(p.full_name for p in people),
         },
     )
+    if correcting:
+        ContestEvent.objects.create(
+            contest=contest,
+            actor=user,
+            action="results_corrected",
+            from_phase=Phase.PUBLISHED,
+            to_phase=Phase.PUBLISHED,
+            reason=_("Authors of %(code)s: %(reason)s") % {"code": submission.code, "reason": reason},
+        )
     log.info("authors of %s changed by user %s", submission.code, user.pk)
     return submission

@@ -8,6 +8,7 @@ from django.db import transaction
 from judging.models import Criterion, FinalRound, PrizeTier
 
 from .models import ClipGenre, Contest, EntrantCategory, Locality
+from .phases import Phase
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 OPENS_AT = datetime.datetime(2024, 6, 12, 0, 0, 0, tzinfo=VIETNAM)
@@ -63,7 +64,6 @@ CONTEST = {
     "contact_email": "cuocthichuyendoiso@sonla.gov.vn",
     "fanpage_name": "Cuộc thi Chuyển đổi số tỉnh Sơn La năm 2024",
     "fanpage_url": "https://facebook.com/chuyendoisostonla2024",
-    "is_published": True,
 }
 
 CATEGORIES = [
@@ -144,8 +144,17 @@ CRITERIA = [
 @transaction.atomic
 def load_son_la_2024(*, slug="son-la-2024", opens_at=OPENS_AT, closes_at=CLOSES_AT, **overrides):
     """Creates or refreshes the contest; lists are only filled when empty, so the committee's edits stay."""
+    # Announced when first made; reloading it never moves a contest back to an earlier phase.
     contest, _ = Contest.objects.update_or_create(
-        slug=slug, defaults={**CONTEST, "opens_at": opens_at, "closes_at": closes_at, **overrides}
+        slug=slug,
+        defaults={**CONTEST, "opens_at": opens_at, "closes_at": closes_at, **overrides},
+        create_defaults={
+            "stage": Phase.ANNOUNCED,
+            **CONTEST,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            **overrides,
+        },
     )
     if not contest.categories.exists():
         EntrantCategory.objects.bulk_create(

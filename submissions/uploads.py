@@ -444,7 +444,7 @@ def upload_expire_stale(*, now=None):
 def submission_documents_add(*, submission, documents):
     """Adds accompanying documents to a received clip (sent after a resumable upload of the clip), until the
     deadline. Either every document is added, or none."""
-    contest_check_open(submission.contest)
+    contest_check_open(submission.contest, "change_clip")
     if submission.status == Submission.Status.WITHDRAWN:
         raise Refusal(_("A withdrawn clip cannot be changed."))
     for document in documents:

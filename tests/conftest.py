@@ -127,6 +127,31 @@ def contest(db):
     )
 
 
+def close_entries(contest):
+    """Moves the contest's window into the past: entries closed yesterday, the contest in its preliminary round
+    (submissions.phases), where the finalists are published and the round is closed."""
+    from submissions.models import Contest
+
+    now = timezone.now()
+    Contest.objects.filter(pk=contest.pk).update(
+        opens_at=now - datetime.timedelta(days=30), closes_at=now - datetime.timedelta(days=1)
+    )
+    contest.refresh_from_db()
+    return contest
+
+
+def open_final_round(contest):
+    """Entries closed and the preliminary round closed: the contest in its final round (the tests that need it
+    make their finalists directly, so no clip is left undecided to stop contest_close_preliminary)."""
+    from submissions.models import Contest
+    from submissions.phases import Phase
+
+    close_entries(contest)
+    Contest.objects.filter(pk=contest.pk).update(stage=Phase.FINAL)
+    contest.refresh_from_db()
+    return contest
+
+
 def make_user(email, password="a-long-test-password"):
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model

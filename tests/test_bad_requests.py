@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from submissions.models import Submission
-from tests.conftest import ALICE_ID
+from tests.conftest import ALICE_ID, close_entries
 from tests.judging.finalists import add_finalists
 from tests.staff import make_staff
 
@@ -32,6 +32,7 @@ def english_client():
 @pytest.fixture
 def published_finalists(contest):
     finalists = add_finalists(contest, 2)
+    close_entries(contest)
     contest.finalists_published_at = timezone.now()
     contest.save(update_fields=["finalists_published_at"])
     return finalists

@@ -38,9 +38,10 @@ from judging.results import TieChoice, awards_confirm, ranking_run_approve, rank
 from judging.services import assignments_generate, final_round_get, scorecard_save, scorecard_submit
 from submissions import uploads
 from submissions.gallery import finalists_publish
-from submissions.models import Submission
+from submissions.models import Contest, Submission
+from submissions.phases import Phase
 from tests.clips import make_jpeg, make_pdf
-from tests.conftest import ALICE_ID, as_upload
+from tests.conftest import ALICE_ID, as_upload, close_entries
 from tests.judging.finalists import add_finalists
 from tests.staff import make_staff
 
@@ -181,7 +182,11 @@ def world(contest, alice, register, submit, tmp_path, django_capture_on_commit_c
     # As every account has one (allauth makes it, on the first visit to the e-mail page, otherwise).
     EmailAddress.objects.create(user=superuser, email=superuser.email, verified=True, primary=True)
     finalists = add_finalists(contest, 3, previews=(preview, thumbnail))
+    close_entries(contest)
     finalists_publish(contest=contest, user=committee)
+    # Alice's clip stays undecided, so the final round is opened directly, not by closing the preliminary one.
+    Contest.objects.filter(pk=contest.pk).update(stage=Phase.FINAL)
+    contest.refresh_from_db()
 
     final_round = final_round_get(contest=contest)
     assignments_generate(contest=contest, user=committee)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from submissions.gallery import finalists_publish
 from submissions.models import Submission
 from tests.clips import make_jpeg
-from tests.conftest import ALICE_ID, BOB_ID, make_user
+from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ def two_published_finalists(live_contest, alice, bob, register, submit, clip_pat
         )
     committee = make_user("dana@example.com")
     committee.user_permissions.add(Permission.objects.get(codename="publish_finalists"))
+    close_entries(live_contest)
     finalists_publish(contest=live_contest, user=committee)
     return finalists
 

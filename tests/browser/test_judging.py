@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from judging.models import Scorecard
+from tests.conftest import open_final_round
 from tests.judging.finalists import AUTHOR, GROUP, add_finalists, media_for_previews
 from tests.staff import make_staff
 
@@ -23,6 +24,7 @@ POINTS = {
 
 @pytest.fixture
 def three_finalists(live_contest, tmp_path):
+    open_final_round(live_contest)
     return add_finalists(live_contest, 3, previews=media_for_previews(tmp_path))
 
 

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from judging.models import Award, FinalRound, RankingRun
+from tests.conftest import open_final_round
 from tests.judging.results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
 from tests.staff import make_staff
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def scored(live_contest):
     """Three finalists scored by two judges: the first 40, the second and third 32 each, tied all the way."""
-    contest = live_contest
+    contest = open_final_round(live_contest)
     committee = make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
     set_prize_counts(contest, nhat=1, nhi=1, ba=1, kk=0, phu=1)
     judges = make_judges(2)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from contest_portal.mail.models import OutgoingMail
 from submissions.models import Submission
 from tests.clips import make_clip, make_jpeg
-from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID
+from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, close_entries
 
 from .conftest import PASSWORD, admin_log_in
 
@@ -127,6 +127,8 @@ def test_screening_to_publication(new_page, live_server, three_clips, screenshot
     ]
     assert Submission.objects.filter(decision_notified_at__isnull=False).count() == 3
 
+    # Entries have closed since: the preliminary round, in which the committee publishes the finalists.
+    close_entries(three_clips[0].contest)
     committee.goto("/admin/submissions/submission/")
     committee.locator("#publish-finalists").click()
     expect(committee.locator(".publish-finalists li")).to_have_count(2)

@@ -6,6 +6,7 @@ import pytest
 from judging.models import Assignment
 from judging.services import assignments_generate
 from submissions.models import Submission
+from tests.conftest import open_final_round
 from tests.staff import make_staff
 
 from .finalists import add_finalists, media_for_previews
@@ -68,3 +69,9 @@ def assignment(contest, judge, committee, make_finalists):
     make_finalists(1)
     assignments_generate(contest=contest, user=committee)
     return Assignment.objects.get(judge=judge)
+
+
+@pytest.fixture
+def contest(contest):
+    """The contest in its final round, as submissions.phases.contest_close_preliminary leaves it."""
+    return open_final_round(contest)

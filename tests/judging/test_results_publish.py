@@ -1,8 +1,11 @@
 """Publishing the results: the public page (404 before, winners and amounts after), the award e-mails drafted
 in the outbox and released by the committee, and nothing about the outcome changing afterwards."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from contest_portal.mail.models import OutgoingMail
 from judging.models import Award, FinalRound, RankingRun, Scorecard
@@ -16,8 +19,9 @@ from judging.results import (
 )
 from judging.services import scorecard_reopen
 from submissions.decision_mail import decision_mails_release
-from submissions.models import CoAuthor, SubmissionAuthor
-from submissions.services import NotAllowed, Refusal
+from submissions.models import CoAuthor, Contest, ContestEvent, SubmissionAuthor
+from submissions.phases import Phase, WrongPhase, contest_phase
+from submissions.services import NotAllowed, Refusal, submission_authors_change
 from tests.staff import make_staff
 
 from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
@@ -178,15 +182,17 @@ def test_publishing_needs_the_prizes_of_a_current_approved_run(contest, committe
 def test_after_publication_the_outcome_stays_as_published(
     contest, committee, awarded, clips, tiers, django_capture_on_commit_callbacks
 ):
-    results_publish(contest=contest, user=committee)
     with django_capture_on_commit_callbacks(execute=True):
         new_run = ranking_run_start(contest=contest, user=committee)
+    results_publish(contest=contest, user=committee)
 
-    with pytest.raises(Refusal, match="published"):
+    with pytest.raises(WrongPhase, match="Ranking is not possible now: .* its results are published"):
+        ranking_run_start(contest=contest, user=committee)
+    with pytest.raises(WrongPhase, match="Awarding prizes is not possible now: .* its results are published"):
         awards_confirm(contest=contest, user=committee, choices={tiers["nhi"].pk: TieChoice((), "")})
-    with pytest.raises(Refusal, match="published"):
+    with pytest.raises(WrongPhase, match="Awarding prizes is not possible now"):
         side_prize_designate(tier=tiers["phu"], submission=clips[0], user=committee, reason="Khác.")
-    with pytest.raises(Refusal, match="published"):
+    with pytest.raises(WrongPhase, match="Ranking is not possible now"):
         ranking_run_approve(run=new_run, user=committee)
     assert RankingRun.objects.get(approved_at__isnull=False) == awarded
 
@@ -195,3 +201,82 @@ def test_the_menu_links_the_results_only_once_published(client, contest, committ
     assert f'href="{RESULTS_URL}"' not in client.get("/").content.decode()
     results_publish(contest=contest, user=committee)
     assert f'href="{RESULTS_URL}"' in client.get("/").content.decode()
+
+
+def test_publishing_moves_the_contest_to_its_results_phase_and_records_it(contest, committee, awarded):
+    results_publish(contest=contest, user=committee)
+
+    assert contest_phase(Contest.objects.get(pk=contest.pk)) == Phase.PUBLISHED
+    event = ContestEvent.objects.get(contest=contest, action="publish_results")
+    assert (event.actor, event.from_phase, event.to_phase, event.reason) == (
+        committee,
+        Phase.FINAL,
+        Phase.PUBLISHED,
+        "",
+    )
+
+
+def test_a_finalist_still_waiting_for_a_scorecard_needs_a_reason_to_publish(
+    contest, committee, judges, clips, tiers, django_capture_on_commit_callbacks
+):
+    prepare_round(contest, committee, judges=judges, finalists=clips)
+    for judge in judges:
+        for clip, points in zip(clips, [10, 8, 6, 4], strict=True):
+            # The second judge has only a draft for the fourth clip: one scorecard is enough to rank it.
+            score(judge, clip, [points] * 3, submit=not (judge == judges[1] and clip == clips[3]))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = ranking_run_start(contest=contest, user=committee)
+    run.refresh_from_db()
+    ranking_run_approve(run=run, user=committee)
+    awards_confirm(contest=contest, user=committee)
+
+    with pytest.raises(Refusal, match=f"Scorecards are still missing for {clips[3].code}") as refusal:
+        results_publish(contest=contest, user=committee)
+    assert refusal.value.field == "reason"
+    assert FinalRound.objects.get(contest=contest).results_published_at is None
+
+    assert results_publish(contest=contest, user=committee, reason="Giám khảo 2 ốm, Ban Tổ chức đồng ý.") is True
+    assert ContestEvent.objects.get(action="publish_results").reason == "Giám khảo 2 ốm, Ban Tổ chức đồng ý."
+
+
+def test_nothing_is_ranked_awarded_or_published_while_entries_are_open(contest, committee, awarded):
+    """The outside test: the committee ranked, awarded and published while entries were still open."""
+    Contest.objects.filter(pk=contest.pk).update(
+        stage=Phase.ANNOUNCED, closes_at=timezone.now() + timedelta(days=1)
+    )
+
+    with pytest.raises(WrongPhase, match="Ranking is not possible now: .* is open for entries"):
+        ranking_run_start(contest=contest, user=committee)
+    with pytest.raises(WrongPhase, match="Awarding prizes is not possible now: .* is open for entries"):
+        awards_confirm(contest=contest, user=committee)
+    with pytest.raises(WrongPhase, match="Publishing the results is not possible now: .* is open for entries"):
+        results_publish(contest=contest, user=committee)
+    assert FinalRound.objects.get(contest=contest).results_published_at is None
+
+
+def test_after_publication_a_change_of_authors_is_a_recorded_correction(
+    client, contest, committee, awarded, clips
+):
+    results_publish(contest=contest, user=committee)
+    authors = [
+        {"full_name": a.full_name, "id_number": a.id_number, "date_of_birth": a.date_of_birth, "organisation": ""}
+        for a in clips[0].authors.all()
+    ][:1]
+
+    submission_authors_change(
+        submission=clips[0], user=committee, authors=authors, reason="Khai nhầm đồng tác giả."
+    )
+
+    correction = ContestEvent.objects.get(contest=contest, action="results_corrected")
+    assert correction.reason == f"Authors of {clips[0].code}: Khai nhầm đồng tác giả."
+    page = client.get(RESULTS_URL).content.decode()
+    assert "Quàng Thị Ánh" not in page
+    assert "Khai nhầm đồng tác giả." in page
+
+
+def test_an_archived_contest_changes_no_more(contest, committee, awarded, clips):
+    results_publish(contest=contest, user=committee)
+    Contest.objects.filter(pk=contest.pk).update(stage=Phase.ARCHIVED)
+
+    with pytest.raises(WrongPhase, match="Correcting the published results is not possible now: .* archived"):
+        submission_authors_change(submission=clips[0], user=committee, authors=[], reason="x")

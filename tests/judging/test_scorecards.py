@@ -13,7 +13,8 @@ from judging.services import (
     scorecard_submit,
     scores_for_ranking,
 )
-from submissions.models import Submission
+from submissions.models import Contest, Submission
+from submissions.phases import Phase, WrongPhase
 from submissions.services import NotAllowed, Refusal
 from submissions.son_la_2024 import load_son_la_2024
 
@@ -158,8 +159,9 @@ class TestSubmitting:
 
     def test_published_results_freeze_the_scores(self, assignment, judge, criteria, contest):
         FinalRound.objects.filter(contest=contest).update(results_published_at=timezone.now())
+        Contest.objects.filter(pk=contest.pk).update(stage=Phase.PUBLISHED)
 
-        with pytest.raises(Refusal, match="published"):
+        with pytest.raises(WrongPhase, match="Scoring is not possible now: .* its results are published"):
             scorecard_save(assignment=assignment, judge=judge, points=_all(criteria, 28, 20, 20, 15))
 
 

@@ -79,7 +79,6 @@ def test_the_committee_sets_which_registration_fields_are_asked(admin_client, co
             "form_field_phone": "optional",
             "form_field_gender": "hidden",
             "accepted_containers": ["mp4", "webm"],
-            "is_published": "on",
             "allows_groups": "on",
         }
     )

@@ -20,9 +20,10 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from submissions import gallery
 from submissions.gallery import draw_share_image, finalists_publish, finalists_unpublish
 from submissions.models import Contest, Submission, SubmissionEvent
+from submissions.phases import WrongPhase
 from submissions.services import NotAllowed, Refusal
 from tests.clips import make_jpeg
-from tests.conftest import ALICE_ID, BOB_ID, make_user
+from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +110,11 @@ def _set_status(submission, status):
 
 
 @pytest.fixture
-def finalists(clips):
-    """Alice's clip and the first of bob's group are finalists; the last clip is still being screened."""
+def finalists(contest, clips):
+    """Alice's clip and the first of bob's group are finalists; the last clip is still being screened, and
+    entries have closed (the finalists are published in the preliminary round)."""
     first, second, _third = clips
+    close_entries(contest)
     return [_set_status(first, Status.SHORTLISTED), _set_status(second, Status.SHORTLISTED)]
 
 
@@ -171,7 +174,18 @@ class TestPublishing:
             finalists_publish(contest=contest, user=alice)
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
 
+    def test_it_refuses_while_entries_are_open(self, contest, clips, dana, english):
+        _set_status(clips[0], Status.SHORTLISTED)
+
+        with pytest.raises(
+            WrongPhase, match="Publishing the finalists is not possible now: .* is open for entries"
+        ):
+            finalists_publish(contest=contest, user=dana)
+        assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
+
     def test_it_refuses_when_there_is_no_finalist(self, contest, clips, dana, english):
+        close_entries(contest)
+
         with pytest.raises(Refusal, match="There is no finalist to publish yet"):
             finalists_publish(contest=contest, user=dana)
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
@@ -236,6 +250,7 @@ class TestTheGallery:
         _set_status(finalist, Status.SHORTLISTED)
         _set_status(withdrawn, Status.WITHDRAWN)
         _set_status(disqualified, Status.DISQUALIFIED)
+        close_entries(contest)
         finalists_publish(contest=contest, user=dana)
         response = client.get(reverse("submissions:gallery"))
         assert response.status_code == 200
@@ -306,9 +321,11 @@ class TestTheGallery:
         )
         for number in range(count):
             _set_status(submit(registration, title=f"Clip {number}"), Status.SHORTLISTED)
+        close_entries(contest)
         finalists_publish(contest=contest, user=dana)
-        # The current contest, the finalists with their genres and registrations, and the co-authors.
-        with django_assert_num_queries(3):
+        # The current contest (none open, so the latest: two), the finalists with their genres and
+        # registrations, and their authors.
+        with django_assert_num_queries(4):
             response = client.get(reverse("submissions:gallery"))
         assert response.content.decode().count('class="finalist card"') == count
 

@@ -22,7 +22,7 @@ from submissions.models import (
 from submissions.screening import screening_review_save, submission_decide
 from submissions.services import submission_authors_record, submission_withdraw
 from tests.clips import make_jpeg
-from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID
+from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, close_entries
 from tests.staff import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -580,6 +580,7 @@ class TestPublication:
     def test_the_committee_confirms_then_publishes_the_finalists(self, committee_client, committee, three_clips):
         contest = three_clips[0].contest
         submission_decide(submission=three_clips[0], user=committee, decision=Status.SHORTLISTED)
+        close_entries(contest)
         url = reverse("admin:submissions_submission_publish", args=[contest.slug])
         assert url in committee_client.get(CHANGELIST).content.decode()
 
@@ -598,6 +599,7 @@ class TestPublication:
         assert "The finalists were already published." in _messages(again)
 
     def test_without_finalists_it_says_so(self, committee_client, contest):
+        close_entries(contest)
         url = reverse("admin:submissions_submission_publish", args=[contest.slug])
 
         response = committee_client.post(url, follow=True)
