@@ -420,8 +420,10 @@ def finalist_assignments(contest):
 
 def scorecards_outstanding(contest):
     """The finalists some judge still has to score (no conflict declared, no submitted scorecard), by code."""
-    waiting = finalist_assignments(contest).filter(conflict_declared_at__isnull=True).exclude(
-        scorecard__state=State.SUBMITTED
+    waiting = (
+        finalist_assignments(contest)
+        .filter(conflict_declared_at__isnull=True)
+        .exclude(scorecard__state=State.SUBMITTED)
     )
     return list(waiting.order_by("submission__sequence").values_list("submission__code", flat=True).distinct())
 

@@ -101,7 +101,9 @@ class Contest(models.Model):
     fanpage_name = models.CharField(_("fanpage name"), max_length=300, blank=True)
     fanpage_url = models.URLField(_("fanpage URL"), blank=True)
     # Where the committee has moved it (submissions.phases); contest_phase() reads the dates besides.
-    stage = models.CharField(_("phase"), max_length=12, choices=STORED_CHOICES, default=Phase.DRAFT, editable=False)
+    stage = models.CharField(
+        _("phase"), max_length=12, choices=STORED_CHOICES, default=Phase.DRAFT, editable=False
+    )
     rolling_screening = models.BooleanField(
         _("screening while entries are open"),
         default=True,

@@ -41,7 +41,6 @@ from .phases import Phase, contest_phase, phase_allows, phase_check
 log = logging.getLogger(__name__)
 
 
-
 def _localtime(value):
     return formats.date_format(timezone.localtime(value), "H:i:s d/m/Y")
 
