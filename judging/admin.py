@@ -19,7 +19,8 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import ReadOnly, row_id
-from submissions.models import Submission
+from submissions.models import Contest, Submission
+from submissions.phases import Phase, contest_phase, phase_description
 from submissions.services import Refusal
 
 from .forms import (
@@ -376,9 +377,12 @@ class AssignmentAdmin(admin.ModelAdmin):
             extra_context = {"title": _("Assignments of clips to judges"), **(extra_context or {})}
         elif _scores(request):
             progress = judge_progress(judge=request.user)
+            contest = Contest.objects.current()
             extra_context = {
                 "title": _("Scoring"),
                 "progress": progress,
+                # With nothing to score, why: the final round has not opened, or nothing is assigned yet.
+                "waiting_for": _why_nothing_to_score(contest) if not progress.assigned else "",
                 "next_url": _next_to_score(request.user),
                 **(extra_context or {}),
             }
@@ -526,6 +530,19 @@ def _authors(submission):
     """The authors' names, for a round that is not blind: the group's name, then the clip's recorded authors."""
     group = submission.registration.group_name
     return [*([group] if group else []), *(author.full_name for author in submission.authors.all())]
+
+
+def _why_nothing_to_score(contest):
+    if contest is None:
+        return _("There is no contest to judge at the moment.")
+    if contest_phase(contest) != Phase.FINAL:
+        return _(
+            "The final round has not opened: %(contest)s is %(phase)s. You will receive an e-mail when the "
+            "finalists are assigned to you."
+        ) % {"contest": contest, "phase": phase_description(contest)}
+    return _(
+        "No finalist is assigned to you yet. You will receive an e-mail when the Organizing Committee assigns them."
+    )
 
 
 def _next_to_score(judge, after=None):

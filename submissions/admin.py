@@ -37,7 +37,15 @@ from .models import (
     SubmissionDocument,
     Upload,
 )
-from .phases import contest_phase
+from .phases import (
+    Phase,
+    contest_announce,
+    contest_archive,
+    contest_close_preliminary,
+    contest_phase,
+    phase_description,
+    undecided_clips,
+)
 from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
 from .reports import may_export, submissions_export
 from .screening import ALLOWED, CHECKLIST, DECISIONS, EVENT_ACTIONS, screening_review_save, submission_decide
@@ -153,6 +161,7 @@ class ContestAdmin(admin.ModelAdmin):
                     "allows_groups",
                     "min_age",
                     "rolling_screening",
+                    "results_expected_on",
                 ]
             },
         ),
@@ -162,7 +171,95 @@ class ContestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("phase"))
     def phase(self, obj):
-        return contest_phase(obj).label
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:submissions_contest_phase", args=[obj.pk]),
+            contest_phase(obj).label,
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/phase/", wrap(self.phase_view), name="submissions_contest_phase"),
+            *super().get_urls(),
+        ]
+
+    def phase_view(self, request, object_id):
+        """The contest's lifecycle on one page: where it is, what comes next and the committee's move to it
+        (confirmed), and its history."""
+        contest = self.get_object(request, unquote(object_id))
+        if contest is None:
+            raise Http404(_("There is no such contest."))
+        if not self.has_view_permission(request, contest):
+            raise PermissionDenied
+        phase = contest_phase(contest)
+        move = PHASE_MOVES.get(phase)
+        may_move = request.user.has_perm("submissions.run_contest")
+        status = 200
+        if request.method == "POST":
+            if not (may_move and move):
+                raise PermissionDenied
+            if request.POST.get("confirm") != "yes":
+                self.message_user(request, _("Tick the box to confirm the move."), messages.ERROR)
+                status = 400
+            else:
+                try:
+                    move.service(contest=contest, user=request.user)
+                except Refusal as refusal:
+                    self.message_user(request, refusal.message, messages.ERROR)
+                    status = refusal.status
+                else:
+                    self.message_user(request, move.done, messages.SUCCESS)
+                    return redirect("admin:submissions_contest_phase", contest.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Phases of %(contest)s") % {"contest": contest.short_name},
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "contest": contest,
+            "phase": phase,
+            "description": phase_description(contest),
+            "timeline": [(each, each == phase) for each in Phase],
+            "move": move if may_move else None,
+            "undecided": list(undecided_clips(contest)) if phase == Phase.PRELIMINARY else [],
+            "events": contest.events.select_related("actor").order_by("-created_at", "-id"),
+        }
+        return TemplateResponse(request, "admin/submissions/contest/phase.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class PhaseMove:
+    """The committee's move out of a phase, as the phase page offers it."""
+
+    service: object
+    button: str
+    explanation: str
+    done: str
+
+
+PHASE_MOVES = {
+    Phase.DRAFT: PhaseMove(
+        contest_announce,
+        _("Announce the contest"),
+        _("Its pages and registration form become public; entries open at the opening time."),
+        _("The contest is announced."),
+    ),
+    Phase.PRELIMINARY: PhaseMove(
+        contest_close_preliminary,
+        _("Close the preliminary round"),
+        _(
+            "The decisions stand from then on. The final round opens: the finalists are assigned to the judges "
+            "and each judge is told by e-mail."
+        ),
+        _("The preliminary round is closed; the final round is open and the judges are told."),
+    ),
+    Phase.PUBLISHED: PhaseMove(
+        contest_archive,
+        _("Archive the contest"),
+        _("Its pages and results stay online; nothing about it changes any more."),
+        _("The contest is archived."),
+    ),
+}
 
 
 # Without the personal-data permission the ID numbers are masked, and the contact and identity details the

@@ -104,6 +104,9 @@ class Contest(models.Model):
     stage = models.CharField(
         _("phase"), max_length=12, choices=STORED_CHOICES, default=Phase.DRAFT, editable=False
     )
+    results_expected_on = models.DateField(
+        _("results expected on"), null=True, blank=True, help_text=_("Shown on the public timeline.")
+    )
     rolling_screening = models.BooleanField(
         _("screening while entries are open"),
         default=True,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import CoAuthorFormSet, RegistrationForm, SubmissionDetailsForm, SubmissionForm
 from .models import Contest, Registration, Submission
+from .phases import phase_allows
 from .qr import qr_svg
 
 
@@ -79,7 +80,7 @@ def registration_edit(request):
         "form": form,
         "formset": formset,
         "registration": registration,
-        "is_open": contest.is_open(),
+        "is_open": phase_allows(contest, "register"),
     }
     if request.method != "POST":
         return render(request, "submissions/registration.html", context)
@@ -116,7 +117,7 @@ def my_clips(request):
             "submissions": list(submissions),
             "slots_left": slots_left,
             "limit_reason": _limit_reason(registration) if registration and not slots_left else "",
-            "is_open": contest.is_open(),
+            "is_open": phase_allows(contest, "change_clip"),
         },
     )
 

@@ -4,6 +4,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from submissions.media import format_duration
+from submissions.phases import contest_phase
 
 register = template.Library()
 
@@ -24,3 +25,9 @@ def bytes_exact(size):
         "size": filesizeformat(size),
         "bytes": formats.number_format(size, force_grouping=True),
     }
+
+
+@register.filter
+def phase(contest):
+    """The contest's phase now (submissions.phases), for pages that show it: `{% with now=contest|phase %}`."""
+    return contest_phase(contest)

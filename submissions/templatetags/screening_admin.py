@@ -1,12 +1,15 @@
-"""The admin home's "to do" panel and links, each shown to the roles whose work it is: `{% load screening_admin %}`."""
+"""The admin home's panels: the contest's phase, the "to do" list and links, each shown to the roles whose work
+it is: `{% load screening_admin %}`."""
 
 from django import template
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from submissions.gallery import may_export_fanpage_pack
 from submissions.models import Contest, ScreeningReview, Submission
+from submissions.phases import contest_phase, phase_allows, phase_description
 from submissions.reports import may_export
 
 register = template.Library()
@@ -53,3 +56,35 @@ def contest_work_links(context):
     if contest is not None and may_export_fanpage_pack(user):
         links.append((_("Fanpage pack"), reverse("submissions:fanpage_pack", args=[contest.slug])))
     return links
+
+
+# Each role's work, by the permission it needs and the action the phase must allow (submissions.phases).
+_ROLE_WORK = [
+    ("submissions.screen_submission", "screen", gettext_lazy("screen the clips")),
+    ("submissions.publish_finalists", "publish_finalists", gettext_lazy("publish the finalists")),
+    ("judging.score_finalists", "score", gettext_lazy("score your finalists")),
+    ("judging.run_ranking", "rank", gettext_lazy("rank the finalists and award the prizes")),
+    ("judging.publish_results", "publish_results", gettext_lazy("publish the results")),
+]
+
+
+@register.simple_tag(takes_context=True)
+def contest_phase_panel(context):
+    """For staff: the contest being worked on, the phase it is in, and, for the committee, its phase page."""
+    user = context["request"].user
+    contest = Contest.objects.current() if user.is_staff else None
+    if contest is None:
+        return None
+    return {
+        "contest": contest,
+        "phase": contest_phase(contest),
+        "description": phase_description(contest),
+        "may_now": [
+            label
+            for permission, action, label in _ROLE_WORK
+            if user.has_perm(permission) and phase_allows(contest, action)
+        ],
+        "phase_url": reverse("admin:submissions_contest_phase", args=[contest.pk])
+        if user.has_perm("submissions.run_contest")
+        else "",
+    }
