@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import ReadOnly, row_id
-from submissions.models import Contest, Submission
+from submissions.models import Contest, finalist_q
 from submissions.phases import Phase, contest_phase, phase_description
 from submissions.services import Refusal
 
@@ -48,7 +48,6 @@ from .services import (
     scorecard_submit,
 )
 
-Finalist = Submission.Status.SHORTLISTED
 State = Scorecard.State
 
 # A scorecard's state as the lists show it ("submitted" alone reads as a date in some languages).
@@ -161,7 +160,7 @@ class FinalRoundAdmin(admin.ModelAdmin):
             "final_round": final_round,
             "contest": contest,
             "rows": rows,
-            "finalists": contest.submissions.filter(status=Finalist).count(),
+            "finalists": contest.submissions.finalists().count(),
             "criteria": contest.criteria.count(),
             "unfinished": sum(1 for _judge, progress in rows if progress.remaining > 0),
             "may_generate": may_generate,
@@ -284,7 +283,7 @@ class AssignmentAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if _oversees(request):
             return queryset
-        return queryset.filter(judge=request.user.pk, submission__status=Finalist)
+        return queryset.filter(finalist_q("submission__"), judge=request.user.pk)
 
     def get_list_display(self, request):
         if _oversees(request):
@@ -615,7 +614,7 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
             total=Sum(F("scores__points") * F("scores__criterion__weight")),
             # A scorecard from a judge with a conflict, or on a clip no longer a finalist, is not ranked.
             counted=ExpressionWrapper(
-                Q(assignment__conflict_declared_at__isnull=True, assignment__submission__status=Finalist),
+                Q(assignment__conflict_declared_at__isnull=True) & finalist_q("assignment__submission__"),
                 output_field=BooleanField(),
             ),
         )

@@ -366,9 +366,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             tier.given = [award for award in prizes.awards if award.tier_id == tier.pk]
         published = bool(final_round and final_round.results_published_at)
         finalists = list(
-            Submission.objects.filter(contest=contest, status=Submission.Status.SHORTLISTED)
-            .order_by("sequence")
-            .only("pk", "code", "title")
+            Submission.objects.filter(contest=contest).finalists().order_by("sequence").only("pk", "code", "title")
         )
         context = {
             **self.admin_site.each_context(request),

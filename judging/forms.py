@@ -93,9 +93,7 @@ class FinalRoundForm(forms.ModelForm):
 
 
 def _finalists():
-    return Submission.objects.filter(status=Submission.Status.SHORTLISTED).order_by(
-        "-contest__opens_at", "sequence"
-    )
+    return Submission.objects.finalists().order_by("-contest__opens_at", "sequence")
 
 
 class PanelForm(forms.ModelForm):

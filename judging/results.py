@@ -48,7 +48,6 @@ from .services import final_round_get, finalist_assignments, scorecards_outstand
 log = logging.getLogger(__name__)
 
 State = RankingRun.State
-SHORTLISTED = Submission.Status.SHORTLISTED
 AWARD_TEMPLATE = ("award", "Thông báo đạt giải")
 AWARD_KEY_PREFIX = "award:"
 
@@ -125,7 +124,7 @@ def ranking_inputs(*, contest, method=None):
         raise Refusal(_("Set up the final round of %(contest)s first.") % {"contest": contest})
     criteria = list(Criterion.objects.filter(contest=contest).order_by("order", "id"))
     finalists = dict(
-        Submission.objects.filter(contest=contest, status=SHORTLISTED).order_by("pk").values_list("pk", "code")
+        Submission.objects.filter(contest=contest).finalists().order_by("pk").values_list("pk", "code")
     )
     conflicts, abstentions = [], []
     # Only the assignments that are not a counted scorecard: the scorecards below name the other judges.
@@ -553,7 +552,7 @@ def side_prize_designate(*, tier, submission, user, reason):
         raise Refusal(_("%(tier)s is given from the ranking, not designated.") % {"tier": tier.name})
     _lock_final_round(tier.contest)
     _check_phase(tier.contest, "award")
-    if not Submission.objects.filter(pk=submission.pk, contest=tier.contest, status=SHORTLISTED).exists():
+    if not Submission.objects.filter(pk=submission.pk, contest=tier.contest).finalists().exists():
         raise Refusal(_("Only a finalist of the contest can get a prize."))
     award = Award.objects.filter(tier=tier, submission=submission).first()
     if award is not None:

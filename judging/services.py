@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_render_and_queue
-from submissions.models import Submission
+from submissions.models import finalist_q
 from submissions.phases import phase_check
 from submissions.roles import JURY
 from submissions.services import NotAllowed, Refusal
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 # Points are given in quarters: 7, 7.25, 7.5, 7.75.
 SCORE_STEP = Decimal("0.25")
 
-Finalist = Submission.Status.SHORTLISTED
 Mode = FinalRound.Assignment
 State = Scorecard.State
 
@@ -44,7 +43,7 @@ def jury():
 
 
 def finalists(contest):
-    return contest.submissions.filter(status=Finalist)
+    return contest.submissions.finalists()
 
 
 def final_round_get(*, contest):
@@ -296,7 +295,7 @@ def _scorable(assignment, judge):
     code = assignment.submission.code
     if assignment.has_conflict:
         raise Refusal(_("You declared a conflict of interest on %(code)s: you do not score it.") % {"code": code})
-    if assignment.submission.status != Finalist:
+    if not assignment.submission.is_finalist:
         raise Refusal(_("%(code)s is no longer a finalist: it is not scored.") % {"code": code})
     phase_check(assignment.submission.contest, "score")
     return assignment
@@ -415,7 +414,7 @@ def scorecard_reopen(*, scorecard, user, reason):
 
 def finalist_assignments(contest):
     """Every assignment on the contest's finalists: who is expected to score each clip, conflicts included."""
-    return Assignment.objects.filter(submission__contest=contest, submission__status=Finalist)
+    return Assignment.objects.filter(finalist_q("submission__"), submission__contest=contest)
 
 
 def scorecards_outstanding(contest):
@@ -432,10 +431,10 @@ def scores_for_ranking(contest):
     """The scores that count: those of submitted scorecards, on the contest's finalists, from judges without a
     conflict of interest on the clip. Each Score reaches its judge and clip through scorecard__assignment."""
     return Score.objects.filter(
+        finalist_q("scorecard__assignment__submission__"),
         scorecard__state=State.SUBMITTED,
         scorecard__assignment__conflict_declared_at__isnull=True,
         scorecard__assignment__submission__contest=contest,
-        scorecard__assignment__submission__status=Finalist,
         criterion__contest=contest,
     )
 
@@ -475,14 +474,14 @@ _PROGRESS = {
 
 def judge_queue(judge):
     """The assignments a judge works through: on finalists only (a clip that stopped being one drops out)."""
-    return Assignment.objects.filter(judge=judge, submission__status=Finalist)
+    return Assignment.objects.filter(finalist_q("submission__"), judge=judge)
 
 
 def judge_may_watch(user, submission):
     """A judge may watch the finalists assigned to them, except one they declared a conflict of interest on."""
     return (
         user.is_authenticated
-        and submission.status == Finalist
+        and submission.is_finalist
         and user.has_perm("judging.score_finalists")
         and judge_queue(user).filter(submission=submission.pk, conflict_declared_at__isnull=True).exists()
     )

@@ -933,7 +933,7 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
                 else:
                     self.message_user(request, _("The finalists were already published."), messages.INFO)
             return redirect("admin:submissions_submission_changelist")
-        finalists = contest.submissions.filter(status=Status.SHORTLISTED).select_related("genre")
+        finalists = contest.submissions.finalists().select_related("genre")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Publish the finalists"),
@@ -948,7 +948,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
 def _queue(submission):
     """The clips of the same contest still waiting for a decision, other than this one, in code order."""
     return (
-        Submission.objects.filter(contest_id=submission.contest_id, status=Status.RECEIVED)
+        Submission.objects.filter(contest_id=submission.contest_id)
+        .undecided()
         .exclude(pk=submission.pk)
         .order_by("sequence")
     )

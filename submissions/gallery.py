@@ -35,11 +35,10 @@ from contest_portal.spreadsheets import CsvWriter
 from .models import Contest, Submission, SubmissionEvent
 from .phases import phase_check
 from .services import NotAllowed, Refusal
-from .serving import published_finalists
 
 log = logging.getLogger(__name__)
 
-SHORTLISTED = Submission.Status.SHORTLISTED
+SHORTLISTED = Submission.Status.SHORTLISTED  # the state the publication events record
 
 
 # The committee's switch.
@@ -53,7 +52,7 @@ def finalists_publish(*, contest, user):
     if not user.has_perm("submissions.publish_finalists"):
         raise NotAllowed(_("Only the Organizing Committee may publish the finalists."))
     phase_check(contest, "publish_finalists")
-    finalists = list(Submission.objects.filter(contest=contest, status=SHORTLISTED).only("pk"))
+    finalists = list(Submission.objects.filter(contest=contest).finalists().only("pk"))
     if not finalists:
         raise Refusal(_("There is no finalist to publish yet."))
     now = timezone.now()
@@ -86,7 +85,7 @@ def finalists_unpublish(*, contest, user, reason):
     contest.finalists_published_at = None
     if not withdrawn:
         return False
-    finalists = Submission.objects.filter(contest=contest, status=SHORTLISTED).only("pk")
+    finalists = Submission.objects.filter(contest=contest).finalists().only("pk")
     _record(finalists, user=user, action="unpublished", reason=reason)
     log.info("Finalists of %s unpublished by user %s: %s", contest.slug, user.pk, reason)
     return True
@@ -133,7 +132,7 @@ def _with_authors(finalists, contest):
 
 
 def _published_finalist(code):
-    finalists = published_finalists().select_related("contest", "genre", "registration")
+    finalists = Submission.objects.published_finalists().select_related("contest", "genre", "registration")
     finalist = get_object_or_404(finalists.prefetch_related("authors"), code=code)
     finalist.shown_authors = _shown_authors(finalist, finalist.contest)
     return finalist
@@ -143,7 +142,12 @@ def gallery(request):
     contest = Contest.objects.current()
     if contest is None or contest.finalists_published_at is None:
         raise Http404(_("The finalists have not been published yet."))
-    finalists = published_finalists().filter(contest=contest).select_related("genre").order_by("sequence")
+    finalists = (
+        Submission.objects.published_finalists()
+        .filter(contest=contest)
+        .select_related("genre")
+        .order_by("sequence")
+    )
     return render(
         request,
         "submissions/gallery.html",
@@ -338,7 +342,7 @@ def fanpage_pack_write(*, contest, file, page_url):
     chu-thich.csv. `page_url(finalist)` is the absolute address of its share page.
 
     Works before publication too, so the posts can be ready when the gallery opens."""
-    finalists = Submission.objects.filter(contest=contest, status=SHORTLISTED).select_related("contest", "genre")
+    finalists = Submission.objects.filter(contest=contest).finalists().select_related("contest", "genre")
     finalists = _with_authors(finalists.order_by("sequence"), contest)
     captions = []
     table = io.StringIO()
@@ -421,7 +425,7 @@ def publication(request, slug):
         "submissions/gallery_publication.html",
         {
             "contest": contest,
-            "finalist_count": Submission.objects.filter(contest=contest, status=SHORTLISTED).count(),
+            "finalist_count": Submission.objects.filter(contest=contest).finalists().count(),
             "last_event": last_event,
         },
     )

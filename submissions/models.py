@@ -401,9 +401,29 @@ def _preview_path(submission, filename):
     return f"previews/{submission.contest.slug}/{uuid.uuid4().hex}.mp4"
 
 
+def finalist_q(path=""):
+    """The finalist rule as a condition, for a query that reaches clips through a relation:
+    `Assignment.objects.filter(finalist_q("submission__"))`."""
+    return models.Q(**{f"{path}status": Submission.Status.SHORTLISTED})
+
+
 class SubmissionQuerySet(models.QuerySet):
+    """The words the rules use for clips; nothing else filters on a clip's state by hand."""
+
     def counting_towards_limit(self):
         return self.exclude(status=Submission.Status.WITHDRAWN)
+
+    def finalists(self):
+        """Clips the preliminary round chose for the final round."""
+        return self.filter(finalist_q())
+
+    def published_finalists(self):
+        """Finalists of contests whose finalists the committee has published: anyone may watch them."""
+        return self.finalists().filter(contest__finalists_published_at__isnull=False)
+
+    def undecided(self):
+        """Clips still in the contest that no screener has decided."""
+        return self.filter(status=Submission.Status.RECEIVED)
 
     def by_person(self, id_number):
         """Clips this person is a recorded author of (SubmissionAuthor), whatever the registration says now."""
@@ -496,6 +516,14 @@ class Submission(models.Model):
         if self.decided_at and not self.decision_notified_at:
             return Submission.Status.RECEIVED
         return Submission.Status(self.status)
+
+    @property
+    def is_finalist(self):
+        return self.status == Submission.Status.SHORTLISTED
+
+    @property
+    def is_published_finalist(self):
+        return self.is_finalist and self.contest.finalists_published_at is not None
 
     @property
     def has_audio(self):

@@ -153,11 +153,7 @@ def undecided_clips(contest):
     """The clips that still count and that no screener has decided: the preliminary round is not over."""
     from .models import Submission
 
-    return (
-        Submission.objects.filter(contest=contest, status=Submission.Status.RECEIVED)
-        .order_by("sequence")
-        .only("pk", "code", "title")
-    )
+    return Submission.objects.filter(contest=contest).undecided().order_by("sequence").only("pk", "code", "title")
 
 
 @transaction.atomic

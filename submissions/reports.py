@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
-from .models import Contest, Registration, ScreeningReview, Submission, SubmissionAuthor
+from .models import Contest, Registration, ScreeningReview, Submission, SubmissionAuthor, finalist_q
 from .pipeline import TECHNICAL_FLAGS
 
 Status = Submission.Status
@@ -39,7 +39,7 @@ Status = Submission.Status
 IN_CONTEST = [status for status in Status.values if status != Status.WITHDRAWN]
 _TALLIES = {
     "clips": Count("pk", filter=Q(status__in=IN_CONTEST)),
-    "finalists": Count("pk", filter=Q(status=Status.SHORTLISTED)),
+    "finalists": Count("pk", filter=finalist_q()),
     "withdrawn": Count("pk", filter=Q(status=Status.WITHDRAWN)),
 }
 
@@ -104,7 +104,7 @@ def contest_statistics(*, contest):
             Tally(genre.name, genre.clips, genre.finalists, genre.withdrawn)
             for genre in contest.genres.annotate(
                 clips=Count("submissions", filter=Q(submissions__status__in=IN_CONTEST)),
-                finalists=Count("submissions", filter=Q(submissions__status=Status.SHORTLISTED)),
+                finalists=Count("submissions", filter=finalist_q("submissions__")),
                 withdrawn=Count("submissions", filter=Q(submissions__status=Status.WITHDRAWN)),
             )
         ],

@@ -54,7 +54,7 @@ def can_view_submission_media(user, submission):
     - staff who screen clips or run the contest: the Standing Office and the Organizing Committee, through
       the `submissions.view_submission` permission their groups hold.
     Judges watch the preview and thumbnail of the clips they score (`can_watch_submission`), and the previews
-    and thumbnails of published finalists are public besides (`is_published_finalist`), but never their
+    and thumbnails of published finalists are public besides (`Submission.is_published_finalist`), but never their
     originals or documents: a document may be the registration form, with the entrant's personal data."""
     if not user.is_authenticated:
         return False
@@ -69,26 +69,10 @@ def can_watch_submission(user, submission):
     return can_view_submission_media(user, submission) or judge_may_watch(user, submission)
 
 
-def is_published_finalist(submission):
-    """A finalist of a contest whose finalists the committee has published: its preview and thumbnail are
-    anyone's to fetch, to play in the public gallery and on the fanpage. `published_finalists` is the same
-    rule as a query."""
-    return (
-        submission.status == Submission.Status.SHORTLISTED
-        and submission.contest.finalists_published_at is not None
-    )
-
-
-def published_finalists():
-    return Submission.objects.filter(
-        status=Submission.Status.SHORTLISTED, contest__finalists_published_at__isnull=False
-    )
-
-
 def _viewable_submission(request, code, *, watching=False):
     """The clip, if this user may have the file asked for: `watching` for its preview or thumbnail."""
     submission = get_object_or_404(Submission.objects.select_related("registration", "contest"), code=code)
-    if watching and is_published_finalist(submission):
+    if watching and submission.is_published_finalist:
         return submission
     allowed = can_watch_submission if watching else can_view_submission_media
     if not allowed(request.user, submission):

@@ -23,7 +23,7 @@ def screening_todo(context):
     if not user.has_perm("submissions.screen_submission"):
         return None
     mine = ScreeningReview.objects.filter(submission=OuterRef("pk"), reviewer=user.pk)
-    waiting = Submission.objects.filter(status=Submission.Status.RECEIVED).annotate(reviewed=Exists(mine))
+    waiting = Submission.objects.undecided().annotate(reviewed=Exists(mine))
     counts = waiting.aggregate(to_decide=Count("pk"), without_mine=Count("pk", filter=Q(reviewed=False)))
     first = waiting.filter(reviewed=False).order_by("-contest__opens_at", "sequence").only("pk").first()
     changelist = reverse("admin:submissions_submission_changelist")
