@@ -18,7 +18,6 @@ from contest_portal.admin import ReadOnly, row_id
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 from judging.models import PrizeTier
 
-from .decision_mail import decision_mail_prepare
 from .gallery import finalists_publish, may_export_fanpage_pack
 from .identity import mask_id_number
 from .media import CONTAINER_DEMUXERS, format_duration
@@ -48,7 +47,15 @@ from .phases import (
 )
 from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
 from .reports import may_export, submissions_export
-from .screening import ALLOWED, CHECKLIST, DECISIONS, EVENT_ACTIONS, screening_review_save, submission_decide
+from .screening import (
+    CHECKLIST,
+    DECISIONS,
+    EVENT_ACTIONS,
+    decision_is_told_to,
+    decisions_allowed,
+    screening_review_save,
+    submission_decide,
+)
 from .services import Refusal, submission_authors_change
 
 Status = Submission.Status
@@ -692,9 +699,6 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             return person.id_number if sees_personal_data else mask_id_number(person.id_number)
 
         previous, following = _queue_neighbours(submission)
-        told_lock = submission.decision_notified_at is not None and not request.user.has_perm(
-            "submissions.change_told_decision"
-        )
         reviews = submission.screening_reviews.exclude(reviewer=request.user.pk).select_related("reviewer")
         events = submission.events.select_related("actor").order_by("-created_at", "-id")
         return {
@@ -725,8 +729,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             ],
             "form": form,
             "may_review": may_review,
-            "decisions": [] if told_lock else _decisions_for(request.user, submission),
-            "told_lock": told_lock,
+            "decisions": decisions_allowed(request.user, submission),
+            "told_lock": decision_is_told_to(request.user, submission),
             "previous": previous,
             "next": following,
             "queue_size": _queue(submission).count(),
@@ -753,13 +757,13 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             return redirect("admin:submissions_submission_screen", submission.pk)
         decision = Status(form.cleaned_data["decision"])
         try:
-            changed = submission_decide(
+            decided = submission_decide(
                 submission=submission, user=request.user, decision=decision, reason=form.cleaned_data["reason"]
             )
         except Refusal as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             return redirect("admin:submissions_submission_screen", submission.pk)
-        if changed:
+        if decided:
             self.message_user(
                 request,
                 _("%(code)s: %(decision)s.") % {"code": submission.code, "decision": decision.label},
@@ -772,7 +776,7 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
                 % {"code": submission.code, "decision": decision.label},
                 messages.INFO,
             )
-        self._draft_decision_mails(request, [submission])
+        self._report_mail_problems(request, [decided])
         return self._after_screening(request, submission)
 
     def authors_view(self, request, object_id):
@@ -822,20 +826,14 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/submissions/submission/authors.html", context, status=status)
 
-    def _draft_decision_mails(self, request, submissions):
-        """Drafts the mails telling the decisions, for the committee to release. A template the committee broke
-        stops the drafting, not the decision: the message says what to fix.
-
-        Decisions that were already taken are drafted too: drafting is idempotent, and a draft that failed
-        earlier (the template since fixed) is made by deciding the same again."""
-        for submission in submissions:
-            try:
-                decision_mail_prepare(submission=submission)
-            except Refusal as refusal:
+    def _report_mail_problems(self, request, outcomes):
+        """A template the committee broke stops the drafting, not the decision: once, what to fix."""
+        for decided in outcomes:
+            if decided.mail_problem:
                 self.message_user(
                     request,
                     _("The decision is recorded, but its e-mail could not be drafted. %(why)s")
-                    % {"why": refusal.message},
+                    % {"why": decided.mail_problem},
                     messages.WARNING,
                 )
                 return
@@ -844,16 +842,18 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
 
     def _decide_each(self, request, queryset, decision, reason=""):
         outcome = BulkDecision()
+        decisions = []
         for submission in queryset.order_by("contest_id", "sequence"):
             try:
-                changed = submission_decide(
+                decided = submission_decide(
                     submission=submission, user=request.user, decision=decision, reason=reason
                 )
             except Refusal as refusal:
                 outcome.refused.append((submission.code, refusal.message))
                 continue
-            (outcome.changed if changed else outcome.unchanged).append(submission)
-        self._draft_decision_mails(request, outcome.changed + outcome.unchanged)
+            decisions.append(decided)
+            (outcome.changed if decided else outcome.unchanged).append(submission)
+        self._report_mail_problems(request, decisions)
         self._report(request, outcome, decision)
 
     def _report(self, request, outcome, decision):
@@ -973,20 +973,6 @@ def _checklist_rows(review):
 
 def _status_label(value):
     return Status(value).label if value in Status.values else value
-
-
-def _decisions_for(user, submission):
-    """The decisions this user may take on this clip now, as the screening page offers them."""
-    if not user.has_perm("submissions.screen_submission"):
-        return []
-    allowed = ALLOWED[Status(submission.status)]
-    if not user.has_perm("submissions.disqualify_submission"):
-        allowed = allowed - {Status.DISQUALIFIED}
-    return [
-        decision
-        for decision in (Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED)
-        if decision in allowed
-    ]
 
 
 @admin.register(Upload)

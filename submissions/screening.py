@@ -1,16 +1,20 @@
 """The preliminary round: screeners' recommendations and the decision on each clip.
 
-Every change of a clip's state in this round goes through submission_decide, which checks the transition
-and the permission, records who and when, and writes the audit history. The admin's buttons and bulk
-actions call it; nothing else sets Submission.status to a decision."""
+Every change of a clip's state in this round goes through submission_decide, which checks the permission, the
+phase and the transition, records who and when, writes the audit history and drafts the e-mail telling the
+entrant (decision_mail.py), as pretalx's set_submission_state does. The admin's buttons and bulk actions call
+it, and ask decisions_allowed which decisions to offer; nothing else sets Submission.status to a decision."""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .decision_mail import decision_mail_prepare
 from .models import ScreeningReview, Submission, SubmissionEvent
-from .phases import phase_check
+from .phases import phase_allows, phase_check
 from .services import NotAllowed, Refusal
 
 Status = Submission.Status
@@ -57,11 +61,57 @@ def _check_permission(user, submission, decision):
         )
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What submission_decide did: whether the clip's state changed (the outcome is true then), and, when the
+    committee's mail template could not be rendered, why the entrant's e-mail is not drafted yet."""
+
+    changed: bool
+    mail_problem: str = ""
+
+    def __bool__(self):
+        return self.changed
+
+
+def decisions_allowed(user, submission):
+    """The decisions `user` may take on `submission` now, in the order the screening page offers them: none
+    without the screening permission or outside screening's phases, none once the entrant was told unless the
+    user may change a told decision, never disqualification without its permission."""
+    if not user.has_perm("submissions.screen_submission") or not phase_allows(submission.contest, "screen"):
+        return []
+    if decision_is_told_to(user, submission):
+        return []
+    allowed = ALLOWED[Status(submission.status)]
+    if not user.has_perm("submissions.disqualify_submission"):
+        allowed = allowed - {Status.DISQUALIFIED}
+    return [
+        decision
+        for decision in (Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED)
+        if decision in allowed
+    ]
+
+
+def decision_is_told_to(user, submission):
+    """Whether the decision stands for `user` because the entrant has been told it (the committee may change it)."""
+    return submission.decision_notified_at is not None and not user.has_perm("submissions.change_told_decision")
+
+
 @transaction.atomic
 def submission_decide(*, submission, user, decision, reason=""):
-    """Takes the preliminary round's decision on a clip. Deciding what is already decided changes nothing.
+    """Takes the preliminary round's decision on a clip and drafts the e-mail telling it, for the committee to
+    release. Deciding what is already decided changes nothing, but drafts the mail if it is missing (a template
+    fixed since). A template the committee broke stops the draft, not the decision: the outcome says why.
 
-    Returns True when the clip's state changed."""
+    Returns a Decided, true when the clip's state changed."""
+    changed = _decide(submission=submission, user=user, decision=decision, reason=reason)
+    try:
+        decision_mail_prepare(submission=submission)
+    except Refusal as refusal:
+        return Decided(changed, mail_problem=str(refusal.message))
+    return Decided(changed)
+
+
+def _decide(*, submission, user, decision, reason):
     decision = Status(decision)
     reason = reason.strip()
     if decision not in DECISIONS:

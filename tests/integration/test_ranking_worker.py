@@ -10,6 +10,7 @@ from judging.models import Assignment, RankingRun, Score, Scorecard
 from judging.results import current_digest, rank_inputs, ranking_run_start
 from judging.services import assignment_declare_conflict
 from judging.tasks import ranking_run_task
+from tests.conftest import open_final_round
 from tests.integration.polling import wait_until
 from tests.judging.results_setup import TITLES, make_finalists, make_judges, prepare_round, score
 from tests.staff import make_staff
@@ -26,6 +27,7 @@ def committee(transactional_db):
 def scored(contest, committee):
     """Three judges, four finalists; the last judge declared a conflict on the first clip and left the last
     one unscored."""
+    open_final_round(contest)
     judges = make_judges(3)
     clips = make_finalists(contest, TITLES[:4])
     prepare_round(contest, committee, judges=judges, finalists=clips)

@@ -183,11 +183,16 @@ def test_releasing_needs_the_permission(
 def test_a_draft_telling_an_outdated_decision_is_held_back_and_reworded(
     smtp, alice_clip, committee, decide, django_capture_on_commit_callbacks
 ):
-    from submissions.screening import submission_decide
+    from django.utils import timezone
+
+    from submissions.models import Submission
 
     mail = decide(alice_clip, "shortlisted")
-    # Decided again without the draft being prepared again: the draft still tells "finalist".
-    submission_decide(submission=alice_clip, user=committee, decision="not_selected", reason="Trùng lặp")
+    # Decided again without the draft being prepared again (not through submission_decide, which drafts): the
+    # draft still tells "finalist".
+    Submission.objects.filter(pk=alice_clip.pk).update(
+        status="not_selected", decision_reason="Trùng lặp", decided_at=timezone.now()
+    )
 
     release = _release(_drafts(), committee, django_capture_on_commit_callbacks)
 

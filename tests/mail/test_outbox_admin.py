@@ -130,10 +130,15 @@ def test_release_all_lists_the_drafts_then_releases_those(
 def test_an_outdated_draft_is_held_back_with_a_warning(
     committee_client, committee, alice_clip, decide, smtp, django_capture_on_commit_callbacks
 ):
-    from submissions.screening import submission_decide
+    from django.utils import timezone
+
+    from submissions.models import Submission
 
     mail = decide(alice_clip, "shortlisted")
-    submission_decide(submission=alice_clip, user=committee, decision="not_selected", reason="Trùng lặp")
+    # Changed without submission_decide, which would have reworded the draft: what the release guards against.
+    Submission.objects.filter(pk=alice_clip.pk).update(
+        status="not_selected", decision_reason="Trùng lặp", decided_at=timezone.now()
+    )
 
     response = _act(committee_client, "release_selected", [mail], django_capture_on_commit_callbacks)
 

@@ -156,7 +156,7 @@ class TestAudit:
                 submission=clip, user=office, decision=Status.NOT_SELECTED, reason="Lạc đề lần hai."
             )
 
-        assert changed is False
+        assert not changed and changed.mail_problem == ""
         clip.refresh_from_db()
         assert clip.decided_at == decided_at
         assert clip.decision_reason == "Lạc đề."
@@ -299,3 +299,63 @@ class TestWhatTheEntrantSees:
         assert says in html
         if reason:
             assert f"Reason: {reason}" in html
+
+
+class TestOneTransition:
+    """Deciding drafts the entrant's e-mail in the same service; the page offers what decisions_allowed says."""
+
+    def test_a_decision_drafts_the_mail_telling_it(self, clip, office):
+        from contest_portal.mail.models import OutgoingMail
+
+        decided = submission_decide(submission=clip, user=office, decision=Status.NOT_SELECTED, reason="Lạc đề.")
+
+        assert decided and decided.mail_problem == ""
+        [draft] = OutgoingMail.objects.filter(kind="decision_not_selected")
+        assert (draft.state, draft.to) == (OutgoingMail.State.DRAFT, "alice@example.com")
+        assert "Lạc đề." in draft.body_text
+
+    def test_a_broken_template_stops_the_draft_not_the_decision(self, clip, office):
+        from contest_portal.mail.models import MailTemplate, OutgoingMail
+
+        MailTemplate.objects.filter(key="decision_shortlisted").update(body_text="{% if %}")
+
+        decided = submission_decide(submission=clip, user=office, decision=Status.SHORTLISTED)
+
+        assert decided
+        assert decided.mail_problem.startswith("The e-mail template “")
+        assert "needs fixing" in decided.mail_problem
+        assert Submission.objects.get(pk=clip.pk).status == Status.SHORTLISTED
+        assert not OutgoingMail.objects.filter(kind="decision_shortlisted").exists()
+
+    @pytest.mark.parametrize(
+        ("role", "state", "told", "expected"),
+        [
+            ("office", Status.RECEIVED, False, [Status.SHORTLISTED, Status.NOT_SELECTED]),
+            ("committee", Status.RECEIVED, False, [Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED]),
+            ("office", Status.SHORTLISTED, False, [Status.NOT_SELECTED]),
+            ("office", Status.NOT_SELECTED, True, []),
+            ("committee", Status.NOT_SELECTED, True, [Status.SHORTLISTED, Status.DISQUALIFIED]),
+            ("committee", Status.DISQUALIFIED, False, []),
+            ("juror", Status.RECEIVED, False, []),
+        ],
+    )
+    def test_the_decisions_offered(self, clip, office, committee, juror, role, state, told, expected):
+        from submissions.screening import decisions_allowed
+
+        user = {"office": office, "committee": committee, "juror": juror}[role]
+        Submission.objects.filter(pk=clip.pk).update(
+            status=state, decision_notified_at=timezone.now() if told else None
+        )
+        clip.refresh_from_db()
+
+        assert decisions_allowed(user, clip) == expected
+
+    def test_nothing_is_offered_outside_screenings_phases(self, clip, committee, contest):
+        from submissions.models import Contest
+        from submissions.phases import Phase
+        from submissions.screening import decisions_allowed
+
+        Contest.objects.filter(pk=contest.pk).update(stage=Phase.FINAL)
+        clip.refresh_from_db()
+
+        assert decisions_allowed(committee, clip) == []
