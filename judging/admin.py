@@ -32,7 +32,7 @@ from .forms import (
     ScorecardForm,
     plain_decimal,
 )
-from .models import Assignment, Criterion, FinalRound, Panel, Score, Scorecard, ScorecardEvent
+from .models import Assignment, Criterion, FinalRound, Panel, PrizeTier, Score, Scorecard, ScorecardEvent
 from .services import (
     assignment_declare_conflict,
     assignments_generate,
@@ -703,3 +703,13 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
 
 
 from . import admin_results  # noqa: E402,F401
+
+
+class PrizeTierInline(admin.TabularInline):
+    model = PrizeTier
+    extra = 0
+
+
+# The contest's prizes are configured with the rest of the contest, on its page, which submissions does not know.
+_contest_admin = admin.site.get_model_admin(Contest)
+_contest_admin.inlines = [*_contest_admin.inlines, PrizeTierInline]

@@ -8,8 +8,11 @@ class JudgingConfig(AppConfig):
 
     def ready(self):
         from submissions.phases import Phase, phase_entered
+        from submissions.serving import watchers_register
 
-        from .services import final_round_open
+        from .services import final_round_open, judge_may_watch
+
+        watchers_register(judge_may_watch)
 
         def on_phase_entered(sender, contest, phase, user, **kwargs):
             if phase == Phase.FINAL:

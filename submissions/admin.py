@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import ReadOnly, row_id
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
-from judging.models import PrizeTier
 
 from .gallery import finalists_publish, may_export_fanpage_pack
 from .identity import mask_id_number
@@ -76,11 +75,6 @@ class LocalityInline(admin.TabularInline):
     extra = 0
 
 
-class PrizeTierInline(admin.TabularInline):
-    model = PrizeTier
-    extra = 0
-
-
 FORM_FIELD_LABELS = {
     "date_of_birth": _("Registration form: date of birth"),
     "gender": _("Registration form: gender"),
@@ -137,7 +131,8 @@ class ContestAdmin(admin.ModelAdmin):
     form = ContestAdminForm
     list_display = ["short_name", "code_prefix", "opens_at", "closes_at", "phase"]
     prepopulated_fields = {"slug": ["short_name"]}
-    inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline, PrizeTierInline]
+    # judging/admin.py adds the prize tiers.
+    inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "code_prefix", "organizer", "theme"]}),
         (

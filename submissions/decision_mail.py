@@ -1,8 +1,9 @@
 """Telling entrants the preliminary round's decision: drafted in the outbox, sent when the committee releases it.
 
 Nothing is sent when a screener clicks. After each decision, decision_mail_prepare words a draft from the
-committee's editable template; the committee reviews the outbox and releases the drafts in bulk through
-decision_mails_release, which queues them for the Celery worker and records that the entrants were told.
+committee's editable template; the committee reviews the outbox and releases the drafts in bulk
+(contest_portal.mail.outbox.drafts_release), which holds back a draft telling a decision changed since and,
+through DECISION_DRAFTS registered here, records that the entrants were told.
 
 There is one draft per submission and decision. Its dedupe key names the submission and the instant of the
 decision (`decision:<submission pk>:<decided_at>`): a decision changed before release rewords the same draft,
@@ -10,7 +11,6 @@ and a decision changed after the entrant was told gets a new mail, while a decis
 mailed twice (the key is unique)."""
 
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -19,16 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest_portal.mail.models import OutgoingMail
+from contest_portal.mail.outbox import OutboxDrafts
 from contest_portal.mail.services import (
     MailTemplateError,
-    mail_ids,
-    mail_release,
     mail_template_get,
     mail_template_render,
 )
 
 from .models import Contest, Registration, Submission, SubmissionEvent
-from .services import NotAllowed, Refusal
+from .services import Refusal
 
 Status = Submission.Status
 Draft = OutgoingMail.State.DRAFT
@@ -40,15 +39,6 @@ DECISION_TEMPLATES = {
     Status.DISQUALIFIED: ("decision_disqualified", "Thông báo clip không đủ điều kiện dự thi"),
 }
 KEY_PREFIX = "decision:"
-
-
-@dataclass(frozen=True)
-class DecisionMailRelease:
-    """What a release did: the mails queued to be sent, and the drafts held back because they told a decision
-    that has changed since (they were drafted again, for the committee to review)."""
-
-    released: list
-    redrafted: list
 
 
 def _dedupe_key(submission):
@@ -147,64 +137,49 @@ def _tells_current_decision(submission, dedupe_key, kind):
     return (dedupe_key, kind) == (_dedupe_key(submission), DECISION_TEMPLATES[Status(submission.status)][0])
 
 
-@transaction.atomic
-def decision_mails_release(*, mails, user):
-    """Releases the drafts among `mails` (drafts of any kind): they are queued and sent after commit.
-
-    For a decision mail the entrant counts as told: the submission's decision_notified_at is set and a "told"
-    event recorded. A decision draft that no longer tells the submission's current decision (the decision
-    changed and no one drafted it again) is not sent: it is reworded for review instead. Mails that are not
-    drafts any more (a second click, a colleague's release) are left alone, so releasing twice sends nothing
-    twice.
-
-    Needs the permission mail.release_outgoingmail. Returns a DecisionMailRelease."""
-    if not user.has_perm("mail.release_outgoingmail"):
-        raise NotAllowed(_("You may not release e-mails."))
-    selected = mail_ids(mails)
+def _hold_back(selected, user):
+    """The decision drafts among `selected` that tell a decision changed since: worded again, not sent."""
     submission_ids = sorted({_submission_pk(key) for _pk, key, _kind in _decision_drafts(selected)})
     # Submissions first, then mails: the order in which a decision and its draft take their locks.
     submissions = Submission.objects.select_for_update().filter(pk__in=submission_ids).order_by("pk").in_bulk()
     held_back, stale = set(), set()
     for mail_pk, key, kind in _decision_drafts(selected):
-        submission = submissions[_submission_pk(key)]
-        if not _tells_current_decision(submission, key, kind):
+        if not _tells_current_decision(submissions[_submission_pk(key)], key, kind):
             held_back.add(mail_pk)
-            stale.add(submission.pk)
+            stale.add(_submission_pk(key))
     for submission_pk in sorted(stale):
         _prepare(submission_pk, reword=False)
-    released = mail_release(mails=OutgoingMail.objects.filter(pk__in=set(selected) - held_back), user=user)
+    return held_back
+
+
+def _record_told(released, user):
+    """For each decision mail released, the entrant counts as told: decision_notified_at and a "told" event."""
     told = sorted(
         _submission_pk(key)
         for key in OutgoingMail.objects.filter(pk__in=released, dedupe_key__startswith=KEY_PREFIX).values_list(
             "dedupe_key", flat=True
         )
     )
+    if not told:
+        return
     now = timezone.now()
+    statuses = dict(Submission.objects.filter(pk__in=told).values_list("pk", "status"))
     Submission.objects.filter(pk__in=told).update(decision_notified_at=now, updated_at=now)
     SubmissionEvent.objects.bulk_create(
         SubmissionEvent(
             submission_id=pk,
             actor=user,
             action="told",
-            from_status=submissions[pk].status,
-            to_status=submissions[pk].status,
+            from_status=statuses[pk],
+            to_status=statuses[pk],
             created_at=now,
         )
         for pk in told
     )
-    redrafted = list(OutgoingMail.objects.filter(pk__in=held_back, state=Draft).values_list("pk", flat=True))
-    return DecisionMailRelease(released=released, redrafted=redrafted)
 
 
-@transaction.atomic
-def decision_mails_redraft(*, mails, user):
-    """Words the decision drafts among `mails` again from the current templates, after the committee edited a
-    template; edits made to those drafts by hand are replaced. Mails already released are left alone.
-
-    Needs the permission mail.change_outgoingmail. Returns how many drafts were reworded."""
-    if not user.has_perm("mail.change_outgoingmail"):
-        raise NotAllowed(_("You may not change e-mails."))
-    submission_ids = sorted({_submission_pk(key) for _pk, key, _kind in _decision_drafts(mail_ids(mails))})
+def _redraft(selected, user):
+    submission_ids = sorted({_submission_pk(key) for _pk, key, _kind in _decision_drafts(selected)})
     return sum(1 for pk in submission_ids if _prepare(pk, reword=True) is not None)
 
 
@@ -230,3 +205,12 @@ def decision_mail_sample_context(*, key):
         else _("The reason given with the decision appears here."),
     )
     return _context(submission)
+
+
+# The decision mails' part in the outbox (contest_portal.mail.outbox), registered by SubmissionsConfig.ready.
+DECISION_DRAFTS = OutboxDrafts(
+    hold_back=_hold_back,
+    after_release=_record_told,
+    redraft=_redraft,
+    sample_context=lambda key: decision_mail_sample_context(key=key),
+)

@@ -17,8 +17,6 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from judging.services import judge_may_watch
-
 from .documents import document_kind
 from .models import Submission
 
@@ -63,10 +61,19 @@ def can_view_submission_media(user, submission):
     return user.has_perm("submissions.view_submission")
 
 
+# Who else may watch a clip, as the apps that need it say: judging registers the judge the finalist is assigned
+# to, without a conflict of interest (who does not score it has no need to see it). Each is (user, submission).
+WATCHERS = []
+
+
+def watchers_register(may_watch):
+    WATCHERS.append(may_watch)
+
+
 def can_watch_submission(user, submission):
-    """Who may fetch a clip's preview and thumbnail: those of `can_view_submission_media`, and a judge the
-    finalist is assigned to, without a conflict of interest (who does not score it has no need to see it)."""
-    return can_view_submission_media(user, submission) or judge_may_watch(user, submission)
+    """Who may fetch a clip's preview and thumbnail: those of `can_view_submission_media`, and whoever one of
+    the WATCHERS lets watch it."""
+    return can_view_submission_media(user, submission) or any(watch(user, submission) for watch in WATCHERS)
 
 
 def _viewable_submission(request, code, *, watching=False):

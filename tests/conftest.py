@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils import timezone
 
 from contest_portal.celery import app as celery_app
-from submissions.son_la_2024 import load_son_la_2024
+from judging.son_la_2024 import load_son_la_2024
 from tests.clips import make_clip
 
 IN_CI = os.environ.get("CI") == "true"

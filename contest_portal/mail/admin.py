@@ -20,10 +20,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from contest_portal.admin import row_id
 from contest_portal.personal_data import mask_email, sees_personal_data
-from submissions.decision_mail import decision_mail_sample_context, decision_mails_redraft, decision_mails_release
-from submissions.services import Refusal
+from contest_portal.refusals import Refusal
 
 from .models import MailTemplate, OutgoingMail
+from .outbox import drafts_redraft, drafts_release, drafts_sample_context
 from .services import MailTemplateError, mail_draft_edit, mail_retry, mail_template_render
 
 Draft = OutgoingMail.State.DRAFT
@@ -212,7 +212,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
 
     def _release(self, request, mails):
         try:
-            release = decision_mails_release(mails=mails, user=request.user)
+            release = drafts_release(mails=mails, user=request.user)
         except Refusal as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             return
@@ -258,7 +258,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     )
     def redraft_selected(self, request, queryset):
         try:
-            count = decision_mails_redraft(mails=queryset, user=request.user)
+            count = drafts_redraft(mails=queryset, user=request.user)
         except Refusal as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             return
@@ -292,7 +292,7 @@ class MailTemplateForm(forms.ModelForm):
 
 
 def _sample_context(template):
-    return decision_mail_sample_context(key=template.key) or {}
+    return drafts_sample_context(key=template.key) or {}
 
 
 @admin.register(MailTemplate)

@@ -53,8 +53,8 @@ def _fill():
     from django.utils import timezone
 
     from judging.models import Assignment, Criterion, FinalRound, Score, Scorecard
+    from judging.son_la_2024 import load_son_la_2024
     from submissions.models import Registration, Submission
-    from submissions.son_la_2024 import load_son_la_2024
 
     rng = random.Random(2024)
     contest = load_son_la_2024(slug="bench")

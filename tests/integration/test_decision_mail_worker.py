@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from contest_portal.mail.models import OutgoingMail
-from submissions.decision_mail import decision_mail_prepare, decision_mails_release
+from contest_portal.mail.outbox import drafts_release
+from submissions.decision_mail import decision_mail_prepare
 from submissions.models import Submission
 from submissions.screening import submission_decide
 from tests.conftest import ALICE_ID, BOB_ID
@@ -41,11 +42,11 @@ def test_released_decisions_reach_each_entrant_once_when_the_first_smtp_attempt_
     drafts = OutgoingMail.objects.filter(state=OutgoingMail.State.DRAFT)
     smtp.fail_next(1)
 
-    release = decision_mails_release(mails=drafts, user=committee)
+    release = drafts_release(mails=drafts, user=committee)
 
     assert len(release.released) == 2
     wait_until(lambda: _sent(release.released) == 2, timeout=60, what="both decision mails to be marked sent")
-    assert decision_mails_release(mails=OutgoingMail.objects.all(), user=committee).released == []
+    assert drafts_release(mails=OutgoingMail.objects.all(), user=committee).released == []
     # A late retry, a redelivered task or the second release would show up here.
     time.sleep(3)
     assert smtp.refused == 1

@@ -25,9 +25,9 @@ from judging.services import (
     scorecard_submit,
     scores_for_ranking,
 )
+from judging.son_la_2024 import load_son_la_2024
 from submissions.models import Submission
 from submissions.services import NotAllowed, Refusal
-from submissions.son_la_2024 import load_son_la_2024
 from tests.staff import make_staff
 
 from .finalists import AUTHOR, COAUTHOR, GROUP

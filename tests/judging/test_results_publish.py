@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from contest_portal.mail.models import OutgoingMail
+from contest_portal.mail.outbox import drafts_release
 from judging.models import Award, FinalRound, RankingRun, Scorecard
 from judging.results import (
     TieChoice,
@@ -18,7 +19,6 @@ from judging.results import (
     side_prize_designate,
 )
 from judging.services import scorecard_reopen
-from submissions.decision_mail import decision_mails_release
 from submissions.models import CoAuthor, Contest, ContestEvent, SubmissionAuthor
 from submissions.phases import Phase, WrongPhase, contest_phase
 from submissions.services import NotAllowed, Refusal, submission_authors_change
@@ -140,7 +140,7 @@ def test_publishing_drafts_an_award_email_per_prize_for_the_committee_to_release
     assert mail.outbox == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        decision_mails_release(mails=drafts, user=committee)
+        drafts_release(mails=drafts, user=committee)
 
     assert set(drafts.values_list("state", flat=True)) == {OutgoingMail.State.SENT}
     assert len(mail.outbox) == 4

@@ -13,10 +13,10 @@ from judging.services import (
     scorecard_submit,
     scores_for_ranking,
 )
+from judging.son_la_2024 import load_son_la_2024
 from submissions.models import Contest, Submission
 from submissions.phases import Phase, WrongPhase
 from submissions.services import NotAllowed, Refusal
-from submissions.son_la_2024 import load_son_la_2024
 
 # Messages are checked in the English source text; judging/locale holds their Vietnamese.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

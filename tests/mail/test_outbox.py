@@ -12,8 +12,9 @@ from django.apps import apps
 from django.utils import timezone
 
 from contest_portal.mail.models import MailTemplate, OutgoingMail
+from contest_portal.mail.outbox import drafts_redraft, drafts_release
 from contest_portal.mail.services import mail_draft_edit, mail_retry, mail_send_due
-from submissions.decision_mail import decision_mail_prepare, decision_mails_redraft, decision_mails_release
+from submissions.decision_mail import decision_mail_prepare
 from submissions.models import Submission, SubmissionEvent
 from submissions.services import NotAllowed, Refusal
 
@@ -24,7 +25,7 @@ Draft, Sent, Failed = OutgoingMail.State.DRAFT, OutgoingMail.State.SENT, Outgoin
 
 def _release(mails, user, callbacks):
     with callbacks(execute=True):
-        return decision_mails_release(mails=mails, user=user)
+        return drafts_release(mails=mails, user=user)
 
 
 def _drafts():
@@ -102,7 +103,7 @@ def test_drafting_again_without_a_new_decision_keeps_the_committees_wording(alic
 
 def test_a_released_mail_cannot_be_reworded(alice_clip, decide, committee):
     mail = decide(alice_clip, "shortlisted")
-    decision_mails_release(mails=[mail], user=committee)
+    drafts_release(mails=[mail], user=committee)
 
     assert not mail_draft_edit(mail=mail, subject="Khác", body_text="Khác")
     mail.refresh_from_db()
@@ -265,7 +266,7 @@ def test_a_just_released_draft_is_left_to_its_task_by_the_sweep(
     mail = decide(alice_clip, "shortlisted")
     OutgoingMail.objects.filter(pk=mail.pk).update(created_at=timezone.now() - timedelta(days=2))
     with django_capture_on_commit_callbacks(execute=False):
-        decision_mails_release(mails=_drafts(), user=committee)  # its task is lost
+        drafts_release(mails=_drafts(), user=committee)  # its task is lost
 
     assert mail_send_due() == 0
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
@@ -286,7 +287,7 @@ def test_drafts_are_reworded_from_an_edited_template(alice_clip, bob_clip, decid
     mail_draft_edit(mail=_drafts().first(), subject="Sửa tay", body_text="Sửa tay")
     MailTemplate.objects.filter(key="decision_shortlisted").update(subject="Chúc mừng {{ submission.code }}")
 
-    assert decision_mails_redraft(mails=_drafts(), user=committee) == 2
+    assert drafts_redraft(mails=_drafts(), user=committee) == 2
 
     assert sorted(_drafts().values_list("subject", flat=True)) == [
         f"Chúc mừng {alice_clip.code}",
@@ -297,7 +298,7 @@ def test_drafts_are_reworded_from_an_edited_template(alice_clip, bob_clip, decid
 def test_rewording_drafts_needs_the_permission(alice_clip, decide, screener, english):
     decide(alice_clip, "shortlisted")
     with pytest.raises(NotAllowed, match="You may not change e-mails"):
-        decision_mails_redraft(mails=_drafts(), user=screener)
+        drafts_redraft(mails=_drafts(), user=screener)
 
 
 def test_the_default_templates_come_from_the_files_and_keep_the_committees_wording():

@@ -70,10 +70,10 @@ def test_a_draft_is_previewed_and_reworded(committee_client, alice_clip, decide)
 
 
 def test_a_released_mail_can_no_longer_be_reworded(committee_client, committee, alice_clip, decide, smtp):
-    from submissions.decision_mail import decision_mails_release
+    from contest_portal.mail.outbox import drafts_release
 
     mail = decide(alice_clip, "shortlisted")
-    decision_mails_release(mails=[mail], user=committee)
+    drafts_release(mails=[mail], user=committee)
     url = reverse("admin:mail_outgoingmail_change", args=[mail.pk])
 
     assert committee_client.get(url).status_code == 200  # read only
@@ -149,13 +149,13 @@ def test_an_outdated_draft_is_held_back_with_a_warning(
 def test_failed_mails_are_retried_from_the_admin(
     committee_client, committee, alice_clip, decide, smtp, settings, django_capture_on_commit_callbacks
 ):
-    from submissions.decision_mail import decision_mails_release
+    from contest_portal.mail.outbox import drafts_release
 
     settings.MAIL_MAX_ATTEMPTS = 1
     smtp.fail_next(1)
     mail = decide(alice_clip, "shortlisted")
     with django_capture_on_commit_callbacks(execute=True):
-        decision_mails_release(mails=[mail], user=committee)
+        drafts_release(mails=[mail], user=committee)
     failed = committee_client.get(reverse(CHANGELIST), {"state": "failed"})
     assert failed.context["cl"].result_count == 1
 

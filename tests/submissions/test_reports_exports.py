@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from judging.son_la_2024 import load_son_la_2024
 from submissions.models import ScreeningReview, Submission
 from submissions.reports import submissions_export
 from submissions.services import registration_save, submission_authors_record
-from submissions.son_la_2024 import load_son_la_2024
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, registration_fields
 from tests.staff import make_staff_with
 

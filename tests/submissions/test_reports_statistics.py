@@ -242,7 +242,7 @@ class TestThePage:
         assert "There is no contest yet." in response.content.decode()
 
     def test_another_contest_is_chosen_by_its_slug(self, client, screener, dataset):
-        from submissions.son_la_2024 import load_son_la_2024
+        from judging.son_la_2024 import load_son_la_2024
 
         other = load_son_la_2024(slug="son-la-2025", code_prefix="CDS2025", name="Cuộc thi năm 2025")
         client.force_login(screener)

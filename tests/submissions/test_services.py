@@ -9,6 +9,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from contest_portal.mail.models import OutgoingMail
+from judging.son_la_2024 import load_son_la_2024
 from submissions.models import Submission
 from submissions.services import (
     ClipLimitReached,
@@ -22,7 +23,6 @@ from submissions.services import (
     submission_update,
     submission_withdraw,
 )
-from submissions.son_la_2024 import load_son_la_2024
 from tests.clips import make_clip, make_jpeg, make_pdf, truncate
 from tests.conftest import ALICE_ID, BOB_ID, CHARLIE_ID, as_upload, registration_fields
 

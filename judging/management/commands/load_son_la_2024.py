@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from submissions.son_la_2024 import load_son_la_2024
+from judging.son_la_2024 import load_son_la_2024
 
 
 class Command(BaseCommand):

@@ -1,14 +1,15 @@
-"""The Sơn La Province 2024 digital transformation contest, as its rules (Quyết định 03-QĐ/BTC) state it."""
+"""The Sơn La Province 2024 digital transformation contest, as its rules (Quyết định 03-QĐ/BTC) state it: the
+contest and its lists, and its prizes and rubric, which is why it lives in judging, the app that knows both."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from judging.models import Criterion, FinalRound, PrizeTier
+from submissions.models import ClipGenre, Contest, EntrantCategory, Locality
+from submissions.phases import Phase
 
-from .models import ClipGenre, Contest, EntrantCategory, Locality
-from .phases import Phase
+from .models import Criterion, FinalRound, PrizeTier
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 OPENS_AT = datetime.datetime(2024, 6, 12, 0, 0, 0, tzinfo=VIETNAM)
