@@ -12,8 +12,10 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
 
+from contest_portal.permissions import sees_personal_data
+
 # Defined on the Submission model (submissions.Submission.Meta.permissions) with the others of the contest.
-PERMISSION = "submissions.view_personal_data"
+PERMISSION = sees_personal_data.permission
 
 # Model label -> its personal fields. Names, e-mail subjects and clip titles are what screeners work with and
 # stay visible; what identifies or locates a person does not.
@@ -25,10 +27,6 @@ PERSONAL_FIELDS = {
     "account.EmailAddress": {"email"},
     "mail.OutgoingMail": {"to"},
 }
-
-
-def sees_personal_data(user):
-    return user is not None and user.has_perm(PERMISSION)
 
 
 def mask_email(address):

@@ -19,6 +19,14 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import ReadOnly, row_id
+from contest_portal.permissions import (
+    may_assign,
+    may_oversee_scorecards,
+    may_remind_judges,
+    may_reopen_scorecard,
+    may_score,
+    may_view_assignments,
+)
 from submissions.models import Contest, finalist_q
 from submissions.phases import Phase, contest_phase, phase_description
 from submissions.services import Refusal
@@ -64,12 +72,12 @@ EVENT_ACTIONS = {
 
 
 def _scores(request):
-    return request.user.has_perm("judging.score_finalists")
+    return may_score(request.user)
 
 
 def _oversees(request):
     """The committee sees every assignment; a judge, only theirs."""
-    return request.user.has_perm("judging.view_assignment")
+    return may_view_assignments(request.user)
 
 
 @admin.register(FinalRound)
@@ -140,8 +148,8 @@ class FinalRoundAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, final_round):
             raise PermissionDenied
         contest = final_round.contest
-        may_generate = request.user.has_perm("judging.add_assignment")
-        may_remind = request.user.has_perm("judging.remind_judges")
+        may_generate = may_assign(request.user)
+        may_remind = may_remind_judges(request.user)
         if request.method == "POST":
             if "generate" in request.POST and may_generate:
                 self._generate(request, contest)
@@ -608,7 +616,7 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if not request.user.has_perm("judging.view_scorecard"):
+        if not may_oversee_scorecards(request.user):
             queryset = queryset.filter(assignment__judge=request.user.pk)
         return queryset.annotate(
             total=Sum(F("scores__points") * F("scores__criterion__weight")),
@@ -649,9 +657,7 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         scorecard = self.get_object(request, object_id) if row_id(object_id) is not None else None
         may_reopen = (
-            scorecard is not None
-            and scorecard.state == State.SUBMITTED
-            and request.user.has_perm("judging.reopen_scorecard")
+            scorecard is not None and scorecard.state == State.SUBMITTED and may_reopen_scorecard(request.user)
         )
         extra_context = {
             "reopen_url": reverse("admin:judging_scorecard_reopen", args=[scorecard.pk]) if may_reopen else "",
@@ -661,7 +667,7 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
 
     def reopen_view(self, request, scorecard_id):
         """Asks for the reason, then gives the scorecard back to its judge as a draft."""
-        if not request.user.has_perm("judging.reopen_scorecard"):
+        if not may_reopen_scorecard(request.user):
             raise PermissionDenied
         scorecard = get_object_or_404(
             Scorecard.objects.select_related("assignment__submission", "assignment__judge"), pk=scorecard_id

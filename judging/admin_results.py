@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from contest_portal.admin import ReadOnly, row_id
 from contest_portal.mail.models import OutgoingMail
+from contest_portal.permissions import may_approve_ranking, may_award, may_publish_results, may_rank
 from submissions.models import Contest, Submission
 from submissions.services import Refusal
 
@@ -37,17 +38,10 @@ from .exports import (
 from .models import Award, FinalRound, PrizeTier, RankingRun
 from .services import scorecards_outstanding
 
-RUN_PERMISSIONS = ("judging.view_rankingrun", "judging.run_ranking", "judging.approve_ranking")
-PRIZE_PERMISSIONS = ("judging.view_award", "judging.award_prizes", "judging.publish_results")
 
-
-def _has_any(user, permissions):
-    return any(user.has_perm(permission) for permission in permissions)
-
-
-def _require(request, permission):
+def _require(request, may):
     # The services check again; this answers 403 before anything is read.
-    if not request.user.has_perm(permission):
+    if not may(request.user):
         raise PermissionDenied
 
 
@@ -114,10 +108,10 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         return super().get_queryset(request).defer("inputs", "results")
 
     def has_view_permission(self, request, obj=None):
-        return _has_any(request.user, RUN_PERMISSIONS)
+        return may_export_runs(request.user)
 
     def has_module_permission(self, request):
-        return _has_any(request.user, RUN_PERMISSIONS)
+        return may_export_runs(request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -139,7 +133,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
             "contests": contests,
             "current_contest": _current_contest(),
             "approved_runs": approved,
-            "can_run": request.user.has_perm("judging.run_ranking"),
+            "can_run": may_rank(request.user),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
@@ -172,19 +166,19 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
                 "criteria": inputs.get("criteria", []),
             },
             "can_approve": (
-                request.user.has_perm("judging.approve_ranking")
+                may_approve_ranking(request.user)
                 and run.state == RankingRun.State.DONE
                 and run.approved_at is None
                 and not stale
             ),
-            "can_run": request.user.has_perm("judging.run_ranking"),
+            "can_run": may_rank(request.user),
             "may_export": may_export_runs(request.user),
-            "may_see_prizes": _has_any(request.user, PRIZE_PERMISSIONS),
+            "may_see_prizes": may_export_prizes(request.user),
         }
         return TemplateResponse(request, "admin/judging/results/run.html", context)
 
     def start_view(self, request):
-        _require(request, "judging.run_ranking")
+        _require(request, may_rank)
         if request.method != "POST":
             return redirect("admin:judging_rankingrun_changelist")
         contest = get_object_or_404(Contest, slug=request.POST.get("contest", ""))
@@ -197,7 +191,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         return redirect("admin:judging_rankingrun_change", run.pk)
 
     def approve_view(self, request, pk):
-        _require(request, "judging.approve_ranking")
+        _require(request, may_approve_ranking)
         if request.method != "POST":
             return redirect("admin:judging_rankingrun_change", pk)
         run = get_object_or_404(RankingRun.objects.select_related("contest"), pk=pk)
@@ -287,10 +281,10 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return award.submission.title
 
     def has_view_permission(self, request, obj=None):
-        return _has_any(request.user, PRIZE_PERMISSIONS)
+        return may_export_prizes(request.user)
 
     def has_module_permission(self, request):
-        return _has_any(request.user, PRIZE_PERMISSIONS)
+        return may_export_prizes(request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -383,8 +377,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             "finalists": finalists,
             "ranked_awards": [award for award in prizes.awards if award.run_id],
             "published": published,
-            "can_award": request.user.has_perm("judging.award_prizes") and not published,
-            "can_publish": request.user.has_perm("judging.publish_results") and not published,
+            "can_award": may_award(request.user) and not published,
+            "can_publish": may_publish_results(request.user) and not published,
             "outstanding": [] if published else scorecards_outstanding(contest),
             "award_drafts": OutgoingMail.objects.filter(
                 kind=service.AWARD_TEMPLATE[0], state=OutgoingMail.State.DRAFT
@@ -405,7 +399,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return redirect("admin:judging_award_prizes", slug)
 
     def confirm_view(self, request, slug):
-        _require(request, "judging.award_prizes")
+        _require(request, may_award)
         contest = get_object_or_404(Contest, slug=slug)
         run = service.approved_run(contest)
         choices = _tie_choices(request.POST, service.awards_propose(run=run)) if run else {}
@@ -417,7 +411,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def withdraw_view(self, request, slug):
-        _require(request, "judging.award_prizes")
+        _require(request, may_award)
         contest = get_object_or_404(Contest, slug=slug)
         return self._act(
             request,
@@ -427,7 +421,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def side_prize_view(self, request, slug):
-        _require(request, "judging.award_prizes")
+        _require(request, may_award)
         contest = get_object_or_404(Contest, slug=slug)
         tier = get_object_or_404(PrizeTier, contest=contest, pk=request.POST.get("tier") or 0)
         submission = get_object_or_404(Submission, contest=contest, pk=request.POST.get("submission") or 0)
@@ -441,7 +435,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def side_prize_withdraw_view(self, request, pk):
-        _require(request, "judging.award_prizes")
+        _require(request, may_award)
         award = get_object_or_404(Award.objects.select_related("tier__contest"), pk=pk)
         return self._act(
             request,
@@ -451,7 +445,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def publish_view(self, request, slug):
-        _require(request, "judging.publish_results")
+        _require(request, may_publish_results)
         contest = get_object_or_404(Contest, slug=slug)
         return self._act(
             request,

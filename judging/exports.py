@@ -14,6 +14,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from contest_portal.permissions import (
+    may_approve_ranking,
+    may_award,
+    may_publish_results,
+    may_rank,
+    may_view_awards,
+    may_view_runs,
+)
 from contest_portal.spreadsheets import xlsx_cell
 from submissions.models import Submission
 
@@ -28,11 +36,11 @@ _NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")
 
 
 def may_export_runs(user):
-    return any(user.has_perm(f"judging.{name}") for name in ("view_rankingrun", "run_ranking", "approve_ranking"))
+    return may_view_runs(user) or may_rank(user) or may_approve_ranking(user)
 
 
 def may_export_prizes(user):
-    return any(user.has_perm(f"judging.{name}") for name in ("view_award", "award_prizes", "publish_results"))
+    return may_view_awards(user) or may_award(user) or may_publish_results(user)
 
 
 def _header(sheet, titles, widths):

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import MailTemplateError, mail_template_get, mail_template_render
+from contest_portal.permissions import may_approve_ranking, may_award, may_publish_results, may_rank
 from submissions.gallery import finalist_authors
 from submissions.models import Submission
 from submissions.phases import Phase, contest_move, phase_check
@@ -237,15 +238,15 @@ def _cycle_collection_paused():
             gc.enable()
 
 
-def _check(user, permission, message):
-    if not user.has_perm(permission):
+def _check(user, may, message):
+    if not may(user):
         raise NotAllowed(message)
 
 
 def ranking_run_start(*, contest, user):
     """Records a new run of `contest`'s ranking, by its current method, and queues the task that computes it
     once this transaction commits. Returns the run, still running. Needs judging.run_ranking."""
-    _check(user, "judging.run_ranking", _("You may not compute the ranking."))
+    _check(user, may_rank, _("You may not compute the ranking."))
     phase_check(contest, "rank")
     with transaction.atomic():
         final_round = final_round_get(contest=contest)
@@ -319,7 +320,7 @@ def ranking_run_approve(*, run, user):
     Refused for a run that is not done, a stale run, after publication, and while prizes awarded from another
     run stand (withdraw them first: awards_withdraw). Approving the approved run again changes nothing.
     Needs judging.approve_ranking. Returns True when this call approved it."""
-    _check(user, "judging.approve_ranking", _("You may not approve the ranking."))
+    _check(user, may_approve_ranking, _("You may not approve the ranking."))
     final_round = _lock_final_round(run.contest)
     run = RankingRun.objects.select_for_update().get(pk=run.pk)
     if run.approved_at is not None:
@@ -487,7 +488,7 @@ def awards_confirm(*, contest, user, choices=None):
     prizes stay). Every tie at a tier boundary must be decided in `choices` ({tier pk: TieChoice}) with a
     reason, which is kept on each award of the tied clips. Refused after publication or from a stale run.
     Needs judging.award_prizes. Returns the awards stored, in prize-list order."""
-    _check(user, "judging.award_prizes", _("You may not award prizes."))
+    _check(user, may_award, _("You may not award prizes."))
     _lock_final_round(contest)
     _check_phase(contest, "award")
     run = approved_run(contest)
@@ -530,7 +531,7 @@ def awards_confirm(*, contest, user, choices=None):
 def awards_withdraw(*, contest, user):
     """Withdraws the prizes awarded from a ranking run (side prizes stay), before publication, so that
     another run can be approved. Needs judging.award_prizes. Returns how many were withdrawn."""
-    _check(user, "judging.award_prizes", _("You may not award prizes."))
+    _check(user, may_award, _("You may not award prizes."))
     _lock_final_round(contest)
     _check_phase(contest, "award")
     count, _by_model = Award.objects.filter(tier__contest=contest, run__isnull=False).delete()
@@ -543,7 +544,7 @@ def side_prize_designate(*, tier, submission, user, reason):
     clip on the fanpage, say): not from the rank. Designating the same clip again rewords the reason.
     Refused when the tier's prizes are all given, for a clip that is not a finalist of the contest, and after
     publication. Needs judging.award_prizes. Returns the award."""
-    _check(user, "judging.award_prizes", _("You may not award prizes."))
+    _check(user, may_award, _("You may not award prizes."))
     reason = reason.strip()
     if not reason:
         raise Refusal(_("Give the reason for the side prize."), field="reason")
@@ -570,7 +571,7 @@ def side_prize_designate(*, tier, submission, user, reason):
 @transaction.atomic
 def side_prize_withdraw(*, award, user):
     """Withdraws a side prize before publication. Needs judging.award_prizes."""
-    _check(user, "judging.award_prizes", _("You may not award prizes."))
+    _check(user, may_award, _("You may not award prizes."))
     award = Award.objects.select_related("tier__contest").get(pk=award.pk)
     if not award.tier.is_side_prize:
         raise Refusal(_("Prizes from the ranking are withdrawn all together."))
@@ -676,7 +677,7 @@ def results_publish(*, contest, user, reason=""):
     still waits for a judge's scorecard, unless `reason` says why the committee publishes without it (kept in
     the contest's history). Publishing again changes nothing. Needs judging.publish_results. Returns True when
     this call published."""
-    _check(user, "judging.publish_results", _("You may not publish the results."))
+    _check(user, may_publish_results, _("You may not publish the results."))
     final_round = _lock_final_round(contest)
     if final_round.results_published_at is not None:
         return False

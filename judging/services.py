@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_render_and_queue
+from contest_portal.permissions import may_assign, may_remind_judges, may_reopen_scorecard, may_score
 from submissions.models import finalist_q
 from submissions.phases import phase_check
 from submissions.roles import JURY
@@ -157,7 +158,7 @@ def assignments_generate(*, contest, user):
     One the plan no longer wants (the clip is no longer a finalist, the judge left the jury, the panels or the
     mode changed) is removed when it has neither; if it has a scorecard it stays, hidden from the judge's queue
     and from the ranking when its clip is no longer a finalist."""
-    if not user.has_perm("judging.add_assignment"):
+    if not may_assign(user):
         raise NotAllowed(_("You may not assign clips to judges."))
     phase_check(contest, "assign")
     final_round = final_round_get(contest=contest)
@@ -288,7 +289,7 @@ def _scorable(assignment, judge):
     """The assignment, locked, once it is certain this judge may score it now."""
     if assignment.judge_id != judge.pk:
         raise NotAllowed(_("This clip is not assigned to you."))
-    if not judge.has_perm("judging.score_finalists"):
+    if not may_score(judge):
         raise NotAllowed(_("You may not score finalists."))
     # Locked, so the committee's generation cannot remove it while its first scorecard is made.
     assignment = Assignment.objects.select_for_update().select_related("submission").get(pk=assignment.pk)
@@ -393,7 +394,7 @@ def scorecard_reopen(*, scorecard, user, reason):
     """The committee gives a submitted scorecard back to its judge as a draft; who, when and why are recorded.
 
     Returns False when it was not submitted (reopened already): nothing changes then."""
-    if not user.has_perm("judging.reopen_scorecard"):
+    if not may_reopen_scorecard(user):
         raise NotAllowed(_("Only the Organizing Committee may reopen a scorecard."))
     reason = reason.strip()
     if not reason:
@@ -482,7 +483,7 @@ def judge_may_watch(user, submission):
     return (
         user.is_authenticated
         and submission.is_finalist
-        and user.has_perm("judging.score_finalists")
+        and may_score(user)
         and judge_queue(user).filter(submission=submission.pk, conflict_declared_at__isnull=True).exists()
     )
 
@@ -504,7 +505,7 @@ def judges_remind(*, contest, user):
     """E-mails each active judge who has scorecards left to submit in the contest, at most once a day each.
 
     Returns how many judges were reminded by this call. Mails are sent by Celery once the transaction commits."""
-    if not user.has_perm("judging.remind_judges"):
+    if not may_remind_judges(user):
         raise NotAllowed(_("Only the Organizing Committee may remind the judges."))
     today = timezone.localdate()
     reminded = _mail_judges(

@@ -15,6 +15,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import ReadOnly, row_id
+from contest_portal.permissions import (
+    may_change_authors,
+    may_publish_finalists,
+    may_run_contest,
+    may_screen,
+    may_view_outbox,
+    may_view_submissions,
+)
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 
 from .gallery import finalists_publish, may_export_fanpage_pack
@@ -196,7 +204,7 @@ class ContestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         phase = contest_phase(contest)
         move = PHASE_MOVES.get(phase)
-        may_move = request.user.has_perm("submissions.run_contest")
+        may_move = may_run_contest(request.user)
         status = 200
         if request.method == "POST":
             if not (may_move and move):
@@ -531,17 +539,17 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
     # Submitted content is read-only for everyone (ReadOnly): decisions go through the screening page.
 
     def has_screen_permission(self, request, obj=None):
-        return request.user.has_perm("submissions.screen_submission")
+        return may_screen(request.user)
 
     def has_change_authors_permission(self, request):
         # The form shows and takes ID numbers.
-        return request.user.has_perm("submissions.change_submission_authors") and _sees_personal_data(request)
+        return may_change_authors(request.user) and _sees_personal_data(request)
 
     def has_export_permission(self, request):
         return may_export(request.user)
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("submissions.publish_finalists")
+        return may_publish_finalists(request.user)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -627,11 +635,11 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             # The list's columns need the width more than screeners need the other models' menu.
             "is_nav_sidebar_enabled": False,
             "contest": contest,
-            "may_view_statistics": request.user.has_perm("submissions.view_submission"),
+            "may_view_statistics": may_view_submissions(request.user),
             "may_export": may_export(request.user),
             "may_publish": contest is not None and self.has_publish_permission(request),
             "may_export_fanpage_pack": contest is not None and may_export_fanpage_pack(request.user),
-            "may_view_outbox": request.user.has_perm("mail.view_outgoingmail"),
+            "may_view_outbox": may_view_outbox(request.user),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
+from contest_portal.permissions import may_export_submissions, may_publish_finalists
 from contest_portal.spreadsheets import CsvWriter
 
 from .models import Contest, Submission, SubmissionEvent
@@ -49,7 +50,7 @@ def finalists_publish(*, contest, user):
     """Opens the gallery of the contest's finalists to everyone. Publishing again changes nothing.
 
     Returns True when this call published them."""
-    if not user.has_perm("submissions.publish_finalists"):
+    if not may_publish_finalists(user):
         raise NotAllowed(_("Only the Organizing Committee may publish the finalists."))
     phase_check(contest, "publish_finalists")
     finalists = list(Submission.objects.filter(contest=contest).finalists().only("pk"))
@@ -73,7 +74,7 @@ def finalists_publish(*, contest, user):
 def finalists_unpublish(*, contest, user, reason):
     """Takes the gallery down again, when it was published by mistake; the reason goes in each finalist's
     history. Returns True when this call took it down."""
-    if not user.has_perm("submissions.publish_finalists"):
+    if not may_publish_finalists(user):
         raise NotAllowed(_("Only the Organizing Committee may withdraw the publication."))
     phase_check(contest, "publish_finalists")
     reason = reason.strip()
@@ -333,7 +334,7 @@ def finalist_share_image(request, code):
 
 
 def may_export_fanpage_pack(user):
-    return user.has_perm("submissions.publish_finalists") or user.has_perm("submissions.export_submissions")
+    return may_publish_finalists(user) or may_export_submissions(user)
 
 
 def fanpage_pack_write(*, contest, file, page_url):

@@ -15,6 +15,7 @@ from django.dispatch import Signal
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.permissions import may_run_contest
 from contest_portal.refusals import NotAllowed, Refusal
 
 
@@ -120,7 +121,7 @@ def phase_description(contest, now=None):
 
 
 def _check_may_run(user):
-    if not user.has_perm("submissions.run_contest"):
+    if not may_run_contest(user):
         raise NotAllowed(_("Only the Organizing Committee moves a contest from one phase to the next."))
 
 

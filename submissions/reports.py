@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from contest_portal.permissions import may_view_submissions, sees_personal_data
 from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
@@ -357,7 +358,7 @@ def submissions_export(*, queryset, user, format):
         raise PermissionDenied
     if format not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {EXPORT_FORMATS}, not {format!r}.")
-    columns = _columns(personal_data=user.has_perm("submissions.view_personal_data"))
+    columns = _columns(personal_data=sees_personal_data(user))
     filename = _export_filename(queryset, format)
     rows = _export_rows(queryset)
     if format == "csv":
@@ -432,7 +433,7 @@ def _chosen_contest(request):
 
 @require_GET
 def statistics(request):
-    if not request.user.has_perm("submissions.view_submission"):
+    if not may_view_submissions(request.user):
         raise PermissionDenied
     contest = _chosen_contest(request)
     stats = contest_statistics(contest=contest) if contest else None

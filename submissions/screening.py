@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.permissions import may_change_told_decision, may_disqualify, may_screen
+
 from .decision_mail import decision_mail_prepare
 from .models import ScreeningReview, Submission, SubmissionEvent
 from .phases import phase_allows, phase_check
@@ -47,14 +49,14 @@ EVENT_ACTIONS = {
 
 
 def _check_may_screen(user):
-    if not user.has_perm("submissions.screen_submission"):
+    if not may_screen(user):
         raise NotAllowed(_("You may not screen clips."))
 
 
 def _check_permission(user, submission, decision):
-    if decision == Status.DISQUALIFIED and not user.has_perm("submissions.disqualify_submission"):
+    if decision == Status.DISQUALIFIED and not may_disqualify(user):
         raise NotAllowed(_("Only the Organizing Committee may disqualify a clip."))
-    if submission.decision_notified_at and not user.has_perm("submissions.change_told_decision"):
+    if submission.decision_notified_at and not may_change_told_decision(user):
         raise NotAllowed(
             _("The entrant has been told about %(code)s; only the Organizing Committee may change the decision.")
             % {"code": submission.code}
@@ -77,12 +79,12 @@ def decisions_allowed(user, submission):
     """The decisions `user` may take on `submission` now, in the order the screening page offers them: none
     without the screening permission or outside screening's phases, none once the entrant was told unless the
     user may change a told decision, never disqualification without its permission."""
-    if not user.has_perm("submissions.screen_submission") or not phase_allows(submission.contest, "screen"):
+    if not may_screen(user) or not phase_allows(submission.contest, "screen"):
         return []
     if decision_is_told_to(user, submission):
         return []
     allowed = ALLOWED[Status(submission.status)]
-    if not user.has_perm("submissions.disqualify_submission"):
+    if not may_disqualify(user):
         allowed = allowed - {Status.DISQUALIFIED}
     return [
         decision
@@ -93,7 +95,7 @@ def decisions_allowed(user, submission):
 
 def decision_is_told_to(user, submission):
     """Whether the decision stands for `user` because the entrant has been told it (the committee may change it)."""
-    return submission.decision_notified_at is not None and not user.has_perm("submissions.change_told_decision")
+    return submission.decision_notified_at is not None and not may_change_told_decision(user)
 
 
 @transaction.atomic

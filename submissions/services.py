@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contest_portal.mail.services import mail_render_and_queue
+from contest_portal.permissions import may_change_authors
 from contest_portal.refusals import (
     ClipLimitReached,
     FileNotAccepted,
@@ -373,7 +374,7 @@ def submission_authors_change(*, submission, user, authors, reason):
     """The committee corrects who authored a submitted clip: `authors` (dicts of full_name, id_number,
     date_of_birth, organisation; the registrant first) replaces the clip's record, with the reason in its
     history. Anyone newly named must have a clip left, as if the clip were entered now."""
-    if not user.has_perm("submissions.change_submission_authors"):
+    if not may_change_authors(user):
         raise NotAllowed(_("Only the Organizing Committee may change the authors of a clip."))
     reason = reason.strip()
     if not reason:

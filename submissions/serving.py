@@ -17,6 +17,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from contest_portal.permissions import may_view_submissions
+
 from .documents import document_kind
 from .models import Submission
 
@@ -58,7 +60,7 @@ def can_view_submission_media(user, submission):
         return False
     if submission.registration.user_id == user.pk:
         return True
-    return user.has_perm("submissions.view_submission")
+    return may_view_submissions(user)
 
 
 # Who else may watch a clip, as the apps that need it say: judging registers the judge the finalist is assigned

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from contest_portal.admin import row_id
+from contest_portal.permissions import may_release_mail
 from contest_portal.personal_data import mask_email, sees_personal_data
 from contest_portal.refusals import Refusal
 
@@ -144,7 +145,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def has_release_permission(self, request):
-        return request.user.has_perm("mail.release_outgoingmail")
+        return may_release_mail(request.user)
 
     @admin.display(description=_("as the recipient sees it"))
     def html_preview(self, obj):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.permissions import may_change_mail, may_release_mail
 from contest_portal.refusals import NotAllowed
 
 from .models import OutgoingMail
@@ -47,7 +48,7 @@ def drafts_release(*, mails, user):
     """Releases the drafts among `mails`: queued, and sent after commit. A draft an app holds back is reworded
     for review instead; a mail that is no draft any more (a second click, a colleague's release) is left alone,
     so releasing twice sends nothing twice. Needs mail.release_outgoingmail. Returns a Release."""
-    if not user.has_perm("mail.release_outgoingmail"):
+    if not may_release_mail(user):
         raise NotAllowed(_("You may not release e-mails."))
     selected = mail_ids(mails)
     held_back = set()
@@ -68,7 +69,7 @@ def drafts_release(*, mails, user):
 def drafts_redraft(*, mails, user):
     """Words the drafts among `mails` again from the current templates, after the committee edited one; edits
     made to those drafts by hand are replaced. Needs mail.change_outgoingmail. Returns how many were reworded."""
-    if not user.has_perm("mail.change_outgoingmail"):
+    if not may_change_mail(user):
         raise NotAllowed(_("You may not change e-mails."))
     selected = mail_ids(mails)
     return sum(drafts.redraft(selected, user) for drafts in _registered if drafts.redraft)

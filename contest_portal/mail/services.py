@@ -17,6 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from contest_portal.permissions import may_release_mail
+
 from .models import MailTemplate, OutgoingMail
 
 log = logging.getLogger(__name__)
@@ -320,7 +322,7 @@ def mail_ids(mails):
 
 
 def _check_may_release(user):
-    if not user.has_perm("mail.release_outgoingmail"):
+    if not may_release_mail(user):
         raise PermissionDenied(_("You may not release e-mails."))
 
 

@@ -7,6 +7,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from contest_portal.permissions import (
+    may_publish_finalists,
+    may_publish_results,
+    may_rank,
+    may_run_contest,
+    may_score,
+    may_screen,
+    may_view_outbox,
+    may_view_submissions,
+)
 from submissions.gallery import may_export_fanpage_pack
 from submissions.models import Contest, ScreeningReview, Submission
 from submissions.phases import contest_phase, phase_allows, phase_description
@@ -20,7 +30,7 @@ def screening_todo(context):
     """For a screener: how many clips wait for a decision, how many lack their recommendation, and the first
     of those to open. None for anyone else."""
     user = context["request"].user
-    if not user.has_perm("submissions.screen_submission"):
+    if not may_screen(user):
         return None
     mine = ScreeningReview.objects.filter(submission=OuterRef("pk"), reviewer=user.pk)
     waiting = Submission.objects.undecided().annotate(reviewed=Exists(mine))
@@ -41,15 +51,15 @@ def contest_work_links(context):
     outbox, the publication of the finalists and the fanpage pack."""
     user = context["request"].user
     links = []
-    if user.has_perm("submissions.view_submission"):
+    if may_view_submissions(user):
         links.append((_("Statistics"), reverse("reports:statistics")))
     if may_export(user):
         links.append((_("Export every clip (CSV)"), reverse("reports:export", args=["csv"])))
         links.append((_("Export every clip (XLSX)"), reverse("reports:export", args=["xlsx"])))
-    if user.has_perm("mail.view_outgoingmail"):
+    if may_view_outbox(user):
         links.append((_("Outbox"), reverse("admin:mail_outgoingmail_changelist")))
     contest = Contest.objects.current() if user.is_staff else None
-    if contest is not None and user.has_perm("submissions.publish_finalists"):
+    if contest is not None and may_publish_finalists(user):
         links.append(
             (_("Publish the finalists"), reverse("admin:submissions_submission_publish", args=[contest.slug]))
         )
@@ -58,13 +68,13 @@ def contest_work_links(context):
     return links
 
 
-# Each role's work, by the permission it needs and the action the phase must allow (submissions.phases).
+# Each role's work, by the predicate of contest_portal.permissions it needs and the action the phase must allow (submissions.phases).
 _ROLE_WORK = [
-    ("submissions.screen_submission", "screen", gettext_lazy("screen the clips")),
-    ("submissions.publish_finalists", "publish_finalists", gettext_lazy("publish the finalists")),
-    ("judging.score_finalists", "score", gettext_lazy("score your finalists")),
-    ("judging.run_ranking", "rank", gettext_lazy("rank the finalists and award the prizes")),
-    ("judging.publish_results", "publish_results", gettext_lazy("publish the results")),
+    (may_screen, "screen", gettext_lazy("screen the clips")),
+    (may_publish_finalists, "publish_finalists", gettext_lazy("publish the finalists")),
+    (may_score, "score", gettext_lazy("score your finalists")),
+    (may_rank, "rank", gettext_lazy("rank the finalists and award the prizes")),
+    (may_publish_results, "publish_results", gettext_lazy("publish the results")),
 ]
 
 
@@ -79,12 +89,8 @@ def contest_phase_panel(context):
         "contest": contest,
         "phase": contest_phase(contest),
         "description": phase_description(contest),
-        "may_now": [
-            label
-            for permission, action, label in _ROLE_WORK
-            if user.has_perm(permission) and phase_allows(contest, action)
-        ],
+        "may_now": [label for may, action, label in _ROLE_WORK if may(user) and phase_allows(contest, action)],
         "phase_url": reverse("admin:submissions_contest_phase", args=[contest.pk])
-        if user.has_perm("submissions.run_contest")
+        if may_run_contest(user)
         else "",
     }
