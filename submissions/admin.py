@@ -25,7 +25,7 @@ from contest_portal.permissions import (
 )
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 
-from .gallery import finalists_publish, may_export_fanpage_pack
+from .fanpage_pack import may_export_fanpage_pack
 from .identity import mask_id_number
 from .media import CONTAINER_DEMUXERS, format_duration
 from .models import (
@@ -53,6 +53,7 @@ from .phases import (
     undecided_clips,
 )
 from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
+from .publication import finalists_publish
 from .reports import may_export, submissions_export
 from .screening import (
     CHECKLIST,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import gallery, serving, tus, views
+from . import fanpage_pack, gallery, publication, serving, tus, views
 
 app_name = "submissions"
 urlpatterns = [
@@ -22,12 +22,12 @@ urlpatterns = [
     path("tai-len/", tus.tus_uploads, name="tus_create"),
     path("tai-len/<uuid:upload_id>/", tus.tus_upload, name="tus_upload"),
     path("tai-len/<uuid:upload_id>/tai-lieu/", tus.upload_documents, name="tus_documents"),
-    # The finalists, once the committee publishes them (gallery.py); their previews are served above.
+    # The finalists, once the committee publishes them (publication.py); their previews are served above.
     path("chung-ket/", gallery.gallery, name="gallery"),
     path("chung-ket/<str:code>/", gallery.finalist_share, name="finalist"),
     path("chung-ket/<str:code>/anh-chia-se.jpg", gallery.finalist_share_image, name="share_image"),
-    path("ban-to-chuc/<slug:slug>/cong-bo/", gallery.publication, name="publication"),
-    path("ban-to-chuc/<slug:slug>/cong-bo/dang/", gallery.publication_publish, name="publication_publish"),
-    path("ban-to-chuc/<slug:slug>/cong-bo/go/", gallery.publication_unpublish, name="publication_unpublish"),
-    path("ban-to-chuc/<slug:slug>/goi-fanpage.zip", gallery.fanpage_pack, name="fanpage_pack"),
+    path("ban-to-chuc/<slug:slug>/cong-bo/", publication.publication, name="publication"),
+    path("ban-to-chuc/<slug:slug>/cong-bo/dang/", publication.publication_publish, name="publication_publish"),
+    path("ban-to-chuc/<slug:slug>/cong-bo/go/", publication.publication_unpublish, name="publication_unpublish"),
+    path("ban-to-chuc/<slug:slug>/goi-fanpage.zip", fanpage_pack.fanpage_pack, name="fanpage_pack"),
 ]

@@ -37,9 +37,9 @@ from judging.models import Assignment, Award, Panel, PrizeTier, RankingRun, Scor
 from judging.results import TieChoice, awards_confirm, ranking_run_approve, ranking_run_start
 from judging.services import assignments_generate, final_round_get, scorecard_save, scorecard_submit
 from submissions import uploads
-from submissions.gallery import finalists_publish
 from submissions.models import Contest, Submission
 from submissions.phases import Phase
+from submissions.publication import finalists_publish
 from tests.clips import make_jpeg, make_pdf
 from tests.conftest import ALICE_ID, as_upload, close_entries
 from tests.judging.finalists import add_finalists

@@ -17,7 +17,7 @@ from contest_portal.permissions import (
     may_view_outbox,
     may_view_submissions,
 )
-from submissions.gallery import may_export_fanpage_pack
+from submissions.fanpage_pack import may_export_fanpage_pack
 from submissions.models import Contest, ScreeningReview, Submission
 from submissions.phases import contest_phase, phase_allows, phase_description
 from submissions.reports import may_export

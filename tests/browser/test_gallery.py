@@ -7,8 +7,8 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from submissions.gallery import finalists_publish
 from submissions.models import Submission
+from submissions.publication import finalists_publish
 from tests.clips import make_jpeg
 from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user
 

@@ -17,11 +17,12 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from submissions import gallery
-from submissions.gallery import draw_share_image, finalists_publish, finalists_unpublish
+from submissions import share_image as drawing
 from submissions.models import Contest, Submission, SubmissionEvent
 from submissions.phases import WrongPhase
+from submissions.publication import finalists_publish, finalists_unpublish
 from submissions.services import NotAllowed, Refusal
+from submissions.share_image import draw_share_image
 from tests.clips import make_jpeg
 from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user
 
@@ -405,7 +406,7 @@ class TestTheShareImage:
         assert redrawn != drawn
 
     def test_the_title_is_drawn_in_a_font_with_vietnamese_letters(self):
-        font, lines = gallery._fit_title("Chuyển đổi số ở bản Mòng", 1080)
+        font, lines = drawing._fit_title("Chuyển đổi số ở bản Mòng", 1080)
         assert isinstance(font, ImageFont.FreeTypeFont)
         assert font.getname() == ("Noto Sans", "Bold")
         assert lines == ["Chuyển đổi số ở bản Mòng"]
@@ -425,14 +426,14 @@ class TestTheShareImage:
         assert composed == decomposed
 
     def test_a_very_long_title_is_cut_with_an_ellipsis(self):
-        font, lines = gallery._fit_title("Chuyển đổi số " * 30, 1080)
+        font, lines = drawing._fit_title("Chuyển đổi số " * 30, 1080)
         assert len(lines) == 3
         assert lines[-1].endswith("…")
         assert all(font.getlength(line) <= 1080 for line in lines)
 
     def test_a_long_contest_name_is_cut_to_the_image(self):
-        font = ImageFont.truetype(str(gallery.TEXT_FONT), 30)
-        line = gallery._ellipsized("Cuộc thi Chuyển đổi số tỉnh Sơn La " * 10, font, 1080)
+        font = ImageFont.truetype(str(drawing.TEXT_FONT), 30)
+        line = drawing._ellipsized("Cuộc thi Chuyển đổi số tỉnh Sơn La " * 10, font, 1080)
         assert line.endswith("…")
         assert font.getlength(line) <= 1080
 

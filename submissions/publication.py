@@ -1,0 +1,136 @@
+"""The committee's switch that opens the finalist gallery (and closes it again, with a reason), and its page.
+
+Nothing of the gallery is public until the committee publishes; from then on every finalist of the contest is
+shown, including one decided later, and a clip that stops being a finalist leaves it at once."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contest_portal.permissions import may_publish_finalists
+
+from .models import Contest, Submission, SubmissionEvent
+from .phases import phase_check
+from .services import NotAllowed, Refusal
+
+log = logging.getLogger(__name__)
+
+SHORTLISTED = Submission.Status.SHORTLISTED  # the state the publication events record
+
+
+# The committee's switch.
+
+
+@transaction.atomic
+def finalists_publish(*, contest, user):
+    """Opens the gallery of the contest's finalists to everyone. Publishing again changes nothing.
+
+    Returns True when this call published them."""
+    if not may_publish_finalists(user):
+        raise NotAllowed(_("Only the Organizing Committee may publish the finalists."))
+    phase_check(contest, "publish_finalists")
+    finalists = list(Submission.objects.filter(contest=contest).finalists().only("pk"))
+    if not finalists:
+        raise Refusal(_("There is no finalist to publish yet."))
+    now = timezone.now()
+    published = Contest.objects.filter(pk=contest.pk, finalists_published_at__isnull=True).update(
+        finalists_published_at=now
+    )
+    if not published:
+        # Already published, by another click or another member of the committee.
+        contest.refresh_from_db(fields=["finalists_published_at"])
+        return False
+    contest.finalists_published_at = now
+    _record(finalists, user=user, action="published")
+    log.info("Finalists of %s published by user %s: %d clips", contest.slug, user.pk, len(finalists))
+    return True
+
+
+@transaction.atomic
+def finalists_unpublish(*, contest, user, reason):
+    """Takes the gallery down again, when it was published by mistake; the reason goes in each finalist's
+    history. Returns True when this call took it down."""
+    if not may_publish_finalists(user):
+        raise NotAllowed(_("Only the Organizing Committee may withdraw the publication."))
+    phase_check(contest, "publish_finalists")
+    reason = reason.strip()
+    if not reason:
+        raise Refusal(_("Give the reason for withdrawing the publication."), field="reason")
+    withdrawn = Contest.objects.filter(pk=contest.pk, finalists_published_at__isnull=False).update(
+        finalists_published_at=None
+    )
+    contest.finalists_published_at = None
+    if not withdrawn:
+        return False
+    finalists = Submission.objects.filter(contest=contest).finalists().only("pk")
+    _record(finalists, user=user, action="unpublished", reason=reason)
+    log.info("Finalists of %s unpublished by user %s: %s", contest.slug, user.pk, reason)
+    return True
+
+
+def _record(finalists, *, user, action, reason=""):
+    SubmissionEvent.objects.bulk_create(
+        SubmissionEvent(
+            submission=finalist,
+            actor=user,
+            action=action,
+            from_status=SHORTLISTED,
+            to_status=SHORTLISTED,
+            reason=reason,
+        )
+        for finalist in finalists
+    )
+
+
+# The committee's page.
+
+
+@permission_required("submissions.publish_finalists", raise_exception=True)
+def publication(request, slug):
+    contest = get_object_or_404(Contest, slug=slug)
+    last_event = (
+        SubmissionEvent.objects.filter(submission__contest=contest, action__in=["published", "unpublished"])
+        .select_related("actor")
+        .last()
+    )
+    return render(
+        request,
+        "submissions/gallery_publication.html",
+        {
+            "contest": contest,
+            "finalist_count": Submission.objects.filter(contest=contest).finalists().count(),
+            "last_event": last_event,
+        },
+    )
+
+
+@require_POST
+@permission_required("submissions.publish_finalists", raise_exception=True)
+def publication_publish(request, slug):
+    contest = get_object_or_404(Contest, slug=slug)
+    try:
+        finalists_publish(contest=contest, user=request.user)
+    except Refusal as refusal:
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(request, _("The finalists are published."))
+    return redirect("submissions:publication", slug=contest.slug)
+
+
+@require_POST
+@permission_required("submissions.publish_finalists", raise_exception=True)
+def publication_unpublish(request, slug):
+    contest = get_object_or_404(Contest, slug=slug)
+    try:
+        finalists_unpublish(contest=contest, user=request.user, reason=request.POST.get("reason", ""))
+    except Refusal as refusal:
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(request, _("The publication is withdrawn: the gallery is closed."))
+    return redirect("submissions:publication", slug=contest.slug)
