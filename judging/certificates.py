@@ -11,7 +11,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from submissions.gallery import TEXT_FONT, TITLE_FONT
+from submissions.share_image import TEXT_FONT, TITLE_FONT
 
 from .models import Award
 
