@@ -1,6 +1,6 @@
 """The committee's screens for the outcome of the final round: ranking runs (start one, read it, approve it), the
 prizes (ties decided, side prizes designated, the prize list with its budget), publication, the exports and the
-certificates. Every change goes through judging/results.py, which checks the permissions again; the screens
+certificates. Every change goes through judging/runs.py, prizes.py and publication.py, which checks the permissions again; the screens
 only show what each member of the committee may do. Runs and awards are records: nothing here edits or deletes
 one directly."""
 
@@ -25,7 +25,7 @@ from contest_portal.permissions import may_approve_ranking, may_award, may_publi
 from submissions.models import Contest, Submission
 from submissions.services import Refusal
 
-from . import results as service
+from . import prizes, publication, runs
 from .certificates import certificate_awards, certificate_pdf, certificates_pdf
 from .exports import (
     XLSX_CONTENT_TYPE,
@@ -128,7 +128,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         contests = list(Contest.objects.only("pk", "slug", "short_name", "name"))
         approved = []
         for run in RankingRun.objects.filter(approved_at__isnull=False).select_related("contest"):
-            approved.append((run, service.ranking_run_is_stale(run)))
+            approved.append((run, runs.ranking_run_is_stale(run)))
         extra_context = {
             "contests": contests,
             "current_contest": _current_contest(),
@@ -146,7 +146,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
             RankingRun.objects.select_related("contest", "started_by", "approved_by"), pk=row_id(object_id)
         )
         ranked, incomplete = _run_rows(run)
-        stale = service.ranking_run_is_stale(run)
+        stale = runs.ranking_run_is_stale(run)
         inputs = run.inputs
         context = {
             **self.admin_site.each_context(request),
@@ -183,7 +183,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
             return redirect("admin:judging_rankingrun_changelist")
         contest = get_object_or_404(Contest, slug=request.POST.get("contest", ""))
         try:
-            run = service.ranking_run_start(contest=contest, user=request.user)
+            run = runs.ranking_run_start(contest=contest, user=request.user)
         except Refusal as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             return redirect("admin:judging_rankingrun_changelist")
@@ -196,7 +196,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
             return redirect("admin:judging_rankingrun_change", pk)
         run = get_object_or_404(RankingRun.objects.select_related("contest"), pk=pk)
         try:
-            approved = service.ranking_run_approve(run=run, user=request.user)
+            approved = runs.ranking_run_approve(run=run, user=request.user)
         except Refusal as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
         else:
@@ -258,7 +258,7 @@ def _tie_choices(post, proposal):
     choices = {}
     for tie in proposal.ties:
         chosen = tuple(pk for pk in map(row_id, post.getlist(f"tie-{tie.tier.pk}")) if pk is not None)
-        choices[tie.tier.pk] = service.TieChoice(submissions=chosen, reason=post.get(f"reason-{tie.tier.pk}", ""))
+        choices[tie.tier.pk] = prizes.TieChoice(submissions=chosen, reason=post.get(f"reason-{tie.tier.pk}", ""))
     return choices
 
 
@@ -351,13 +351,13 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         self._check_view(request)
         contest = get_object_or_404(Contest, slug=slug)
         final_round = FinalRound.objects.filter(contest=contest).first()
-        run = service.approved_run(contest)
-        stale = service.ranking_run_is_stale(run) if run else False
-        proposal = service.awards_propose(run=run) if run else None
-        prizes = service.prize_list(contest=contest)
+        run = runs.approved_run(contest)
+        stale = runs.ranking_run_is_stale(run) if run else False
+        proposal = prizes.awards_propose(run=run) if run else None
+        listed = prizes.prize_list(contest=contest)
         side_tiers = list(PrizeTier.objects.filter(contest=contest, is_side_prize=True))
         for tier in side_tiers:
-            tier.given = [award for award in prizes.awards if award.tier_id == tier.pk]
+            tier.given = [award for award in listed.awards if award.tier_id == tier.pk]
         published = bool(final_round and final_round.results_published_at)
         finalists = list(
             Submission.objects.filter(contest=contest).finalists().order_by("sequence").only("pk", "code", "title")
@@ -372,16 +372,16 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             "run": run,
             "stale": stale,
             "proposal": proposal,
-            "prizes": prizes,
+            "prizes": listed,
             "side_tiers": side_tiers,
             "finalists": finalists,
-            "ranked_awards": [award for award in prizes.awards if award.run_id],
+            "ranked_awards": [award for award in listed.awards if award.run_id],
             "published": published,
             "can_award": may_award(request.user) and not published,
             "can_publish": may_publish_results(request.user) and not published,
             "outstanding": [] if published else scorecards_outstanding(contest),
             "award_drafts": OutgoingMail.objects.filter(
-                kind=service.AWARD_TEMPLATE[0], state=OutgoingMail.State.DRAFT
+                kind=publication.AWARD_TEMPLATE[0], state=OutgoingMail.State.DRAFT
             ).count(),
             "may_export_runs": may_export_runs(request.user),
         }
@@ -401,12 +401,12 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
     def confirm_view(self, request, slug):
         _require(request, may_award)
         contest = get_object_or_404(Contest, slug=slug)
-        run = service.approved_run(contest)
-        choices = _tie_choices(request.POST, service.awards_propose(run=run)) if run else {}
+        run = runs.approved_run(contest)
+        choices = _tie_choices(request.POST, prizes.awards_propose(run=run)) if run else {}
         return self._act(
             request,
             slug,
-            lambda: service.awards_confirm(contest=contest, user=request.user, choices=choices),
+            lambda: prizes.awards_confirm(contest=contest, user=request.user, choices=choices),
             lambda awards: _("%(count)d prizes awarded from the approved run.") % {"count": len(awards)},
         )
 
@@ -416,7 +416,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return self._act(
             request,
             slug,
-            lambda: service.awards_withdraw(contest=contest, user=request.user),
+            lambda: prizes.awards_withdraw(contest=contest, user=request.user),
             lambda count: _("%(count)d prizes withdrawn.") % {"count": count},
         )
 
@@ -428,7 +428,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return self._act(
             request,
             slug,
-            lambda: service.side_prize_designate(
+            lambda: prizes.side_prize_designate(
                 tier=tier, submission=submission, user=request.user, reason=request.POST.get("reason", "")
             ),
             lambda award: _("%(tier)s: %(code)s.") % {"tier": award.tier.name, "code": submission.code},
@@ -440,7 +440,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return self._act(
             request,
             award.tier.contest.slug,
-            lambda: service.side_prize_withdraw(award=award, user=request.user),
+            lambda: prizes.side_prize_withdraw(award=award, user=request.user),
             _("The side prize is withdrawn."),
         )
 
@@ -450,7 +450,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return self._act(
             request,
             slug,
-            lambda: service.results_publish(
+            lambda: publication.results_publish(
                 contest=contest, user=request.user, reason=request.POST.get("reason", "")
             ),
             _("The results are published. The award e-mails wait in the outbox for you to release them."),

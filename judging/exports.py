@@ -25,7 +25,7 @@ from contest_portal.permissions import (
 from contest_portal.spreadsheets import xlsx_cell
 from submissions.models import Submission
 
-from .results import prize_list
+from .prizes import prize_list
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 POINTS_FORMAT = "0.00"

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .results import ranking_run_compute
+from .runs import ranking_run_compute
 
 
 @shared_task(acks_late=True)

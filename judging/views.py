@@ -1,4 +1,4 @@
-"""The public results page, open once the committee publishes the results (judging/results.py)."""
+"""The public results page, open once the committee publishes the results (judging/publication.py)."""
 
 from itertools import groupby
 

@@ -4,7 +4,7 @@
 
 The committee moves a contest on by explicit actions, each recorded in its history (ContestEvent): it announces
 a draft (contest_announce), closes the preliminary round (contest_close_preliminary), publishes the results
-(judging.results.results_publish) and archives it (contest_archive). In between, the dates decide: an announced
+(judging.publication.results_publish) and archives it (contest_archive). In between, the dates decide: an announced
 contest is `announced` before its window, `open` during it, and in its `preliminary` round after it.
 
 ALLOWED says in which phases each action may be taken; every service asks phase_check() before it acts, so a

@@ -34,7 +34,8 @@ from django.urls.resolvers import RegexPattern
 
 from contest_portal.mail.models import OutgoingMail
 from judging.models import Assignment, Award, Panel, PrizeTier, RankingRun, Scorecard
-from judging.results import TieChoice, awards_confirm, ranking_run_approve, ranking_run_start
+from judging.prizes import TieChoice, awards_confirm
+from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import assignments_generate, final_round_get, scorecard_save, scorecard_submit
 from submissions import uploads
 from submissions.models import Contest, Submission

@@ -129,7 +129,7 @@ def _through_the_task(contest, user):
     from django.db import transaction
 
     from judging.models import RankingRun
-    from judging.results import ranking_run_start
+    from judging.runs import ranking_run_start
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -165,7 +165,7 @@ def _sql_aggregate(contest):
 def _phases(contest, run):
     """Where the task's time goes: reading the inputs (and, within it, only fetching the scores from the
     database, which any ranking in Python must do), ranking them, serializing and digesting them."""
-    from judging.results import (
+    from judging.runs import (
         _cycle_collection_paused,
         _inputs_json,
         counted_score_rows,

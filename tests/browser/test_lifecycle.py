@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from judging.models import Assignment
-from judging.results import awards_confirm, ranking_run_approve, ranking_run_start
+from judging.prizes import awards_confirm
+from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import scorecard_save, scorecard_submit
 from submissions.models import Contest, ContestEvent, Submission
 from submissions.phases import Phase

@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from judging.models import Assignment, RankingRun, Score, Scorecard
-from judging.results import current_digest, rank_inputs, ranking_run_start
+from judging.runs import current_digest, rank_inputs, ranking_run_start
 from judging.services import assignment_declare_conflict
 from judging.tasks import ranking_run_task
 from tests.conftest import open_final_round

@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from judging.certificates import certificate_awards, certificate_pdf, certificates_pdf
-from judging.results import side_prize_designate
+from judging.prizes import side_prize_designate
 from submissions.models import CoAuthor, Submission, SubmissionAuthor
 from tests.staff import make_staff
 

@@ -4,17 +4,16 @@ a tier boundary reported and decided only by the committee, the side prize desig
 import pytest
 
 from judging.models import Award, RankingRun, Scorecard
-from judging.results import (
+from judging.prizes import (
     TieChoice,
     awards_confirm,
     awards_propose,
     awards_withdraw,
     prize_list,
-    ranking_run_approve,
-    ranking_run_start,
     side_prize_designate,
     side_prize_withdraw,
 )
+from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import scorecard_reopen
 from submissions.models import Submission
 from submissions.services import NotAllowed, Refusal

@@ -145,7 +145,7 @@ def test_judges_and_entrants_reach_no_committee_screen(
     client, contest, committee, judges, alice, scored, who, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        from judging.results import ranking_run_start
+        from judging.runs import ranking_run_start
 
         run = ranking_run_start(contest=contest, user=committee)
     client.force_login(judges[0] if who == "judge" else alice)

@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from judging.exports import prize_list_xlsx, score_sheets_xlsx, summary_xlsx
 from judging.models import Award
-from judging.results import awards_confirm, ranking_run_approve, ranking_run_start, side_prize_designate
+from judging.prizes import awards_confirm, side_prize_designate
+from judging.runs import ranking_run_approve, ranking_run_start
 from submissions.models import Submission, SubmissionAuthor
 from tests.staff import make_staff
 

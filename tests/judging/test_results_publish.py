@@ -10,14 +10,9 @@ from django.utils import timezone
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.outbox import drafts_release
 from judging.models import Award, FinalRound, RankingRun, Scorecard
-from judging.results import (
-    TieChoice,
-    awards_confirm,
-    ranking_run_approve,
-    ranking_run_start,
-    results_publish,
-    side_prize_designate,
-)
+from judging.prizes import TieChoice, awards_confirm, side_prize_designate
+from judging.publication import results_publish
+from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import scorecard_reopen
 from submissions.models import CoAuthor, Contest, ContestEvent, SubmissionAuthor
 from submissions.phases import Phase, WrongPhase, contest_phase

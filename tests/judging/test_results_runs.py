@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from judging.models import Assignment, Award, RankingRun, Score, Scorecard
-from judging.results import (
-    awards_confirm,
+from judging.prizes import awards_confirm
+from judging.runs import (
     current_digest,
     rank_inputs,
     ranking_inputs,
