@@ -13,6 +13,13 @@ def row_id(value):
     return int(value) if _ROW_ID.fullmatch(value) and int(value) < 2**63 else None
 
 
+def admin_page(model_admin, request):
+    """What a page of a ModelAdmin's own view needs besides its title and content, as the admin's own pages
+    have it: the site's context (menu, user links) and the model's options (breadcrumbs)."""
+    opts = model_admin.model._meta
+    return {**model_admin.admin_site.each_context(request), "opts": opts, "app_label": opts.app_label}
+
+
 class ReadOnly:
     """For a ModelAdmin or an inline whose rows change only through the services, or never: nobody adds,
     changes or deletes them by form, and whoever may view them reads them."""

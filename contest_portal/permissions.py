@@ -1,6 +1,6 @@
 """Who may do what, by name: every permission a rule asks about, as a predicate of the user.
 
-The roles (submissions/roles.py) give the permissions to groups; the services, views, admin screens and
+The roles (contest_portal/roles.py) give the permissions to groups; the services, views, admin screens and
 templates ask these predicates, never a permission string of their own, so a newcomer finds here what each
 role's work needs. (Permissions are Django's, named "app.codename"; the phases, submissions/phases.py, say
 when.)"""

@@ -292,7 +292,7 @@ TUS_UPLOAD_EXPIRY_SECONDS = 7 * 24 * 60 * 60
 TUS_CHUNK_SIZE = 5 * 1024**2
 CELERY_BEAT_SCHEDULE["expire-uploads"] = {"task": "submissions.tasks.uploads_expire_task", "schedule": 60 * 60}
 
-# Media pipeline (submissions/pipeline.py). Thumbnails and technical flags run on the default queue; previews
+# Media pipeline (submissions/media/pipeline.py). Thumbnails and technical flags run on the default queue; previews
 # (minutes of CPU each) on their own `media` queue, so transcodes never hold up mail or thumbnails: a worker
 # must consume it (`celery worker -Q celery,media`, or a dedicated `-Q media` worker). At the soft limit a
 # transcode stops, removes its temporary file and marks the clip failed; the hard limit kills what is left.

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly, row_id
+from contest_portal.admin import ReadOnly, admin_page, row_id
 from contest_portal.permissions import (
     may_assign,
     may_oversee_scorecards,
@@ -27,9 +27,9 @@ from contest_portal.permissions import (
     may_score,
     may_view_assignments,
 )
+from contest_portal.refusals import Refusal
 from submissions.models import Contest, finalist_q
 from submissions.phases import Phase, contest_phase, phase_description
-from submissions.services import Refusal
 
 from .forms import (
     AssignmentForm,
@@ -160,10 +160,8 @@ class FinalRoundAdmin(admin.ModelAdmin):
             return redirect("admin:judging_finalround_progress", final_round.pk)
         rows = judging_progress(contest=contest)
         context = {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Judges' progress"),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "original": final_round,
             "final_round": final_round,
             "contest": contest,
@@ -470,10 +468,8 @@ class AssignmentAdmin(admin.ModelAdmin):
         submission = assignment.submission
         events = scorecard.events.order_by("-created_at", "-id") if scorecard else []
         return {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Scorecard %(code)s") % {"code": submission.code},
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "assignment": assignment,
             "submission": submission,
             "scorecard": scorecard,
@@ -697,10 +693,8 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
                     )
                 return redirect("admin:judging_scorecard_change", scorecard.pk)
         context = {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Reopen a scorecard"),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "original": scorecard,
             "scorecard": scorecard,
             "form": form,

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest_portal.permissions import may_award
+from contest_portal.refusals import Refusal
 from submissions.gallery import finalist_authors
 from submissions.models import Submission
-from submissions.services import Refusal
 
 from .models import Award, PrizeTier, RankingRun
 from .runs import approved_run, check_may, check_phase, lock_final_round, ranking_run_is_stale

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest_portal.permissions import may_approve_ranking, may_rank
+from contest_portal.refusals import NotAllowed, Refusal
 from submissions.models import Submission
 from submissions.phases import phase_check
-from submissions.services import NotAllowed, Refusal
 
 from . import ranking
 from .models import Award, Criterion, FinalRound, RankingRun, Scorecard

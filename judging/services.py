@@ -22,10 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_render_and_queue
 from contest_portal.permissions import may_assign, may_remind_judges, may_reopen_scorecard, may_score
+from contest_portal.refusals import NotAllowed, Refusal
+from contest_portal.roles import JURY
 from submissions.models import finalist_q
 from submissions.phases import phase_check
-from submissions.roles import JURY
-from submissions.services import NotAllowed, Refusal
 
 from .models import Assignment, Criterion, FinalRound, Score, Scorecard, ScorecardEvent
 

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from submissions.gallery import finalist_authors
 from submissions.models import Contest, ContestEvent
 
-from .models import Award, FinalRound
+from .models import FinalRound
+from .prizes import prize_list
 
 
 @require_safe
@@ -20,14 +20,7 @@ def results(request):
     if final_round is None or final_round.results_published_at is None:
         # Before publication nobody sees anything of the results here, the committee included.
         raise Http404(_("The results have not been published yet."))
-    awards = list(
-        Award.objects.filter(tier__contest=contest)
-        .select_related("tier", "submission__genre", "submission__registration")
-        .prefetch_related("submission__authors")
-        .order_by("tier__order", "tier_id", "rank", "submission__sequence")
-    )
-    for award in awards:
-        award.authors = finalist_authors(award.submission)
+    awards = prize_list(contest=contest).awards
     prizes = [(tier, list(tier_awards)) for tier, tier_awards in groupby(awards, key=lambda award: award.tier)]
     return render(
         request,

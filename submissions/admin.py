@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly, row_id
+from contest_portal.admin import ReadOnly, admin_page, row_id
 from contest_portal.permissions import (
     may_change_authors,
     may_publish_finalists,
@@ -24,10 +24,13 @@ from contest_portal.permissions import (
     may_view_submissions,
 )
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
+from contest_portal.refusals import Refusal
 
 from .fanpage_pack import may_export_fanpage_pack
 from .identity import mask_id_number
-from .media import CONTAINER_DEMUXERS, format_duration
+from .media.containers import CONTAINER_DEMUXERS
+from .media.pipeline import TECHNICAL_FLAGS, technical_flag_labels
+from .media.probe import format_duration
 from .models import (
     CONFIGURABLE_FORM_FIELDS,
     ClipGenre,
@@ -52,7 +55,6 @@ from .phases import (
     phase_description,
     undecided_clips,
 )
-from .pipeline import TECHNICAL_FLAGS, technical_flag_labels
 from .publication import finalists_publish
 from .reports import may_export, submissions_export
 from .screening import (
@@ -64,7 +66,7 @@ from .screening import (
     screening_review_save,
     submission_decide,
 )
-from .services import Refusal, submission_authors_change
+from .services import submission_authors_change
 
 Status = Submission.Status
 
@@ -223,10 +225,8 @@ class ContestAdmin(admin.ModelAdmin):
                     self.message_user(request, move.done, messages.SUCCESS)
                     return redirect("admin:submissions_contest_phase", contest.pk)
         context = {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Phases of %(contest)s") % {"contest": contest.short_name},
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "contest": contest,
             "phase": phase,
             "description": phase_description(contest),
@@ -706,11 +706,9 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
         reviews = submission.screening_reviews.exclude(reviewer=request.user.pk).select_related("reviewer")
         events = submission.events.select_related("actor").order_by("-created_at", "-id")
         return {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "is_nav_sidebar_enabled": False,
             "title": _("Screening %(code)s") % {"code": submission.code},
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "original": submission,
             "submission": submission,
             "registration": registration,
@@ -820,10 +818,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             else:
                 status = 400
         context = {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Authors of %(code)s") % {"code": submission.code},
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "submission": submission,
             "formset": formset,
             "reason_form": reason_form,
@@ -900,10 +896,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             return None
         submissions = list(queryset.order_by("contest_id", "sequence"))
         context = {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Not selected, with one reason"),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "submissions": submissions,
             "form": form,
             "action": "not_selected_selected",
@@ -939,10 +933,8 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
             return redirect("admin:submissions_submission_changelist")
         finalists = contest.submissions.finalists().select_related("genre")
         context = {
-            **self.admin_site.each_context(request),
+            **admin_page(self, request),
             "title": _("Publish the finalists"),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
             "contest": contest,
             "finalists": list(finalists.order_by("sequence")),
         }

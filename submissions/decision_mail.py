@@ -20,14 +20,9 @@ from django.utils.translation import gettext as _
 
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.outbox import OutboxDrafts
-from contest_portal.mail.services import (
-    MailTemplateError,
-    mail_template_get,
-    mail_template_render,
-)
+from contest_portal.mail.services import DRAFT_FIELDS, mail_draft
 
 from .models import Contest, Registration, Submission, SubmissionEvent
-from .services import Refusal
 
 Status = Submission.Status
 Draft = OutgoingMail.State.DRAFT
@@ -64,25 +59,15 @@ def _context(submission):
     }
 
 
-def _render(submission):
+def _draft(submission):
     key, description = DECISION_TEMPLATES[Status(submission.status)]
-    template = mail_template_get(key=key, description=description)
-    try:
-        subject, text, html = mail_template_render(template=template, context=_context(submission))
-    except MailTemplateError as error:
-        raise Refusal(
-            _("The e-mail template “%(template)s” needs fixing: %(error)s")
-            % {"template": template, "error": error.message}
-        ) from error
-    return {
-        "kind": key,
-        "dedupe_key": _dedupe_key(submission),
-        "to": submission.registration.user.email,
-        "from_email": settings.DEFAULT_FROM_EMAIL,
-        "subject": subject,
-        "body_text": text,
-        "body_html": html,
-    }
+    return mail_draft(
+        key=key,
+        description=description,
+        context=_context(submission),
+        to=submission.registration.user.email,
+        dedupe_key=_dedupe_key(submission),
+    )
 
 
 def _prepare(submission_pk, *, reword):
@@ -97,12 +82,15 @@ def _prepare(submission_pk, *, reword):
     if mailed and (mailed.state != Draft or not reword):
         # This decision is drafted already (perhaps reworded by the committee since), or already released.
         return mailed
-    fields = _render(submission)
+    new = _draft(submission)
     draft = mailed or waiting.first()
     # Reworded in place while it is a draft: the decision changed before release, or the template did.
-    if draft and OutgoingMail.objects.filter(pk=draft.pk, state=Draft).update(**fields):
+    if draft and OutgoingMail.objects.filter(pk=draft.pk, state=Draft).update(
+        **{field: getattr(new, field) for field in DRAFT_FIELDS}
+    ):
         return OutgoingMail.objects.get(pk=draft.pk)
-    return OutgoingMail.objects.create(state=Draft, **fields)
+    new.save()
+    return new
 
 
 @transaction.atomic

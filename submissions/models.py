@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .identity import GENDER_CHOICES, decode_birth_year, validate_id_number, validate_phone
-from .media import CONTAINER_DEMUXERS
+from .media.containers import CONTAINER_DEMUXERS
 from .phases import STORED_CHOICES, Phase
 
 GIB = 1024**3

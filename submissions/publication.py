@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contest_portal.permissions import may_publish_finalists
+from contest_portal.refusals import NotAllowed, Refusal
 
 from .models import Contest, Submission, SubmissionEvent
 from .phases import phase_check
-from .services import NotAllowed, Refusal
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from contest_portal.permissions import may_view_submissions, sees_personal_data
 from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
+from .media.pipeline import TECHNICAL_FLAGS
 from .models import Contest, Registration, ScreeningReview, Submission, SubmissionAuthor, finalist_q
-from .pipeline import TECHNICAL_FLAGS
 
 Status = Submission.Status
 # Every state but withdrawn: the clips in the contest. Withdrawn ones are counted apart.

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.permissions import may_change_told_decision, may_disqualify, may_screen
+from contest_portal.refusals import NotAllowed, Refusal
 
 from .decision_mail import decision_mail_prepare
 from .models import ScreeningReview, Submission, SubmissionEvent
 from .phases import phase_allows, phase_check
-from .services import NotAllowed, Refusal
 
 Status = Submission.Status
 DECISIONS = {Status.SHORTLISTED, Status.NOT_SELECTED, Status.DISQUALIFIED}

@@ -25,7 +25,7 @@ from contest_portal.refusals import (
 )
 
 from .documents import DocumentRejected, check_document
-from .media import ClipRejected, probe_clip
+from .media.probe import ClipRejected, probe_clip
 from .models import (
     CoAuthor,
     Contest,
@@ -233,6 +233,24 @@ def _check_documents(documents):
             raise FileNotAccepted(refusal.message, field="documents") from None
 
 
+def _documents_save(submission, documents, saved_files):
+    """Stores checked documents on the clip; each stored file is added to `saved_files` so that the caller
+    removes them if its transaction fails. Returns the new rows."""
+    records = []
+    for document in documents:
+        record = SubmissionDocument(
+            submission=submission,
+            original_filename=document.name[:255],
+            size=document.size,
+            sha256=document.sha256,
+        )
+        record.file.save(document.name, document, save=False)
+        saved_files.append(record.file)
+        record.save()
+        records.append(record)
+    return records
+
+
 def submission_create(*, registration, title, genre, summary, clip, documents=()):
     """Accepts a clip (an UploadedFile already on disk, with its sha256) for the registration's author(s).
 
@@ -282,16 +300,7 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
             submission.full_clean()
             submission.save()
             submission_authors_record(submission=submission)
-            for document in documents:
-                record = SubmissionDocument(
-                    submission=submission,
-                    original_filename=document.name[:255],
-                    size=document.size,
-                    sha256=document.sha256,
-                )
-                record.file.save(document.name, document, save=False)
-                saved_files.append(record.file)
-                record.save()
+            _documents_save(submission, documents, saved_files)
             _queue_receipt(submission)
             from .tasks import submission_media_task
 
@@ -352,6 +361,26 @@ def submission_update(*, submission, user, title, genre, summary):
     submission.full_clean()
     submission.save(update_fields=["title", "genre", "summary", "updated_at"])
     return submission
+
+
+def submission_documents_add(*, submission, user, documents):
+    """Adds accompanying documents to the entrant's own clip (sent after a resumable upload of the clip), while
+    the clip may be changed: before the deadline, not withdrawn, not yet screened. Either every document is
+    added, or none. Returns the new SubmissionDocument rows."""
+    _check_owner(submission, user)
+    contest_check_open(submission.contest, "change_clip")
+    if submission.status == Submission.Status.WITHDRAWN:
+        raise Refusal(_("A withdrawn clip cannot be changed."))
+    _check_undecided(submission)
+    _check_documents(documents)
+    saved_files = []
+    try:
+        with transaction.atomic():
+            return _documents_save(submission, documents, saved_files)
+    except BaseException:
+        for field_file in saved_files:
+            field_file.storage.delete(field_file.name)
+        raise
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .pipeline import submission_media_prepare, submission_preview_make
+from .media.pipeline import submission_media_prepare, submission_preview_make
 
 
 @shared_task(acks_late=True, soft_time_limit=settings.MEDIA_PREPARE_SOFT_TIME_LIMIT)

@@ -20,10 +20,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_portal.refusals import NotAllowed, Refusal
+
 from . import uploads
 from .forms import SubmissionDetailsForm
 from .models import Contest, Registration, Upload
-from .services import NotAllowed, Refusal
+from .services import submission_documents_add
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum,expiration"
@@ -259,8 +261,8 @@ def upload_documents(request, upload_id):
     if getattr(request, "upload_too_large", False):
         return _response(413, _("The documents are too large."))
     try:
-        added = uploads.submission_documents_add(
-            submission=upload.submission, documents=request.FILES.getlist("documents")
+        added = submission_documents_add(
+            submission=upload.submission, user=request.user, documents=request.FILES.getlist("documents")
         )
     except Refusal as refusal:
         return _response(refusal.status, refusal.message)

@@ -20,18 +20,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
-from .documents import DocumentRejected, check_document
-from .models import ClipGenre, Submission, SubmissionDocument, Upload
+from contest_portal.refusals import FileNotAccepted, Refusal
+
+from .models import ClipGenre, Upload
 from .services import (
-    FileNotAccepted,
-    Refusal,
     contest_check_open,
     submission_check_allowed,
     submission_create,
@@ -438,34 +436,3 @@ def upload_expire_stale(*, now=None):
     if removed:
         log.info("%d expired uploads removed", removed)
     return removed
-
-
-@transaction.atomic
-def submission_documents_add(*, submission, documents):
-    """Adds accompanying documents to a received clip (sent after a resumable upload of the clip), until the
-    deadline. Either every document is added, or none."""
-    contest_check_open(submission.contest, "change_clip")
-    if submission.status == Submission.Status.WITHDRAWN:
-        raise Refusal(_("A withdrawn clip cannot be changed."))
-    for document in documents:
-        try:
-            check_document(document)
-        except DocumentRejected as refusal:
-            raise FileNotAccepted(refusal.message, field="documents") from None
-    saved = []
-    try:
-        for document in documents:
-            record = SubmissionDocument(
-                submission=submission,
-                original_filename=document.name[:255],
-                size=document.size,
-                sha256=document.sha256,
-            )
-            record.file.save(document.name, document, save=False)
-            saved.append(record)
-            record.save()
-    except BaseException:
-        for record in saved:
-            record.file.storage.delete(record.file.name)
-        raise
-    return saved

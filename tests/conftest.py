@@ -15,6 +15,9 @@ from django.utils import timezone
 from contest_portal.celery import app as celery_app
 from judging.son_la_2024 import load_son_la_2024
 from tests.clips import make_clip
+from tests.finalists import make_finalists as finalists_made
+from tests.finalists import media_for_previews
+from tests.staff import make_judges, make_staff
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -174,6 +177,54 @@ def bob(db):
 @pytest.fixture
 def charlie(db):
     return make_user("charlie@example.com")
+
+
+# The staff, one fixture per role, as `manage.py create_staff` makes them (tests/staff.py).
+
+
+@pytest.fixture
+def committee(db):
+    return make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
+
+
+@pytest.fixture
+def office(db):
+    """A screener of the Standing Office."""
+    return make_staff("vanphong@example.com", "office", full_name="Lò Văn Sàng")
+
+
+@pytest.fixture
+def judges(request, db):
+    """The jury: three judges, or as many as the test's marker says (`pytest.mark.judges(2)`)."""
+    marker = request.node.get_closest_marker("judges")
+    return make_judges(marker.args[0] if marker else 3)
+
+
+@pytest.fixture
+def judge(judges):
+    return judges[0]
+
+
+@pytest.fixture
+def other_judge(judges):
+    return judges[1]
+
+
+@pytest.fixture(scope="session")
+def preview_bytes(tmp_path_factory):
+    return media_for_previews(tmp_path_factory.mktemp("previews"))
+
+
+@pytest.fixture
+def make_finalists(contest, preview_bytes):
+    """make_finalists(count or titles=[...], one_group=False, with_preview=False, status=SHORTLISTED): finalists
+    of the test's contest, made directly (tests/finalists.py)."""
+
+    def _make(count=None, *, titles=None, one_group=False, with_preview=False, **fields):
+        previews = preview_bytes if with_preview else None
+        return finalists_made(contest, count, titles=titles, one_group=one_group, previews=previews, **fields)
+
+    return _make
 
 
 # Valid 12-digit ID numbers (born in Sơn La, code 014) and the birth data they encode.

@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from submissions.roles import role_group
+from contest_portal.roles import role_group
 
 PASSWORD = "a-long-test-password"
 
@@ -28,3 +28,11 @@ def make_staff_with(email, *codenames, app_label="submissions"):
         *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
     )
     return user
+
+
+def make_judges(count):
+    """`count` members of the jury, in the order assignments go round them: giamkhao1@example.com, ..."""
+    return [
+        make_staff(f"giamkhao{index}@example.com", "jury", full_name=f"Giám khảo {index}")
+        for index in range(1, count + 1)
+    ]

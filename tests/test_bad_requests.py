@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from submissions.models import Submission
 from tests.conftest import ALICE_ID, close_entries
-from tests.judging.finalists import add_finalists
+from tests.finalists import make_finalists
 from tests.staff import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def english_client():
 
 @pytest.fixture
 def published_finalists(contest):
-    finalists = add_finalists(contest, 2)
+    finalists = make_finalists(contest, 2, one_group=True)
     close_entries(contest)
     contest.finalists_published_at = timezone.now()
     contest.save(update_fields=["finalists_published_at"])

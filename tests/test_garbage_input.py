@@ -43,8 +43,8 @@ from submissions.phases import Phase
 from submissions.publication import finalists_publish
 from tests.clips import make_jpeg, make_pdf
 from tests.conftest import ALICE_ID, as_upload, close_entries
-from tests.judging.finalists import add_finalists
-from tests.staff import make_staff
+from tests.finalists import make_finalists
+from tests.staff import make_judges, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -177,12 +177,12 @@ def world(contest, alice, register, submit, tmp_path, django_capture_on_commit_c
     )
 
     committee = make_staff("btc@example.com", "committee")
-    office = make_staff("thuongtruc@example.com", "office")
-    judges = [make_staff(f"giamkhao{n}@example.com", "jury") for n in (1, 2)]
+    office = make_staff("vanphong@example.com", "office")
+    judges = make_judges(2)
     superuser = get_user_model().objects.create_superuser(email="admin@example.com", password="a-long-password")
     # As every account has one (allauth makes it, on the first visit to the e-mail page, otherwise).
     EmailAddress.objects.create(user=superuser, email=superuser.email, verified=True, primary=True)
-    finalists = add_finalists(contest, 3, previews=(preview, thumbnail))
+    finalists = make_finalists(contest, 3, one_group=True, previews=(preview, thumbnail))
     close_entries(contest)
     finalists_publish(contest=contest, user=committee)
     # Alice's clip stays undecided, so the final round is opened directly, not by closing the preliminary one.

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from contest_portal import permissions
-from submissions.roles import ROLES
+from contest_portal.roles import ROLES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PREDICATES = {name: value for name, value in vars(permissions).items() if hasattr(value, "permission")}

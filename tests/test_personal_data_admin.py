@@ -16,21 +16,10 @@ from django.urls import reverse
 
 from contest_portal.personal_data import PERSONAL_FIELDS
 from tests.conftest import ALICE_ID, BOB_ID
-from tests.staff import make_staff
 
 pytestmark = pytest.mark.django_db
 
 REGISTRATIONS = "/admin/submissions/registration/"
-
-
-@pytest.fixture
-def office(db):
-    return make_staff("thuongtruc@example.com", "office")
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
 
 
 @pytest.fixture

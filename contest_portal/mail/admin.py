@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from contest_portal.admin import row_id
+from contest_portal.admin import admin_page, row_id
 from contest_portal.permissions import may_release_mail
 from contest_portal.personal_data import mask_email, sees_personal_data
 from contest_portal.refusals import Refusal
@@ -204,8 +204,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
             self._release(request, OutgoingMail.objects.filter(pk__in=ids))
             return redirect("admin:mail_outgoingmail_changelist")
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
+            **admin_page(self, request),
             "title": _("Release all drafts"),
             "drafts": OutgoingMail.objects.filter(state=Draft).order_by("kind", "to", "pk"),
         }

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contest_portal.permissions import may_release_mail
+from contest_portal.refusals import Refusal
 
 from .models import MailTemplate, OutgoingMail
 
@@ -296,6 +297,35 @@ def mail_template_render(*, template, context, language=None):
     if not subject:
         raise MailTemplateError(_("The subject comes out empty."), field="subject")
     return subject, text, mail_text_to_html(subject=subject, text=text, language=language)
+
+
+# What a draft holds besides its state: what mail_draft fills in, and what rewording a draft in place replaces.
+DRAFT_FIELDS = ("kind", "dedupe_key", "to", "from_email", "subject", "body_text", "body_html")
+
+
+def mail_draft(*, key, description, context, to, dedupe_key):
+    """An unsaved draft of the mail `key` for one reader, rendered from the committee's template of that key.
+
+    The decision and award mails are drafted this way and wait in the outbox until the committee releases
+    them. A template that does not render is a Refusal naming it (the committee fixes it in the outbox)."""
+    template = mail_template_get(key=key, description=description)
+    try:
+        subject, text, html = mail_template_render(template=template, context=context)
+    except MailTemplateError as error:
+        raise Refusal(
+            _("The e-mail template “%(template)s” needs fixing: %(error)s")
+            % {"template": template, "error": error.message}
+        ) from error
+    return OutgoingMail(
+        state=Draft,
+        kind=key,
+        dedupe_key=dedupe_key,
+        to=to,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+    )
 
 
 @transaction.atomic

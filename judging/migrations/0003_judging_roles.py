@@ -1,5 +1,5 @@
 """The final round's permissions for the roles: the jury scores its finalists; the committee configures the
-round, reopens scorecards, reminds judges, ranks, awards and publishes (submissions/roles.py lists them).
+round, reopens scorecards, reminds judges, ranks, awards and publishes (contest_portal/roles.py lists them).
 
 The permissions of the models made by 0002 are created here first, as 0005_roles does, so the groups can
 have them on a fresh database."""
@@ -7,7 +7,7 @@ have them on a fresh database."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from submissions.roles import roles_sync
+from contest_portal.roles import roles_sync
 
 
 def sync_roles(apps, schema_editor):

@@ -6,7 +6,7 @@ groups can have them on a fresh database."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from submissions.roles import ROLES, roles_sync
+from contest_portal.roles import ROLES, roles_sync
 
 
 def create_roles(apps, schema_editor):

@@ -68,6 +68,6 @@ class Migration(migrations.Migration):
             options={'ordering': ['-submitted_at'], 'permissions': [('screen_submission', 'Can screen submissions (record recommendations and decisions)'), ('change_told_decision', 'Can change a decision the entrant was already told'), ('disqualify_submission', 'Can disqualify a submission'), ('view_personal_data', "Can see entrants' ID numbers and personal data"), ('change_submission_authors', 'Can change the recorded authors of a submitted clip'), ('publish_finalists', 'Can publish the finalists'), ('export_submissions', 'Can export submissions')], 'verbose_name': 'submission', 'verbose_name_plural': 'submissions'},
         ),
         migrations.RunPython(record_authors, migrations.RunPython.noop),
-        # The committee gets the new permission (submissions.roles).
+        # The committee gets the new permission (contest_portal.roles).
         migrations.RunPython(import_module("submissions.migrations.0005_roles").create_roles, migrations.RunPython.noop),
     ]

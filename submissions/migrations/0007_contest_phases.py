@@ -64,6 +64,6 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(stage_from_publication, publication_from_stage),
         migrations.RemoveField(model_name="contest", name="is_published"),
-        # The committee gets run_contest (submissions.roles).
+        # The committee gets run_contest (contest_portal.roles).
         migrations.RunPython(import_module("submissions.migrations.0005_roles").create_roles, migrations.RunPython.noop),
     ]

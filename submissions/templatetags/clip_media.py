@@ -2,7 +2,7 @@
 
 from django import template
 
-from submissions import pipeline
+from submissions.media import pipeline
 
 register = template.Library()
 

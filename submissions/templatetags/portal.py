@@ -3,7 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from submissions.media import format_duration
+from submissions.media.probe import format_duration
 from submissions.phases import contest_phase
 
 register = template.Library()

@@ -95,14 +95,10 @@ def main():
     django.setup()
     import av
 
-    from submissions.media import (
-        PREVIEW_AUDIO_BITRATE,
-        PREVIEW_VIDEO_OPTIONS,
-        clip_thumbnail,
-        preview_size,
-        probe_clip,
-    )
-    from submissions.pipeline import thumbnail_moment
+    from submissions.media.pipeline import thumbnail_moment
+    from submissions.media.preview import PREVIEW_AUDIO_BITRATE, PREVIEW_VIDEO_OPTIONS, preview_size
+    from submissions.media.probe import probe_clip
+    from submissions.media.thumbnail import clip_thumbnail
 
     source = _source()
     size_mb = source.stat().st_size / 1e6
@@ -129,7 +125,7 @@ def main():
         pyav = [
             sys.executable,
             "-c",
-            "import sys; from submissions.media import transcode_preview; transcode_preview(sys.argv[1], sys.argv[2])",
+            "import sys; from submissions.media.preview import transcode_preview; transcode_preview(sys.argv[1], sys.argv[2])",
             str(source),
             str(pyav_target),
         ]

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from judging.models import Scorecard
 from tests.conftest import open_final_round
-from tests.judging.finalists import AUTHOR, GROUP, add_finalists, media_for_previews
+from tests.finalists import AUTHOR, GROUP, make_finalists, media_for_previews
 from tests.staff import make_staff
 
 from .conftest import admin_log_in
@@ -25,7 +25,7 @@ POINTS = {
 @pytest.fixture
 def three_finalists(live_contest, tmp_path):
     open_final_round(live_contest)
-    return add_finalists(live_contest, 3, previews=media_for_previews(tmp_path))
+    return make_finalists(live_contest, 3, one_group=True, previews=media_for_previews(tmp_path))
 
 
 def _score(page, clip, points):

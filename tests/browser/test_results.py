@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 
 from judging.models import Award, FinalRound, RankingRun
 from tests.conftest import open_final_round
-from tests.judging.results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
-from tests.staff import make_staff
+from tests.finalists import TITLES, make_finalists
+from tests.judging.results_setup import prepare_round, score, set_prize_counts
+from tests.staff import make_judges, make_staff
 
 from .conftest import DESKTOP, PHONE, admin_log_in
 
@@ -23,7 +24,7 @@ def scored(live_contest):
     committee = make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
     set_prize_counts(contest, nhat=1, nhi=1, ba=1, kk=0, phu=1)
     judges = make_judges(2)
-    clips = make_finalists(contest, TITLES[:3])
+    clips = make_finalists(contest, titles=TITLES[:3])
     prepare_round(contest, committee, judges=judges, finalists=clips)
     for judge in judges:
         for clip, points in zip(clips, [10, 8, 8], strict=True):

@@ -8,8 +8,9 @@ import threading
 import pytest
 from django.db import connections
 
+from contest_portal.refusals import ClipLimitReached
 from submissions.models import Registration, Submission
-from submissions.services import ClipLimitReached, submission_create
+from submissions.services import submission_create
 from tests.conftest import ALICE_ID, BOB_ID, as_upload
 
 pytestmark = pytest.mark.integration

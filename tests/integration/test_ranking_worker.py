@@ -11,16 +11,12 @@ from judging.runs import current_digest, rank_inputs, ranking_run_start
 from judging.services import assignment_declare_conflict
 from judging.tasks import ranking_run_task
 from tests.conftest import open_final_round
+from tests.finalists import TITLES, make_finalists
 from tests.integration.polling import wait_until
-from tests.judging.results_setup import TITLES, make_finalists, make_judges, prepare_round, score
-from tests.staff import make_staff
+from tests.judging.results_setup import prepare_round, score
+from tests.staff import make_judges
 
 pytestmark = [pytest.mark.integration, pytest.mark.worker]
-
-
-@pytest.fixture
-def committee(transactional_db):
-    return make_staff("btc@example.com", "committee")
 
 
 @pytest.fixture
@@ -29,7 +25,7 @@ def scored(contest, committee):
     one unscored."""
     open_final_round(contest)
     judges = make_judges(3)
-    clips = make_finalists(contest, TITLES[:4])
+    clips = make_finalists(contest, titles=TITLES[:4])
     prepare_round(contest, committee, judges=judges, finalists=clips)
     for judge_index, judge in enumerate(judges):
         for clip_index, clip in enumerate(clips):

@@ -1,16 +1,11 @@
-"""A final round ready to rank, for the tests of runs, prizes, results, exports and certificates: finalists made
-directly (no clip files: nothing here plays them), judges and the committee in their roles, a known rubric, and
-scores given through the judging services as the judges' app gives them."""
+"""A final round ready to rank, for the tests of runs, prizes, results, exports and certificates: a known rubric,
+prize counts, and scores given through the judging services as the judges' app gives them. The finalists, the
+judges and the committee are the shared fixtures of tests/conftest.py."""
 
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-
 from judging.models import Assignment, Criterion, FinalRound, PrizeTier
 from judging.services import assignments_generate, scorecard_save, scorecard_submit
-from submissions.models import Registration, Submission
-from submissions.services import submission_authors_record
-from tests.staff import make_staff
 
 # Weights 2, 1, 1: a scorecard's total is 2 × content + creativity + technique, at most 40.
 RUBRIC = [
@@ -18,60 +13,6 @@ RUBRIC = [
     ("Sáng tạo", Decimal(10), Decimal(1), False),
     ("Kỹ thuật", Decimal(10), Decimal(1), False),
 ]
-TITLES = [
-    "Chợ phiên trên điện thoại",
-    "Bản em lên số",
-    "Dịch vụ công trực tuyến ở Mường La",
-    "Thanh toán không tiền mặt",
-    "Sổ tay điện tử của bà con",
-    "Nông sản Sơn La lên sàn",
-]
-
-
-def make_finalists(contest, titles=TITLES):
-    """Finalists of `contest`, one per entrant, in the order of `titles`."""
-    users = get_user_model()
-    finalists = []
-    for index, title in enumerate(titles, start=1):
-        user = users.objects.create_user(email=f"tacgia{index}@example.com", password="a-long-test-password")
-        registration = Registration.objects.create(
-            contest=contest,
-            user=user,
-            full_name=f"Lò Văn Tác Giả {index}",
-            id_number=f"0141900{index:05d}",
-            email=user.email,
-            organisation="Trường THPT Chuyên Sơn La",
-        )
-        finalists.append(
-            _with_authors(
-                Submission.objects.create(
-                    contest=contest,
-                    registration=registration,
-                    sequence=index,
-                    code=f"{contest.code_prefix}-{index:04d}",
-                    title=title,
-                    genre=contest.genres.first(),
-                    summary="Một clip ngắn về chuyển đổi số.",
-                    status=Submission.Status.SHORTLISTED,
-                    clip=f"clips/{contest.slug}/{index}.mp4",
-                    original_filename=f"{index}.mp4",
-                    size=1000,
-                    sha256="0" * 64,
-                    container="mp4",
-                    duration=60.0,
-                    width=1280,
-                    height=720,
-                    video_codec="h264",
-                )
-            )
-        )
-    Submission.objects.filter(contest=contest).update(decided_at=None)  # decided directly, as if by screening
-    return finalists
-
-
-def _with_authors(submission):
-    submission_authors_record(submission=submission)
-    return submission
 
 
 def make_rubric(contest):
@@ -81,13 +22,6 @@ def make_rubric(contest):
             contest=contest, name=name, max_points=maximum, weight=weight, order=order, breaks_ties=breaks_ties
         )
         for order, (name, maximum, weight, breaks_ties) in enumerate(RUBRIC)
-    ]
-
-
-def make_judges(count):
-    return [
-        make_staff(f"giamkhao{index}@example.com", "jury", full_name=f"Giám khảo {index}")
-        for index in range(1, count + 1)
     ]
 
 

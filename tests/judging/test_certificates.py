@@ -11,9 +11,10 @@ from pypdf import PdfReader
 from judging.certificates import certificate_awards, certificate_pdf, certificates_pdf
 from judging.prizes import side_prize_designate
 from submissions.models import CoAuthor, Submission, SubmissionAuthor
+from tests.finalists import TITLES
 from tests.staff import make_staff
 
-from .results_setup import TITLES, make_finalists, set_prize_counts
+from .results_setup import set_prize_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +22,8 @@ TITLE = "Người Mông ở Tà Xùa bán chè Shan tuyết qua mạng"
 
 
 @pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def award(contest, committee):
-    clip = make_finalists(contest, TITLES[:1])[0]
+def award(contest, committee, make_finalists):
+    clip = make_finalists(titles=TITLES[:1])[0]
     # As some phones send it: the letters and their marks apart.
     Submission.objects.filter(pk=clip.pk).update(title=unicodedata.normalize("NFD", TITLE))
     registration = clip.registration
@@ -76,8 +72,10 @@ def test_a_certificate_is_a_pdf_with_a_page_per_author(award):
     assert award.tier.contest.name in first
 
 
-def test_certificates_name_the_clips_recorded_authors_not_what_the_registration_says_now(contest, committee):
-    clip = make_finalists(contest, TITLES[:1])[0]
+def test_certificates_name_the_clips_recorded_authors_not_what_the_registration_says_now(
+    contest, committee, make_finalists
+):
+    clip = make_finalists(titles=TITLES[:1])[0]
     registration = clip.registration
     registration.full_name = "Tên Sửa Sau"
     registration.save()

@@ -13,10 +13,10 @@ from contest_portal.mail.models import OutgoingMail
 from judging.models import Assignment, Criterion, FinalRound, Scorecard
 from judging.services import assignment_declare_conflict, assignments_generate, scorecard_save, scorecard_submit
 from submissions.models import Registration
+from tests.finalists import AUTHOR, COAUTHOR, GROUP, ORGANISATION
 from tests.staff import make_staff
 
 from .conftest import signed_in
-from .finalists import AUTHOR, COAUTHOR, GROUP, ORGANISATION
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def _form_data(contest, values, *, comment="", button="_save"):
 @pytest.fixture
 def round_of_three(contest, judges, committee, make_finalists):
     """Three finalists with previews, each assigned to each of the three judges."""
-    clips = make_finalists(3, with_preview=True)
+    clips = make_finalists(3, one_group=True, with_preview=True)
     assignments_generate(contest=contest, user=committee)
     return clips
 
@@ -110,13 +110,13 @@ class TestTheQueue:
         self, client, contest, judge, committee, make_finalists
     ):
         signed_in(client, judge)
-        make_finalists(1)
+        make_finalists(1, one_group=True)
         assignments_generate(contest=contest, user=committee)
         client.get(QUEUE)
         with CaptureQueriesContext(connection) as one:
             assert client.get(QUEUE).status_code == 200
 
-        clips = make_finalists(19)
+        clips = make_finalists(19, one_group=True)
         assignments_generate(contest=contest, user=committee)
         for clip in clips[:5]:
             scorecard_save(assignment=Assignment.objects.get(judge=judge, submission=clip), judge=judge, points={})
@@ -258,7 +258,7 @@ class TestWhatAJudgeCannotReach:
 
     def test_an_unassigned_clip_is_a_404(self, client, contest, judge, committee, make_finalists):
         signed_in(client, judge)
-        clip, unassigned = make_finalists(2, with_preview=True)
+        clip, unassigned = make_finalists(2, one_group=True, with_preview=True)
         Assignment.objects.create(submission=clip, judge=judge)
         someone_elses = Assignment.objects.create(submission=unassigned, judge=committee)
 
@@ -301,7 +301,7 @@ class TestWhatAJudgeCannotReach:
         self, client, contest, judge, committee, make_finalists
     ):
         signed_in(client, judge)
-        assigned, unassigned = make_finalists(2, with_preview=True)
+        assigned, unassigned = make_finalists(2, one_group=True, with_preview=True)
         Assignment.objects.create(submission=assigned, judge=judge)
 
         assert client.get(reverse("submissions:preview", args=[assigned.code])).status_code == 200
@@ -364,7 +364,7 @@ class TestTheCommittee:
         assert OutgoingMail.objects.filter(kind="judge_reminder").count() == 3
 
     def test_the_generate_button_assigns_the_finalists(self, committee_client, contest, judges, make_finalists):
-        make_finalists(2)
+        make_finalists(2, one_group=True)
         url = reverse("admin:judging_finalround_progress", args=[contest.judging.pk])
 
         response = committee_client.post(url, {"generate": "1"}, follow=True)
@@ -474,7 +474,7 @@ class TestTheCommitteeScreens:
     def test_an_assignment_is_added_by_hand_for_a_judge_of_the_jury(
         self, committee_client, contest, make_finalists
     ):
-        (clip,) = make_finalists(1)
+        (clip,) = make_finalists(1, one_group=True)
         outsider = make_staff("vanphong@example.com", "office")
         judge = make_staff("giamkhao9@example.com", "jury")
         url = reverse("admin:judging_assignment_add")

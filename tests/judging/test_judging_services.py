@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from contest_portal.mail.models import OutgoingMail
+from contest_portal.refusals import NotAllowed, Refusal
 from judging.models import Assignment, Criterion, FinalRound, Panel, Scorecard, ScorecardEvent
 from judging.services import (
     Progress,
@@ -27,10 +28,8 @@ from judging.services import (
 )
 from judging.son_la_2024 import load_son_la_2024
 from submissions.models import Submission
-from submissions.services import NotAllowed, Refusal
+from tests.finalists import AUTHOR, COAUTHOR, GROUP
 from tests.staff import make_staff
-
-from .finalists import AUTHOR, COAUTHOR, GROUP
 
 # Messages are checked in the English source text; judging/locale holds their Vietnamese.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

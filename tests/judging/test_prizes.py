@@ -3,6 +3,7 @@ a tier boundary reported and decided only by the committee, the side prize desig
 
 import pytest
 
+from contest_portal.refusals import NotAllowed, Refusal
 from judging.models import Award, RankingRun, Scorecard
 from judging.prizes import (
     TieChoice,
@@ -16,28 +17,17 @@ from judging.prizes import (
 from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import scorecard_reopen
 from submissions.models import Submission
-from submissions.services import NotAllowed, Refusal
-from tests.staff import make_staff
+from tests.finalists import TITLES
 
-from .results_setup import make_finalists, make_judges, prepare_round, score, set_prize_counts
+from .results_setup import prepare_round, score, set_prize_counts
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.judges(2)]
 
 
 @pytest.fixture
-def judges(db):
-    return make_judges(2)
-
-
-@pytest.fixture
-def clips(contest):
+def clips(make_finalists):
     """A to F, the six finalists."""
-    return dict(zip("ABCDEF", make_finalists(contest), strict=True))
+    return dict(zip("ABCDEF", make_finalists(titles=TITLES), strict=True))
 
 
 @pytest.fixture

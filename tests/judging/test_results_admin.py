@@ -9,26 +9,16 @@ from openpyxl import load_workbook
 
 from judging.models import Award, FinalRound, RankingRun, Scorecard
 from judging.services import scorecard_reopen
-from tests.staff import make_staff
+from tests.finalists import TITLES
 
-from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
+from .results_setup import prepare_round, score, set_prize_counts
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
+pytestmark = [pytest.mark.django_db, pytest.mark.judges(2)]
 
 
 @pytest.fixture
-def judges(db):
-    return make_judges(2)
-
-
-@pytest.fixture
-def clips(contest):
-    return make_finalists(contest, TITLES[:4])
+def clips(make_finalists):
+    return make_finalists(titles=TITLES[:4])
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from judging.models import Award
 from judging.prizes import awards_confirm, side_prize_designate
 from judging.runs import ranking_run_approve, ranking_run_start
 from submissions.models import Submission, SubmissionAuthor
-from tests.staff import make_staff
+from tests.finalists import TITLES
 
-from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
+from .results_setup import prepare_round, score, set_prize_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.judges(2)]
 
 # Text starting with each character that makes a spreadsheet run a formula, and the cell read back: text, after an
 # apostrophe. XML reads a carriage return back as a line feed.
@@ -31,18 +31,8 @@ FORMULA_TEXTS = [
 
 
 @pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def judges(db):
-    return make_judges(2)
-
-
-@pytest.fixture
-def clips(contest):
-    return make_finalists(contest, TITLES[:3])
+def clips(make_finalists):
+    return make_finalists(titles=TITLES[:3])
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from contest_portal.refusals import NotAllowed, Refusal
 from judging.models import Assignment, Award, RankingRun, Score, Scorecard
 from judging.prizes import awards_confirm
 from judging.runs import (
@@ -18,10 +19,9 @@ from judging.runs import (
 )
 from judging.services import assignment_declare_conflict, scorecard_reopen
 from judging.tasks import ranking_run_task
-from submissions.services import NotAllowed, Refusal
-from tests.staff import make_staff
+from tests.finalists import TITLES
 
-from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score
+from .results_setup import prepare_round, score
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -29,18 +29,8 @@ DONE = RankingRun.State.DONE
 
 
 @pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def judges(db):
-    return make_judges(3)
-
-
-@pytest.fixture
-def finalists(contest):
-    return make_finalists(contest, TITLES[:3])
+def finalists(make_finalists):
+    return make_finalists(titles=TITLES[:3])
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from contest_portal.refusals import NotAllowed, Refusal
 from judging.models import FinalRound, Score, Scorecard, ScorecardEvent
 from judging.services import (
     scorecard_reopen,
@@ -16,7 +17,6 @@ from judging.services import (
 from judging.son_la_2024 import load_son_la_2024
 from submissions.models import Contest, Submission
 from submissions.phases import Phase, WrongPhase
-from submissions.services import NotAllowed, Refusal
 
 # Messages are checked in the English source text; judging/locale holds their Vietnamese.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -67,11 +67,6 @@ def screener(db):
 
 
 @pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", COMMITTEE)
-
-
-@pytest.fixture
 def alice_clip(contest, alice, register, submit):
     return submit(register(alice, "Lò Thị Alice", ALICE_ID), title="Chợ phiên số hoá")
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from contest_portal.mail.models import MailTemplate, OutgoingMail
 from contest_portal.mail.outbox import drafts_redraft, drafts_release
 from contest_portal.mail.services import mail_draft_edit, mail_retry, mail_send_due
+from contest_portal.refusals import NotAllowed, Refusal
 from submissions.decision_mail import decision_mail_prepare
 from submissions.models import Submission, SubmissionEvent
-from submissions.services import NotAllowed, Refusal
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from contest_portal.refusals import ClipLimitReached, NotAllowed, Refusal
 from submissions.models import Submission, SubmissionAuthor, SubmissionEvent
 from submissions.screening import submission_decide
 from submissions.services import (
-    ClipLimitReached,
-    NotAllowed,
-    Refusal,
     clips_left,
     registration_clips_left,
     registration_save,
@@ -157,10 +155,6 @@ class TestTheRegistrationAfterAClip:
 
 
 class TestTheCommitteeChangesTheAuthors:
-    @pytest.fixture
-    def committee(self, db):
-        return make_staff("btc@example.com", "committee")
-
     @pytest.fixture
     def clip(self, register, bob, submit):
         return submit(register(bob, "Cầm Văn Bob", BOB_ID))

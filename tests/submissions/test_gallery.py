@@ -17,11 +17,11 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from contest_portal.refusals import NotAllowed, Refusal
 from submissions import share_image as drawing
 from submissions.models import Contest, Submission, SubmissionEvent
 from submissions.phases import WrongPhase
 from submissions.publication import finalists_publish, finalists_unpublish
-from submissions.services import NotAllowed, Refusal
 from submissions.share_image import draw_share_image
 from tests.clips import make_jpeg
 from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user

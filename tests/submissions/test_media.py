@@ -1,4 +1,4 @@
-"""Tests of submissions.media.probe_clip: is an uploaded file a real, acceptable clip?"""
+"""Tests of submissions.media.probe.probe_clip: is an uploaded file a real, acceptable clip?"""
 
 import io
 import random
@@ -10,16 +10,10 @@ import pytest
 from django.utils import translation
 from PIL import Image
 
-from submissions.media import (
-    CONTAINER_DEMUXERS,
-    ClipInfo,
-    ClipRejected,
-    clip_thumbnail,
-    format_duration,
-    preview_size,
-    probe_clip,
-    transcode_preview,
-)
+from submissions.media.containers import CONTAINER_DEMUXERS
+from submissions.media.preview import preview_size, transcode_preview
+from submissions.media.probe import ClipInfo, ClipRejected, format_duration, probe_clip
+from submissions.media.thumbnail import clip_thumbnail
 from tests.clips import (
     encoder_available,
     make_audio,

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from submissions.services import FileTooLarge, submission_check_allowed
+from contest_portal.refusals import FileTooLarge
+from submissions.services import submission_check_allowed
 from tests.conftest import ALICE_ID
 
 pytestmark = pytest.mark.django_db

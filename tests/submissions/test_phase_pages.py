@@ -13,11 +13,6 @@ from tests.staff import make_staff
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
 def _phase_url(contest):
     return reverse("admin:submissions_contest_phase", args=[contest.pk])
 

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from contest_portal.mail.models import OutgoingMail
+from contest_portal.refusals import NotAllowed, Refusal, WindowClosed
 from judging.models import Assignment
 from submissions.models import Contest, ContestEvent, Submission
 from submissions.phases import (
@@ -20,7 +21,7 @@ from submissions.phases import (
     phase_allows,
 )
 from submissions.screening import submission_decide
-from submissions.services import NotAllowed, Refusal, WindowClosed, submission_update, submission_withdraw
+from submissions.services import submission_update, submission_withdraw
 from tests.conftest import ALICE_ID, BOB_ID, close_entries
 from tests.staff import make_staff
 
@@ -28,16 +29,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOW = timezone.now()
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def office(db):
-    return make_staff("thuongtruc@example.com", "office")
 
 
 def _contest(stage, opens, closes):

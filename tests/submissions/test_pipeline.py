@@ -22,10 +22,7 @@ from django.utils import translation
 from PIL import Image
 
 from contest_portal.celery import app as celery_app
-from submissions import media
-from submissions.media import ClipInfo
-from submissions.models import Submission
-from submissions.pipeline import (
+from submissions.media.pipeline import (
     MEDIA_ERRORS,
     TECHNICAL_FLAGS,
     preview_time_limits,
@@ -34,6 +31,8 @@ from submissions.pipeline import (
     technical_flag_labels,
     technical_flags,
 )
+from submissions.media.probe import ClipInfo
+from submissions.models import Submission
 from submissions.tasks import submission_preview_task
 from tests.clips import (
     make_clip,
@@ -201,8 +200,8 @@ class TestFailures:
             Path(target).write_bytes(b"\x00" * 1000)
             raise RuntimeError("encoder exploded")
 
-        monkeypatch.setattr(media, "transcode_preview", broken_encoder)
-        with caplog.at_level(logging.WARNING, logger="submissions.pipeline"):
+        monkeypatch.setattr("submissions.media.preview.transcode_preview", broken_encoder)
+        with caplog.at_level(logging.WARNING, logger="submissions.media.pipeline"):
             submission_preview_make(submission_id=submission.pk)
 
         submission.refresh_from_db()
@@ -222,7 +221,7 @@ class TestFailures:
             Path(target).write_bytes(b"\x00" * 1000)
             raise SoftTimeLimitExceeded()
 
-        monkeypatch.setattr(media, "transcode_preview", interrupted)
+        monkeypatch.setattr("submissions.media.preview.transcode_preview", interrupted)
         submission_preview_make(submission_id=submission.pk)
 
         submission.refresh_from_db()
@@ -328,7 +327,7 @@ class TestRunningAgain:
             [
                 sys.executable,
                 "-c",
-                "import sys; from submissions.media import preview_write; "
+                "import sys; from submissions.media.preview import preview_write; "
                 "preview_write(source=sys.argv[1], partial=sys.argv[2], final=sys.argv[3])",
                 submission.clip.path,
                 str(partial),

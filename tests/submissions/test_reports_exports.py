@@ -1,8 +1,8 @@
 """Exports of submissions to CSV and XLSX: the rows and columns, Vietnamese text intact, local dates, the personal
 data only for those allowed to see it, and nothing at all for those who may not export.
 
-Bob's group (with Alice as co-author) has two screened clips; Charlie has one. Staff: the committee (every
-permission), a secretary who may export but not see personal data, a screener and a judge."""
+Bob's group (with Alice as co-author) has two screened clips; Charlie has one. Staff: a data officer (every
+permission), a secretary who may export but not see personal data, a screener and an outsider with no permission."""
 
 import csv
 import datetime
@@ -46,7 +46,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def committee(db):
+def data_officer(db):
     return make_staff_with("btc@example.com", "view_submission", "export_submissions", "view_personal_data")
 
 
@@ -61,7 +61,7 @@ def screener(db):
 
 
 @pytest.fixture
-def judge(db):
+def outsider(db):
     return make_staff_with("bgk@example.com")
 
 
@@ -94,7 +94,7 @@ def add_clip(registration, *, title, status=Status.RECEIVED, submitted_at, **fie
 
 
 @pytest.fixture
-def clips(contest, register, bob, charlie, committee, screener, judge):
+def clips(contest, register, bob, charlie, data_officer, screener, outsider):
     group = register(
         bob,
         "Cầm Văn Bob",
@@ -108,15 +108,15 @@ def clips(contest, register, bob, charlie, committee, screener, judge):
         ],
     )
     alone = register(charlie, "Hà Thị Charlie", CHARLIE_ID, locality=None)
-    committee.full_name = "Nguyễn Văn Ban Tổ Chức"
-    committee.save()
+    data_officer.full_name = "Nguyễn Văn Ban Tổ Chức"
+    data_officer.save()
     late_evening = datetime.datetime(2024, 8, 30, 23, 30, tzinfo=VIETNAM)
     first = add_clip(
         group,
         title="Chuyển đổi số ở bản Mòng",
         status=Status.SHORTLISTED,
         submitted_at=late_evening,
-        decided_by=committee,
+        decided_by=data_officer,
         decided_at=late_evening + datetime.timedelta(days=10),
         technical_flags=["no_audio", "low_resolution"],
     )
@@ -126,13 +126,17 @@ def clips(contest, register, bob, charlie, committee, screener, judge):
         status=Status.NOT_SELECTED,
         submitted_at=late_evening - datetime.timedelta(days=1),
         decision_reason="Chưa đúng chủ đề",
-        decided_by=committee,
+        decided_by=data_officer,
         decided_at=late_evening + datetime.timedelta(days=10),
     )
     third = add_clip(
         alone, title="Dịch vụ công trực tuyến", submitted_at=late_evening - datetime.timedelta(days=2)
     )
-    for reviewer, recommendation in ((committee, "shortlist"), (screener, "shortlist"), (judge, "not_select")):
+    for reviewer, recommendation in (
+        (data_officer, "shortlist"),
+        (screener, "shortlist"),
+        (outsider, "not_select"),
+    ):
         ScreeningReview.objects.create(submission=first, reviewer=reviewer, recommendation=recommendation)
     return first, second, third
 
@@ -166,9 +170,9 @@ def read_xlsx(response):
 
 class TestCsv:
     def test_it_has_a_row_per_clip_with_the_registration_and_the_screening(
-        self, client, committee, clips, in_english
+        self, client, data_officer, clips, in_english
     ):
-        client.force_login(committee)
+        client.force_login(data_officer)
         response = client.get(export_url("csv", clips[0].contest))
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -196,8 +200,8 @@ class TestCsv:
         assert rows[2]["Registrant"] == "Hà Thị Charlie"
         assert rows[2]["District / city"] == ""
 
-    def test_the_committee_sees_the_personal_data(self, client, committee, clips, in_english):
-        client.force_login(committee)
+    def test_the_committee_sees_the_personal_data(self, client, data_officer, clips, in_english):
+        client.force_login(data_officer)
         first = read_csv(client.get(export_url("csv", clips[0].contest)))[0]
         assert first["Personal ID number"] == BOB_ID[0]
         assert first["Date of birth"] == BOB_ID[1].isoformat()
@@ -217,11 +221,11 @@ class TestCsv:
 
     @pytest.mark.parametrize(("text", "in_csv"), [(text, in_csv) for text, in_csv, _in_xlsx in FORMULA_TITLES])
     def test_text_that_looks_like_a_formula_is_written_after_an_apostrophe(
-        self, client, committee, clips, in_english, text, in_csv
+        self, client, data_officer, clips, in_english, text, in_csv
     ):
         Submission.objects.filter(pk=clips[2].pk).update(title=text, duration=-1.5)
         Submission.objects.filter(pk=clips[1].pk).update(decision_reason=text)
-        client.force_login(committee)
+        client.force_login(data_officer)
         rows = read_csv(client.get(export_url("csv", clips[0].contest)))
         assert rows[2]["Title"] == in_csv
         assert rows[1]["Reason for the decision"] == in_csv
@@ -230,23 +234,23 @@ class TestCsv:
         assert rows[2]["Duration (s)"] == "-1.5"
         assert rows[0]["Size (bytes)"] == "12345678"
 
-    def test_a_vietnamese_reader_gets_vietnamese_headers_and_text_intact(self, client, committee, clips):
-        client.force_login(committee)
+    def test_a_vietnamese_reader_gets_vietnamese_headers_and_text_intact(self, client, data_officer, clips):
+        client.force_login(data_officer)
         rows = read_csv(client.get(export_url("csv", clips[0].contest), HTTP_ACCEPT_LANGUAGE="vi"))
         assert rows[0]["Mã"] == "CDS2024-0001"
         assert rows[0]["Tên clip"] == "Chuyển đổi số ở bản Mòng"
         assert rows[2]["Trạng thái"] == "đã tiếp nhận"
 
-    def test_the_file_is_named_after_the_contest_and_the_day(self, client, committee, clips):
-        client.force_login(committee)
+    def test_the_file_is_named_after_the_contest_and_the_day(self, client, data_officer, clips):
+        client.force_login(data_officer)
         response = client.get(export_url("csv", clips[0].contest))
         today = timezone.localdate().isoformat()
         assert response["Content-Disposition"] == f'attachment; filename="cds2024-bai-du-thi-{today}.csv"'
 
 
 class TestXlsx:
-    def test_it_reads_back_with_real_dates_in_vietnamese_time(self, client, committee, clips, in_english):
-        client.force_login(committee)
+    def test_it_reads_back_with_real_dates_in_vietnamese_time(self, client, data_officer, clips, in_english):
+        client.force_login(data_officer)
         response = client.get(export_url("xlsx", clips[0].contest))
         assert response.status_code == 200
         today = timezone.localdate().isoformat()
@@ -266,8 +270,8 @@ class TestXlsx:
         assert rows[1]["Decided"] == datetime.datetime(2024, 9, 9, 23, 30)
         assert rows[2]["Decided"] is None
 
-    def test_the_header_is_bold_frozen_and_the_columns_wide_enough(self, client, committee, clips):
-        client.force_login(committee)
+    def test_the_header_is_bold_frozen_and_the_columns_wide_enough(self, client, data_officer, clips):
+        client.force_login(data_officer)
         sheet, _rows = read_xlsx(client.get(export_url("xlsx", clips[0].contest)))
         assert all(cell.font.bold for cell in sheet[1])
         assert sheet.freeze_panes == "B2"
@@ -286,11 +290,11 @@ class TestXlsx:
 
     @pytest.mark.parametrize(("text", "in_xlsx"), [(text, in_xlsx) for text, _in_csv, in_xlsx in FORMULA_TITLES])
     def test_text_that_looks_like_a_formula_is_written_after_an_apostrophe(
-        self, client, committee, clips, in_english, text, in_xlsx
+        self, client, data_officer, clips, in_english, text, in_xlsx
     ):
         Submission.objects.filter(pk=clips[2].pk).update(title=text, duration=-1.5)
         Submission.objects.filter(pk=clips[1].pk).update(decision_reason=text)
-        client.force_login(committee)
+        client.force_login(data_officer)
         sheet, rows = read_xlsx(client.get(export_url("xlsx", clips[0].contest)))
         assert rows[2]["Title"] == in_xlsx
         assert sheet["B4"].data_type == "s"
@@ -300,10 +304,10 @@ class TestXlsx:
         assert rows[0]["Size (bytes)"] == 12_345_678
 
     def test_a_character_xml_cannot_hold_is_dropped_and_the_formula_still_seen(
-        self, client, committee, clips, in_english
+        self, client, data_officer, clips, in_english
     ):
         Submission.objects.filter(pk=clips[2].pk).update(title='\x0b=HYPERLINK("http://evil.example","Xem")')
-        client.force_login(committee)
+        client.force_login(data_officer)
         _sheet, rows = read_xlsx(client.get(export_url("xlsx", clips[0].contest)))
         assert rows[2]["Title"] == '\'=HYPERLINK("http://evil.example","Xem")'
 
@@ -311,21 +315,21 @@ class TestXlsx:
 class TestTheExportFunction:
     """What an admin action ("Export the selected clips") calls with the rows ticked on the list."""
 
-    def test_it_exports_only_the_selected_rows(self, committee, clips, english):
+    def test_it_exports_only_the_selected_rows(self, data_officer, clips, english):
         selected = Submission.objects.filter(pk__in=[clips[0].pk, clips[2].pk])
-        response = submissions_export(queryset=selected, user=committee, format="csv")
+        response = submissions_export(queryset=selected, user=data_officer, format="csv")
         assert [row["Code"] for row in read_csv(response)] == ["CDS2024-0001", "CDS2024-0003"]
 
-    def test_the_selection_may_carry_joins_without_repeating_rows(self, committee, clips, english):
+    def test_the_selection_may_carry_joins_without_repeating_rows(self, data_officer, clips, english):
         # An admin search across co-authors joins them; each clip is still one row, its votes counted once.
         selected = Submission.objects.filter(registration__coauthors__full_name__contains="Alice")
-        rows = read_csv(submissions_export(queryset=selected, user=committee, format="csv"))
+        rows = read_csv(submissions_export(queryset=selected, user=data_officer, format="csv"))
         assert [row["Code"] for row in rows] == ["CDS2024-0001", "CDS2024-0002"]
         assert rows[0]["Screening recommendations"] == "2 shortlist / 1 not"
 
-    def test_it_reads_a_fixed_number_of_queries_whatever_the_rows(self, committee, clips):
+    def test_it_reads_a_fixed_number_of_queries_whatever_the_rows(self, data_officer, clips):
         def queries_for(queryset):
-            user = get_user_model().objects.get(pk=committee.pk)  # permissions not cached yet, each time
+            user = get_user_model().objects.get(pk=data_officer.pk)  # permissions not cached yet, each time
             with CaptureQueriesContext(connection) as captured:
                 download(submissions_export(queryset=queryset, user=user, format="xlsx"))
             return len(captured)
@@ -336,9 +340,9 @@ class TestTheExportFunction:
         assert Submission.objects.count() == 50
         assert queries_for(Submission.objects.all()) == one
 
-    def test_a_csv_stays_in_the_language_it_was_asked_in_while_it_streams(self, committee, clips):
+    def test_a_csv_stays_in_the_language_it_was_asked_in_while_it_streams(self, data_officer, clips):
         with translation.override("en"):
-            response = submissions_export(queryset=Submission.objects.all(), user=committee, format="csv")
+            response = submissions_export(queryset=Submission.objects.all(), user=data_officer, format="csv")
         # The server sends the rows after the view has returned, when another language may be active.
         with translation.override("vi"):
             rows = read_csv(response)
@@ -350,11 +354,11 @@ class TestTheExportFunction:
         with pytest.raises(PermissionDenied):
             submissions_export(queryset=Submission.objects.all(), user=screener, format="xlsx")
 
-    def test_it_refuses_an_unknown_format(self, committee, clips):
+    def test_it_refuses_an_unknown_format(self, data_officer, clips):
         with pytest.raises(ValueError, match="format must be one of .*, not 'pdf'"):
-            submissions_export(queryset=Submission.objects.all(), user=committee, format="pdf")
+            submissions_export(queryset=Submission.objects.all(), user=data_officer, format="pdf")
 
-    def test_rows_of_several_contests_are_named_without_a_contest(self, committee, clips, register, alice):
+    def test_rows_of_several_contests_are_named_without_a_contest(self, data_officer, clips, register, alice):
         contest = clips[0].contest
         other = load_son_la_2024(
             slug="son-la-2025", code_prefix="CDS2025", opens_at=contest.opens_at, closes_at=contest.closes_at
@@ -365,7 +369,7 @@ class TestTheExportFunction:
             fields=registration_fields(other, full_name="Lò Thị Alice", person=ALICE_ID),
         )
         add_clip(registration, title="Năm sau", submitted_at=timezone.now())
-        response = submissions_export(queryset=Submission.objects.all(), user=committee, format="csv")
+        response = submissions_export(queryset=Submission.objects.all(), user=data_officer, format="csv")
         assert response["Content-Disposition"] == (
             f'attachment; filename="bai-du-thi-{timezone.localdate().isoformat()}.csv"'
         )
@@ -386,7 +390,7 @@ class TestWhoMayExport:
         assert response.status_code == 302
         assert b"Bob" not in download(response)
 
-    @pytest.mark.parametrize("user", ["judge", "screener"])
+    @pytest.mark.parametrize("user", ["outsider", "screener"])
     def test_staff_without_the_export_permission_are_refused(self, client, clips, user, request):
         client.force_login(request.getfixturevalue(user))
         for file_format in ("csv", "xlsx"):
@@ -394,6 +398,6 @@ class TestWhoMayExport:
             assert response.status_code == 403
             assert "Cầm Văn Bob".encode() not in download(response)
 
-    def test_an_unknown_format_is_not_found(self, client, committee, clips):
-        client.force_login(committee)
+    def test_an_unknown_format_is_not_found(self, client, data_officer, clips):
+        client.force_login(data_officer)
         assert client.get(reverse("reports:statistics") + "bai-du-thi.pdf").status_code == 404

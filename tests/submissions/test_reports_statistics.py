@@ -1,9 +1,9 @@
-"""The committee's statistics page: counts by state, genre, entrant category and locality, clips per day in
+"""The statistics page: counts by state, genre, entrant category and locality, clips per day in
 Vietnamese time, distinct authors, and who may see them.
 
 Alice enters alone and is also in Bob's group with Dương; Charlie enters with no district given; Eve only has
-a withdrawn clip; Dan registered and sent nothing. Staff: the committee (every permission), a screener (may
-view submissions) and a judge (no permission on submissions)."""
+a withdrawn clip; Dan registered and sent nothing. Staff: a data officer (every permission it needs), a screener (may
+view submissions) and an outsider (staff with no permission on submissions)."""
 
 import datetime
 import re
@@ -204,7 +204,7 @@ class TestClipsPerDay:
 
 
 @pytest.fixture
-def committee(db):
+def data_officer(db):
     return make_staff_with("btc@example.com", "view_submission", "export_submissions", "view_personal_data")
 
 
@@ -214,7 +214,7 @@ def screener(db):
 
 
 @pytest.fixture
-def judge(db):
+def outsider(db):
     return make_staff_with("bgk@example.com")
 
 
@@ -292,10 +292,10 @@ class TestThePage:
         english = client.get(STATISTICS).content.decode()
         assert "1,234" in english
 
-    def test_export_links_are_shown_only_to_those_who_may_export(self, client, screener, committee, dataset):
+    def test_export_links_are_shown_only_to_those_who_may_export(self, client, screener, data_officer, dataset):
         client.force_login(screener)
         assert reverse("reports:export", args=["xlsx"]) not in client.get(STATISTICS).content.decode()
-        client.force_login(committee)
+        client.force_login(data_officer)
         assert reverse("reports:export", args=["xlsx"]) in client.get(STATISTICS).content.decode()
 
     def test_it_takes_the_same_number_of_queries_for_1_and_50_clips(
@@ -334,8 +334,8 @@ class TestWhoMaySeeIt:
         assert response.status_code == 302
         assert response.url.startswith(reverse("admin:login"))
 
-    def test_staff_without_the_permission_to_view_submissions_are_refused(self, client, judge, dataset):
-        client.force_login(judge)
+    def test_staff_without_the_permission_to_view_submissions_are_refused(self, client, outsider, dataset):
+        client.force_login(outsider)
         response = client.get(STATISTICS)
         assert response.status_code == 403
         assert str(dataset.name) not in response.content.decode()

@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from submissions.roles import COMMITTEE, JURY, ROLES, STANDING_OFFICE, roles_sync
+from contest_portal.roles import COMMITTEE, JURY, ROLES, STANDING_OFFICE, roles_sync
 from tests.conftest import ALICE_ID, BOB_ID
-from tests.staff import PASSWORD, make_staff
+from tests.staff import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -19,21 +19,6 @@ def _permission_names(group):
         f"{app_label}.{codename}"
         for app_label, codename in group.permissions.values_list("content_type__app_label", "codename")
     }
-
-
-@pytest.fixture
-def office(db):
-    return make_staff("vanphong@example.com", "office")
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def juror(db):
-    return make_staff("giamkhao@example.com", "jury")
 
 
 def _english(client, user):
@@ -99,7 +84,7 @@ class TestGroups:
         assert Group.objects.filter(name=JURY).exists()
 
     def test_a_permission_that_does_not_exist_is_an_error(self, monkeypatch):
-        from submissions import roles
+        from contest_portal import roles
 
         monkeypatch.setitem(roles.ROLES, "jury", roles.Role("jury", JURY, "Jury", ("judging.score_everything",)))
 
@@ -175,8 +160,8 @@ class TestAdminHome:
         assert reverse("admin:mail_mailtemplate_changelist") in html
         assert reverse("admin:accounts_user_changelist") not in html
 
-    def test_a_juror_finds_the_scoring_queue_and_nothing_of_the_preliminary_round(self, client, juror):
-        html = _english(client, juror).get(reverse("admin:index")).content.decode()
+    def test_a_juror_finds_the_scoring_queue_and_nothing_of_the_preliminary_round(self, client, judge):
+        html = _english(client, judge).get(reverse("admin:index")).content.decode()
 
         assert reverse("admin:judging_assignment_changelist") in html
         assert reverse("admin:submissions_submission_changelist") not in html

@@ -7,31 +7,16 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from contest_portal.refusals import NotAllowed, Refusal
 from submissions.models import ScreeningReview, Submission, SubmissionEvent
 from submissions.screening import DECISIONS, screening_review_save, submission_decide
-from submissions.services import NotAllowed, Refusal, submission_withdraw
+from submissions.services import submission_withdraw
 from tests.conftest import ALICE_ID
-from tests.staff import make_staff
 
 # The services' messages are checked as their English source text.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Status = Submission.Status
-
-
-@pytest.fixture
-def office(db):
-    return make_staff("vanphong@example.com", "office", full_name="Lò Văn Sàng")
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def juror(db):
-    return make_staff("giamkhao@example.com", "jury")
 
 
 @pytest.fixture
@@ -175,9 +160,9 @@ class TestAudit:
 
 
 class TestPermissions:
-    def test_a_juror_may_not_decide(self, clip, juror):
+    def test_a_juror_may_not_decide(self, clip, judge):
         with pytest.raises(NotAllowed, match="You may not screen clips"):
-            submission_decide(submission=clip, user=juror, decision=Status.SHORTLISTED)
+            submission_decide(submission=clip, user=judge, decision=Status.SHORTLISTED)
         clip.refresh_from_db()
         assert clip.status == Status.RECEIVED
 
@@ -256,9 +241,9 @@ class TestRecommendations:
             screening_review_save(submission=clip, reviewer=office, recommendation="maybe")
         assert not ScreeningReview.objects.exists()
 
-    def test_a_juror_may_not_recommend(self, clip, juror):
+    def test_a_juror_may_not_recommend(self, clip, judge):
         with pytest.raises(NotAllowed, match="You may not screen clips"):
-            screening_review_save(submission=clip, reviewer=juror, recommendation="shortlist")
+            screening_review_save(submission=clip, reviewer=judge, recommendation="shortlist")
 
 
 class TestWhatTheEntrantSees:
@@ -336,13 +321,13 @@ class TestOneTransition:
             ("office", Status.NOT_SELECTED, True, []),
             ("committee", Status.NOT_SELECTED, True, [Status.SHORTLISTED, Status.DISQUALIFIED]),
             ("committee", Status.DISQUALIFIED, False, []),
-            ("juror", Status.RECEIVED, False, []),
+            ("judge", Status.RECEIVED, False, []),
         ],
     )
-    def test_the_decisions_offered(self, clip, office, committee, juror, role, state, told, expected):
+    def test_the_decisions_offered(self, clip, office, committee, judge, role, state, told, expected):
         from submissions.screening import decisions_allowed
 
-        user = {"office": office, "committee": committee, "juror": juror}[role]
+        user = {"office": office, "committee": committee, "judge": judge}[role]
         Submission.objects.filter(pk=clip.pk).update(
             status=state, decision_notified_at=timezone.now() if told else None
         )

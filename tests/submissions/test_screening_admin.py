@@ -54,23 +54,8 @@ def _as(client, user):
 
 
 @pytest.fixture
-def office(db):
-    return make_staff("vanphong@example.com", "office", full_name="Lò Văn Sàng")
-
-
-@pytest.fixture
 def office2(db):
     return make_staff("vanphong2@example.com", "office", full_name="Quàng Thị Hoa")
-
-
-@pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
-
-
-@pytest.fixture
-def juror(db):
-    return make_staff("giamkhao@example.com", "jury")
 
 
 @pytest.fixture
@@ -125,8 +110,8 @@ class TestWhoMayReachScreening:
             assert response.status_code == 302, url
             assert response.url.startswith(reverse("admin:login")), url
 
-    def test_a_juror_is_refused(self, client, juror, urls, clip):
-        client.force_login(juror)
+    def test_a_juror_is_refused(self, client, judge, urls, clip):
+        client.force_login(judge)
         for url in urls:
             assert client.get(url).status_code == 403, url
         assert client.post(_decide_url(clip), {"decision": "shortlisted"}).status_code == 403
@@ -135,12 +120,12 @@ class TestWhoMayReachScreening:
         clip.refresh_from_db()
         assert clip.status == Status.RECEIVED
 
-    def test_nobody_but_screeners_and_the_owner_gets_the_media(self, client, clip, bob, juror, office):
+    def test_nobody_but_screeners_and_the_owner_gets_the_media(self, client, clip, bob, judge, office):
         Submission.objects.filter(pk=clip.pk).update(
             preview=clip.clip.name, thumbnail=clip.clip.name
         )  # any stored file will do
         media = [reverse(f"submissions:{name}", args=[clip.code]) for name in ("original", "preview", "thumbnail")]
-        for user in (None, bob, juror):
+        for user in (None, bob, judge):
             client.logout()
             if user:
                 client.force_login(user)
@@ -555,8 +540,8 @@ class TestBulkActions:
         ]
         assert _decision_mails().filter(kind="decision_not_selected").count() == 2
 
-    def test_a_juror_has_no_action_to_take(self, client, juror, three_clips):
-        client.force_login(juror)
+    def test_a_juror_has_no_action_to_take(self, client, judge, three_clips):
+        client.force_login(judge)
         response = _act(client, "shortlist_selected", three_clips)
 
         assert response.status_code == 403

@@ -9,17 +9,20 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from contest_portal.mail.models import OutgoingMail
-from judging.son_la_2024 import load_son_la_2024
-from submissions.models import Submission
-from submissions.services import (
+from contest_portal.refusals import (
     ClipLimitReached,
     FileNotAccepted,
     FileTooLarge,
     NotAllowed,
     Refusal,
     WindowClosed,
+)
+from judging.son_la_2024 import load_son_la_2024
+from submissions.models import Submission
+from submissions.services import (
     registration_clips_left,
     registration_save,
+    submission_documents_add,
     submission_update,
     submission_withdraw,
 )
@@ -327,6 +330,73 @@ class TestOwnership:
             submission_update(
                 submission=submission, user=alice, title="T", genre=son_la.genres.first(), summary="S"
             )
+
+
+class TestDocumentsAdded:
+    """Documents sent after a resumable upload of the clip go through submission_documents_add, which holds the
+    same rules as the clip's other changes."""
+
+    def _pdf(self, tmp_path, name="kich-ban.pdf"):
+        return as_upload(make_pdf(tmp_path / name), content_type="application/pdf")
+
+    def test_the_entrant_adds_documents_to_their_own_clip(self, register, alice, submit, tmp_path):
+        submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        added = submission_documents_add(
+            submission=submission,
+            user=alice,
+            documents=[self._pdf(tmp_path), self._pdf(tmp_path, "thuyet-minh.pdf")],
+        )
+        assert [d.original_filename for d in added] == ["kich-ban.pdf", "thuyet-minh.pdf"]
+        assert sorted(submission.documents.values_list("original_filename", flat=True)) == [
+            "kich-ban.pdf",
+            "thuyet-minh.pdf",
+        ]
+
+    def test_another_person_cannot_add_documents(self, register, alice, bob, submit, tmp_path, english):
+        submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        with pytest.raises(NotAllowed, match="This clip is not yours") as refusal:
+            submission_documents_add(submission=submission, user=bob, documents=[self._pdf(tmp_path)])
+        assert refusal.value.status == 403
+        assert not submission.documents.exists()
+
+    def test_a_screened_clip_takes_no_more_documents(self, register, alice, committee, submit, tmp_path, english):
+        from submissions.screening import submission_decide
+
+        submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        submission_decide(submission=submission, user=committee, decision=Submission.Status.SHORTLISTED)
+        submission.refresh_from_db()
+        with pytest.raises(Refusal, match=f"{submission.code} has been screened: it can no longer be changed"):
+            submission_documents_add(submission=submission, user=alice, documents=[self._pdf(tmp_path)])
+        assert not submission.documents.exists()
+
+    def test_a_withdrawn_clip_takes_no_more_documents(self, register, alice, submit, tmp_path, english):
+        submission = submission_withdraw(submission=submit(register(alice, "Lò Thị Alice", ALICE_ID)), user=alice)
+        with pytest.raises(Refusal, match="A withdrawn clip cannot be changed"):
+            submission_documents_add(submission=submission, user=alice, documents=[self._pdf(tmp_path)])
+        assert not submission.documents.exists()
+
+    def test_no_documents_after_the_deadline(self, contest, register, alice, submit, tmp_path, english):
+        from tests.conftest import close_entries
+
+        submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        close_entries(contest)
+        submission.refresh_from_db()
+        with pytest.raises(WindowClosed, match="Submissions closed at"):
+            submission_documents_add(submission=submission, user=alice, documents=[self._pdf(tmp_path)])
+        assert not submission.documents.exists()
+
+    def test_one_bad_document_keeps_every_document_out(self, register, alice, submit, tmp_path, settings, english):
+        submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        fake = tmp_path / "notes.docx"
+        fake.write_bytes(b"PK\x03\x04 not really a document")
+        with pytest.raises(FileNotAccepted, match="notes.docx is not a PDF, DOCX or ODT document"):
+            submission_documents_add(
+                submission=submission,
+                user=alice,
+                documents=[self._pdf(tmp_path), as_upload(fake, content_type="application/msword")],
+            )
+        assert not submission.documents.exists()
+        assert [path.name for path in settings.MEDIA_ROOT.rglob("*.pdf")] == []
 
 
 class TestRegistration:

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contest_portal.roles import ROLES, role_group
 from judging.son_la_2024 import load_son_la_2024
-from submissions.roles import ROLES, role_group
 
 DEMO_ACCOUNTS = [
     # (e-mail, password, staff, superuser, role)

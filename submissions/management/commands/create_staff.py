@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from submissions.roles import ROLES, role_group
+from contest_portal.roles import ROLES, role_group
 
 # No 0/O or 1/l/I: the password is read off a screen and typed in.
 PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -1,7 +1,7 @@
 """The staff roles: a group each, with the permissions its work needs.
 
 The groups' stored names are the contest's own words (Ban Tổ chức, Cơ quan Thường trực, Ban Giám khảo);
-`label` is what the admin shows in the reader's language. The migration 0005_roles creates the groups; a
+`label` is what the admin shows in the reader's language. The migration submissions 0005_roles creates the groups; a
 change to a role's permissions goes in a new migration that calls `roles_sync` again."""
 
 from dataclasses import dataclass

@@ -1,8 +1,10 @@
-"""Finalists made directly in the database, as the preliminary round leaves them, for the judging tests (browser
-ones included): one group of authors, with a real preview and thumbnail when asked.
+"""Finalists made directly in the database, as the preliminary round leaves them, for the tests of the final
+round, the results and their pages (browser ones included). The `make_finalists` fixture (tests/conftest.py)
+calls `make_finalists` here for the test's contest.
 
-The authors' names, organisation and contacts are distinctive, so a test can check that no page a judge reaches
-shows them."""
+Each finalist is by an entrant of their own ("Lò Văn Tác Giả 1", ...) unless `one_group` puts them all under one
+group of authors whose names, organisation and contacts are distinctive, so a test can check that no page a judge
+reaches shows them."""
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -17,6 +19,15 @@ COAUTHOR = "Cầm Văn Ẩn Danh"
 ORGANISATION = "Trường THCS Chiềng Cơi Bí Mật"
 AUTHOR_EMAIL = "tacgia@example.com"
 
+TITLES = [
+    "Chợ phiên trên điện thoại",
+    "Bản em lên số",
+    "Dịch vụ công trực tuyến ở Mường La",
+    "Thanh toán không tiền mặt",
+    "Sổ tay điện tử của bà con",
+    "Nông sản Sơn La lên sàn",
+]
+
 
 def media_for_previews(folder):
     """(preview bytes, thumbnail bytes): a real one-second MP4 and a JPEG."""
@@ -25,7 +36,7 @@ def media_for_previews(folder):
     return preview, thumbnail
 
 
-def _authors(contest):
+def _group(contest):
     registration = Registration.objects.filter(contest=contest, user__email=AUTHOR_EMAIL).first()
     if registration is not None:
         return registration
@@ -47,19 +58,37 @@ def _authors(contest):
     return registration
 
 
-def add_finalists(contest, count, *, previews=None, status=Submission.Status.SHORTLISTED):
-    """`count` more clips of the contest in `status` (finalists by default), numbered on from the last one;
-    `previews` is (preview bytes, thumbnail bytes) to store with each."""
-    registration = _authors(contest)
+def _entrant(contest, index):
+    user = get_user_model().objects.create_user(
+        email=f"tacgia{index}@example.com", password="a-long-test-password"
+    )
+    return Registration.objects.create(
+        contest=contest,
+        user=user,
+        full_name=f"Lò Văn Tác Giả {index}",
+        id_number=f"0141900{index:05d}",
+        email=user.email,
+        organisation="Trường THPT Chuyên Sơn La",
+    )
+
+
+def make_finalists(
+    contest, count=None, *, titles=None, one_group=False, previews=None, status=Submission.Status.SHORTLISTED
+):
+    """Clips of `contest` in `status` (finalists by default), numbered on from its last clip: one per title of
+    `titles`, or `count` of them with numbered titles; `previews` is (preview bytes, thumbnail bytes) to store
+    with each."""
     last = contest.submissions.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    if titles is None:
+        titles = [f"Chuyển đổi số ở bản số {index}" for index in range(last + 1, last + count + 1)]
     clips = []
-    for index in range(last + 1, last + count + 1):
+    for index, title in enumerate(titles, start=last + 1):
         clip = Submission.objects.create(
             contest=contest,
-            registration=registration,
+            registration=_group(contest) if one_group else _entrant(contest, index),
             sequence=index,
             code=f"{contest.code_prefix}-{index:04d}",
-            title=f"Chuyển đổi số ở bản số {index}",
+            title=title,
             genre=contest.genres.first(),
             summary=f"Clip số {index} kể chuyện bà con dùng dịch vụ công trực tuyến.",
             status=status,

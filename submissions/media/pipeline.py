@@ -25,8 +25,10 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .media import ClipRejected, clip_thumbnail, display_size, preview_write
-from .models import Submission
+from ..models import Submission
+from .preview import preview_write
+from .probe import ClipRejected, display_size
+from .thumbnail import clip_thumbnail
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ def submission_media_prepare(*, submission_id):
         if outcome.failed:
             return
         Submission.objects.filter(pk=submission.pk, thumbnail="").update(thumbnail=name)
-    from .tasks import submission_preview_task
+    from ..tasks import submission_preview_task
 
     soft_limit, hard_limit = preview_time_limits(submission.duration)
     submission_preview_task.apply_async_on_commit(

@@ -1,0 +1,360 @@
+"""The browser-playable preview of a clip: H.264 and AAC in a faststart MP4, at most 720p and 30 frames a
+second, transcoded with PyAV frame by frame, and written under its final name only once complete."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.utils.translation import gettext_lazy as _
+
+from .probe import (
+    ClipRejected,
+    clip_duration,
+    damaged,
+    decode_first_frame,
+    display_size,
+    is_motion_video,
+    to_seconds,
+    upright_rotation,
+)
+
+__all__ = ["PreviewInfo", "preview_size", "preview_write", "transcode_preview"]
+
+# The preview every browser plays: H.264 (yuv420p) and AAC in an MP4 whose index (moov) comes first, so
+# playback and seeking start before the whole file has arrived. "720p": the short side at most 720 pixels,
+# the long side at most 1280, whichever way the clip is held.
+PREVIEW_MAX_SHORT_SIDE = 720
+PREVIEW_MAX_LONG_SIDE = 1280
+PREVIEW_MAX_FRAME_RATE = 30
+# The same choices as `ffmpeg -c:v libx264 -preset veryfast -crf 23`: quick to make, good enough to judge.
+PREVIEW_VIDEO_OPTIONS = {"preset": "veryfast", "crf": "23"}
+PREVIEW_AUDIO_RATE = 48000
+PREVIEW_AUDIO_BITRATE = 128_000
+
+# A preview must cover the clip: shorter by more than this (seconds, or this fraction of the clip), the
+# source could not be read to its end.
+_PREVIEW_SHORTFALL_SECONDS = 1.0
+_PREVIEW_SHORTFALL_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class PreviewInfo:
+    width: int
+    height: int
+    duration: float  # seconds of video written
+    has_audio: bool
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def preview_size(
+    width: int,
+    height: int,
+    *,
+    rotation: int = 0,
+    sample_aspect_ratio=None,
+    max_short_side: int = PREVIEW_MAX_SHORT_SIDE,
+    max_long_side: int = PREVIEW_MAX_LONG_SIDE,
+) -> tuple[int, int]:
+    """The upright size of the preview: the clip's shape in square pixels, never enlarged, even numbers
+    (which H.264 in 4:2:0 needs)."""
+    shown_width = width * float(sample_aspect_ratio) if sample_aspect_ratio else width
+    shown_width, shown_height = display_size(shown_width, height, rotation)
+    scale = min(
+        1.0, max_short_side / min(shown_width, shown_height), max_long_side / max(shown_width, shown_height)
+    )
+    return _even(shown_width * scale), _even(shown_height * scale)
+
+
+# Filters that turn stored frames upright, by clockwise rotation.
+_UPRIGHT_FILTERS = {
+    90: [("transpose", "clock")],
+    180: [("hflip", None), ("vflip", None)],
+    270: [("transpose", "cclock")],
+}
+
+
+@dataclass(frozen=True)
+class _FirstFrame:
+    width: int
+    height: int
+    format: str
+    rotation: int
+    colorspace: int
+    color_primaries: int
+    color_trc: int
+
+
+def _first_frame(path) -> _FirstFrame:
+    """What must be known before the output's streams are declared: the size and pixel format of the
+    decoded frames and their colour description, and the display matrix, which only decoded frames carry."""
+    import av
+
+    with av.open(path, mode="r", metadata_errors="replace") as container:
+        video = next(stream for stream in container.streams.video if is_motion_video(stream))
+        frame = decode_first_frame(container, video)
+        if frame is None:
+            raise damaged()
+        return _FirstFrame(
+            frame.width,
+            frame.height,
+            frame.format.name,
+            upright_rotation(video, frame),
+            frame.colorspace,
+            frame.color_primaries,
+            frame.color_trc,
+        )
+
+
+class _VideoPath:
+    """Decoded frames -> scaled, upright, yuv420p, frame rate capped -> H.264 packets.
+
+    Scaling comes before the rotation, so the transpose moves the small picture, not the large one."""
+
+    def __init__(self, output, source_stream, first, *, max_short_side, max_long_side, max_frame_rate, options):
+        import av.filter
+
+        self.output = output
+        self.source = source_stream
+        width, height = preview_size(
+            first.width,
+            first.height,
+            rotation=first.rotation,
+            sample_aspect_ratio=source_stream.sample_aspect_ratio,
+            max_short_side=max_short_side,
+            max_long_side=max_long_side,
+        )
+        stored_width, stored_height = display_size(width, height, first.rotation)
+        steps = [("scale", f"{stored_width}:{stored_height}"), ("format", "yuv420p"), ("setsar", "1")]
+        steps += _UPRIGHT_FILTERS.get(first.rotation, [])
+        rate = source_stream.average_rate or source_stream.guessed_rate
+        self.source_rate = rate if rate and 0 < rate < 1000 else None
+        # The time base the frames leave the graph in: the fps filter counts in frames of its rate; the
+        # other filters keep the source's clock.
+        time_base = source_stream.time_base
+        if self.source_rate is None or self.source_rate > max_frame_rate + Fraction(1, 2):
+            rate = Fraction(max_frame_rate)
+            steps.append(("fps", str(max_frame_rate)))
+            time_base = 1 / rate
+        self.frame_seconds = 1 / float(rate)
+
+        self.graph = av.filter.Graph()
+        node = self.graph.add_buffer(
+            width=first.width, height=first.height, format=first.format, time_base=source_stream.time_base
+        )
+        for name, args in steps:
+            following = self.graph.add(name, args)
+            node.link_to(following)
+            node = following
+        node.link_to(self.graph.add("buffersink"))
+        self.graph.configure()
+
+        self.stream = output.add_stream("libx264", rate=rate, options=dict(options))
+        self.stream.width, self.stream.height, self.stream.pix_fmt = width, height, "yuv420p"
+        self.stream.thread_type = "AUTO"
+        # Set now, not at the first video frame: the first packet muxed, audio as often as not, opens every
+        # encoder, and one opened without a time base counts in frames of the average rate. A variable frame
+        # rate's timestamps, rounded to that grid, collide, and the muxer refuses the repeated ones. In the
+        # graph's own time base, timestamps that increase stay distinct.
+        codec = self.stream.codec_context
+        codec.time_base = self.stream.time_base = time_base
+        # Keep the colour description, as ffmpeg does; a wrong one shifts the colours in browsers.
+        codec.colorspace = first.colorspace
+        codec.color_primaries = first.color_primaries
+        codec.color_trc = first.color_trc
+        self.size = (width, height)
+        self.last_pts = None
+        self.end = None  # where the last frame written ends, in seconds of the source's clock
+
+    def push(self, frame):
+        if frame.pts is None:
+            frame.pts = self._next_pts()
+        if self.last_pts is not None and frame.pts <= self.last_pts:
+            # A repeated timestamp (seen in some AVI and VFR phone files): one frame per instant is shown.
+            return
+        self.last_pts = frame.pts
+        self.graph.push(frame)
+        self._drain()
+
+    def _next_pts(self):
+        if self.last_pts is None:
+            return 0
+        return self.last_pts + max(1, round(self.frame_seconds / self.source.time_base))
+
+    def _drain(self):
+        import av
+
+        while True:
+            try:
+                frame = self.graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return
+            self._encode(frame)
+
+    def _encode(self, frame):
+        from av.video.frame import PictureType
+
+        # The decoder's picture types (I/P/B) would otherwise bind the encoder's choices.
+        frame.pict_type = PictureType.NONE
+        self.end = float(frame.pts * frame.time_base) + self.frame_seconds
+        self.output.mux(self.stream.encode(frame))
+
+    def finish(self):
+        self.graph.push(None)
+        self._drain()
+        self.output.mux(self.stream.encode(None))
+
+
+class _AudioPath:
+    """Decoded audio -> stereo, 48 kHz, in the encoder's frame size -> AAC packets."""
+
+    def __init__(self, output, *, bitrate):
+        import av
+
+        self.output = output
+        self.stream = output.add_stream("aac", rate=PREVIEW_AUDIO_RATE)
+        self.stream.layout = "stereo"
+        self.stream.bit_rate = bitrate
+        self.resampler = av.AudioResampler(
+            format="fltp", layout="stereo", rate=PREVIEW_AUDIO_RATE, frame_size=_AAC_FRAME_SIZE
+        )
+        self.next_pts = None  # where the samples written so far end, in samples
+
+    def push(self, frame):
+        for resampled in self.resampler.resample(frame):
+            self._encode(resampled)
+
+    def _encode(self, frame):
+        pts = self.next_pts
+        if frame.pts is not None and frame.time_base is not None:
+            # A gap in the source stays a gap, and the sound stays in step with the picture; samples the
+            # source dates before the end of those already written (a recorder's timestamp going back) follow
+            # them instead, since the muxer refuses timestamps that do not increase.
+            source_pts = round(frame.pts * frame.time_base * PREVIEW_AUDIO_RATE)
+            pts = source_pts if pts is None else max(pts, source_pts)
+        pts = pts or 0
+        frame.pts, frame.time_base = pts, Fraction(1, PREVIEW_AUDIO_RATE)
+        self.next_pts = pts + frame.samples
+        self.output.mux(self.stream.encode(frame))
+
+    def finish(self):
+        self.push(None)
+        self.output.mux(self.stream.encode(None))
+
+
+_AAC_FRAME_SIZE = 1024
+
+
+def transcode_preview(
+    source,
+    target,
+    *,
+    max_short_side: int = PREVIEW_MAX_SHORT_SIDE,
+    max_long_side: int = PREVIEW_MAX_LONG_SIDE,
+    max_frame_rate: int = PREVIEW_MAX_FRAME_RATE,
+    video_options=None,
+    audio_bitrate: int = PREVIEW_AUDIO_BITRATE,
+) -> PreviewInfo:
+    """Writes the browser-playable preview of the clip at ``source`` to ``target`` (an MP4 file).
+
+    Streams frame by frame: memory stays flat whatever the length. Raises ClipRejected ("damaged or
+    incomplete") when the source cannot be read to its end; errors while writing propagate as they are."""
+    import av
+
+    source = os.fspath(source)
+    try:
+        first = _first_frame(source)
+        source_container = av.open(source, mode="r", metadata_errors="replace")
+    except StopIteration:
+        raise ClipRejected(_("The file has no video.")) from None
+    except (av.error.FFmpegError, UnicodeDecodeError) as error:
+        raise damaged() from error
+    with source_container:
+        video = next(stream for stream in source_container.streams.video if is_motion_video(stream))
+        video.thread_type = "AUTO"
+        audio = source_container.streams.audio[0] if source_container.streams.audio else None
+        with av.open(os.fspath(target), mode="w", format="mp4", options={"movflags": "faststart"}) as output:
+            video_path = _VideoPath(
+                output,
+                video,
+                first,
+                max_short_side=max_short_side,
+                max_long_side=max_long_side,
+                max_frame_rate=max_frame_rate,
+                options=video_options or PREVIEW_VIDEO_OPTIONS,
+            )
+            audio_path = _AudioPath(output, bitrate=audio_bitrate) if audio is not None else None
+            _decode_into(source_container, video, audio, video_path, audio_path)
+            video_path.finish()
+            if audio_path is not None:
+                audio_path.finish()
+        duration = clip_duration(source_container, video) or 0.0
+        start = to_seconds(source_container.start_time, Fraction(1, 1_000_000)) or 0.0
+
+    covered = (video_path.end or 0.0) - start
+    if covered < duration - max(_PREVIEW_SHORTFALL_SECONDS, duration * _PREVIEW_SHORTFALL_FRACTION):
+        raise damaged()
+    width, height = video_path.size
+    return PreviewInfo(width=width, height=height, duration=covered, has_audio=audio_path is not None)
+
+
+def _decode_into(container, video, audio, video_path, audio_path):
+    """Demuxes and decodes the source, handing each frame to its path.
+
+    A packet the decoder cannot read is skipped, as ffmpeg does (the frames around it hide the gap); a
+    file that cannot be read on is damaged. The caller checks the preview covers the whole clip."""
+    import av
+
+    streams = [stream for stream in (video, audio) if stream is not None]
+    packets = container.demux(*streams)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except (av.error.FFmpegError, UnicodeDecodeError) as error:
+            raise damaged() from error
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            continue
+        target = video_path if packet.stream is video else audio_path
+        for frame in frames:
+            target.push(frame)
+
+
+def preview_write(*, source, partial, final) -> bool:
+    """Makes the preview of ``source`` at ``final``, through ``partial``, for one run at a time.
+
+    ``partial`` has a fixed name per clip: a run killed midway leaves it behind, and the next run starts
+    by removing it. ``final`` only ever appears complete (a rename on the same file system). Two runs for
+    the same clip (a task delivered twice) would write the same ``partial``: the second one sees the
+    first one's lock on the source and returns False without touching anything. The lock dies with the
+    process that holds it, even when it is killed."""
+    import fcntl
+
+    partial, final = os.fspath(partial), os.fspath(final)
+    with open(source, "rb") as claim:
+        try:
+            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        _remove(partial)
+        try:
+            transcode_preview(source, partial)
+            os.replace(partial, final)
+        except BaseException:
+            _remove(partial)
+            raise
+    return True
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
