@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from contest_portal.admin import ReadOnly, row_id
+from contest_portal.admin import ReadOnly, admin_page, row_id
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.permissions import may_approve_ranking, may_award, may_publish_results, may_rank
+from contest_portal.refusals import Refusal
 from submissions.models import Contest, Submission
-from submissions.services import Refusal
 
 from . import prizes, publication, runs
 from .certificates import certificate_awards, certificate_pdf, certificates_pdf
@@ -149,8 +149,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         stale = runs.ranking_run_is_stale(run)
         inputs = run.inputs
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
+            **admin_page(self, request),
             "title": _("Ranking run of %(time)s")
             % {"time": formats.date_format(timezone.localtime(run.started_at), "SHORT_DATETIME_FORMAT")},
             "run": run,
@@ -363,8 +362,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             Submission.objects.filter(contest=contest).finalists().order_by("sequence").only("pk", "code", "title")
         )
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
+            **admin_page(self, request),
             "title": _("Prizes of %(contest)s") % {"contest": contest.short_name},
             "proposed_tiers": _proposed_tiers(proposal, {f.pk: f.title for f in finalists}) if proposal else [],
             "contest": contest,
@@ -380,8 +378,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             "can_award": may_award(request.user) and not published,
             "can_publish": may_publish_results(request.user) and not published,
             "outstanding": [] if published else scorecards_outstanding(contest),
-            "award_drafts": OutgoingMail.objects.filter(
-                kind=publication.AWARD_TEMPLATE[0], state=OutgoingMail.State.DRAFT
+            "result_drafts": OutgoingMail.objects.filter(
+                kind__in=publication.RESULT_MAIL_KINDS, state=OutgoingMail.State.DRAFT
             ).count(),
             "may_export_runs": may_export_runs(request.user),
         }
@@ -453,7 +451,9 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             lambda: publication.results_publish(
                 contest=contest, user=request.user, reason=request.POST.get("reason", "")
             ),
-            _("The results are published. The award e-mails wait in the outbox for you to release them."),
+            _(
+                "The results are published. The e-mails to the finalists wait in the outbox for you to release them."
+            ),
         )
 
     def _check_prize_exports(self, request):

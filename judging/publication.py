@@ -1,5 +1,6 @@
 """Publishing the results: the contest's phase moves to "results published", the public results page opens and
-the award e-mails are drafted in the outbox, where the committee releases them as it does the decision mails."""
+every finalist's author is told, by an e-mail drafted in the outbox, where the committee releases it as it does
+the decision mails: the winners of their prize, the other finalists that their clip won none this time."""
 
 import logging
 
@@ -10,11 +11,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contest_portal.mail.models import OutgoingMail
-from contest_portal.mail.services import MailTemplateError, mail_template_get, mail_template_render
+from contest_portal.mail.services import mail_draft
 from contest_portal.permissions import may_publish_results
+from contest_portal.refusals import Refusal
 from submissions.gallery import finalist_authors
 from submissions.phases import Phase, contest_move
-from submissions.services import Refusal
 from submissions.templatetags.portal import vnd
 
 from .models import Award, FinalRound
@@ -26,9 +27,17 @@ log = logging.getLogger(__name__)
 
 AWARD_TEMPLATE = ("award", "Thông báo đạt giải")
 AWARD_KEY_PREFIX = "award:"
+NO_PRIZE_TEMPLATE = ("finalist_no_prize", "Thông báo kết quả Chung kết: clip chưa đạt giải")
+NO_PRIZE_KEY_PREFIX = "no_prize:"
+# The kinds of the mails publication drafts, for the prize page's count of those waiting.
+RESULT_MAIL_KINDS = (AWARD_TEMPLATE[0], NO_PRIZE_TEMPLATE[0])
 
 
 # Publication.
+
+
+def _results_url():
+    return settings.SITE_URL.rstrip("/") + reverse("judging:results")
 
 
 def _award_context(award):
@@ -45,47 +54,63 @@ def _award_context(award):
         "tier": award.tier,
         "amount": amount,
         "honour": award.tier.honour,
-        "results_url": settings.SITE_URL.rstrip("/") + reverse("judging:results"),
+        "results_url": _results_url(),
     }
 
 
-def _draft_award_mails(contest):
-    key, description = AWARD_TEMPLATE
-
-    template = mail_template_get(key=key, description=description)
-    awards = (
+def _draft_result_mails(contest):
+    """A draft for each award, and one for each finalist that won nothing (the dedupe keys keep any of them
+    from being drafted twice). Returns how many were drafted."""
+    awards = list(
         Award.objects.filter(tier__contest=contest)
         .select_related("tier__contest", "submission__registration__user")
         .prefetch_related("submission__authors")
         .order_by("tier__order", "rank", "id")
     )
+    without_prize = (
+        contest.submissions.finalists()
+        .exclude(pk__in=[award.submission_id for award in awards])
+        .select_related("contest", "registration__user")
+        .prefetch_related("authors")
+        .order_by("sequence")
+    )
     drafted = set(
         OutgoingMail.objects.filter(dedupe_key__startswith=AWARD_KEY_PREFIX).values_list("dedupe_key", flat=True)
-    )
-    mails = []
-    for award in awards:
-        dedupe_key = f"{AWARD_KEY_PREFIX}{award.pk}"
-        if dedupe_key in drafted:
-            continue
-        try:
-            subject, text, html = mail_template_render(template=template, context=_award_context(award))
-        except MailTemplateError as error:
-            raise Refusal(
-                _("The e-mail template “%(template)s” needs fixing: %(error)s")
-                % {"template": template, "error": error.message}
-            ) from error
-        mails.append(
-            OutgoingMail(
-                state=OutgoingMail.State.DRAFT,
-                kind=key,
-                dedupe_key=dedupe_key,
-                to=award.submission.registration.user.email,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-            )
+    ) | set(
+        OutgoingMail.objects.filter(dedupe_key__startswith=NO_PRIZE_KEY_PREFIX).values_list(
+            "dedupe_key", flat=True
         )
+    )
+    key, description = AWARD_TEMPLATE
+    mails = [
+        mail_draft(
+            key=key,
+            description=description,
+            context=_award_context(award),
+            to=award.submission.registration.user.email,
+            dedupe_key=f"{AWARD_KEY_PREFIX}{award.pk}",
+        )
+        for award in awards
+        if f"{AWARD_KEY_PREFIX}{award.pk}" not in drafted
+    ]
+    key, description = NO_PRIZE_TEMPLATE
+    mails += [
+        mail_draft(
+            key=key,
+            description=description,
+            context={
+                "contest": contest,
+                "submission": finalist,
+                "registration": finalist.registration,
+                "authors": finalist_authors(finalist),
+                "results_url": _results_url(),
+            },
+            to=finalist.registration.user.email,
+            dedupe_key=f"{NO_PRIZE_KEY_PREFIX}{finalist.pk}",
+        )
+        for finalist in without_prize
+        if f"{NO_PRIZE_KEY_PREFIX}{finalist.pk}" not in drafted
+    ]
     OutgoingMail.objects.bulk_create(mails)
     return len(mails)
 
@@ -93,7 +118,8 @@ def _draft_award_mails(contest):
 @transaction.atomic
 def results_publish(*, contest, user, reason=""):
     """Publishes the results: the contest's phase becomes "results published", the public results page opens,
-    and an e-mail per award is drafted in the outbox for the committee to release.
+    and an e-mail per award, and one per finalist without a prize, is drafted in the outbox for the committee
+    to release.
 
     Refused outside the final round, without an approved, current run and its prizes, and while a finalist
     still waits for a judge's scorecard, unless `reason` says why the committee publishes without it (kept in
@@ -126,6 +152,6 @@ def results_publish(*, contest, user, reason=""):
     )
     final_round.results_published_at = now
     contest.judging = final_round
-    drafted = _draft_award_mails(contest)
-    log.info("Results of %s published by user %s; %d award e-mails drafted", contest.slug, user.pk, drafted)
+    drafted = _draft_result_mails(contest)
+    log.info("Results of %s published by user %s; %d e-mails drafted", contest.slug, user.pk, drafted)
     return True

@@ -9,36 +9,27 @@ from django.utils import timezone
 
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.outbox import drafts_release
+from contest_portal.refusals import NotAllowed, Refusal
 from judging.models import Award, FinalRound, RankingRun, Scorecard
-from judging.prizes import TieChoice, awards_confirm, side_prize_designate
+from judging.prizes import TieChoice, awards_confirm, side_prize_designate, side_prize_withdraw
 from judging.publication import results_publish
 from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import scorecard_reopen
 from submissions.models import CoAuthor, Contest, ContestEvent, SubmissionAuthor
 from submissions.phases import Phase, WrongPhase, contest_phase
-from submissions.services import NotAllowed, Refusal, submission_authors_change
-from tests.staff import make_staff
+from submissions.services import submission_authors_change
+from tests.finalists import TITLES
 
-from .results_setup import TITLES, make_finalists, make_judges, prepare_round, score, set_prize_counts
+from .results_setup import prepare_round, score, set_prize_counts
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.judges(2)]
 
 RESULTS_URL = "/ket-qua/"
 
 
 @pytest.fixture
-def committee(db):
-    return make_staff("btc@example.com", "committee")
-
-
-@pytest.fixture
-def judges(db):
-    return make_judges(2)
-
-
-@pytest.fixture
-def clips(contest):
-    clips = make_finalists(contest, TITLES[:4])
+def clips(make_finalists):
+    clips = make_finalists(titles=TITLES[:4])
     first = clips[0].registration
     first.group_name = "Nhóm Bản Em"
     first.save()
@@ -139,6 +130,27 @@ def test_publishing_drafts_an_award_email_per_prize_for_the_committee_to_release
 
     assert set(drafts.values_list("state", flat=True)) == {OutgoingMail.State.SENT}
     assert len(mail.outbox) == 4
+
+
+def test_publishing_tells_each_finalist_without_a_prize_too(contest, committee, awarded, clips):
+    side = Award.objects.get(submission=clips[3])
+    side_prize_withdraw(award=side, user=committee)
+
+    results_publish(contest=contest, user=committee)
+
+    told = OutgoingMail.objects.filter(kind="finalist_no_prize")
+    assert list(told.values_list("to", "state")) == [(clips[3].registration.user.email, OutgoingMail.State.DRAFT)]
+    (mail_to_fourth,) = told
+    assert (
+        mail_to_fourth.subject
+        == f"[Cuộc thi Chuyển đổi số tỉnh Sơn La năm 2024] Kết quả Chung kết của clip {clips[3].code}"
+    )
+    for text in ("Kính gửi tác giả Lò Văn Tác Giả 4", clips[3].title, "chưa đạt giải", "/ket-qua/"):
+        assert text in mail_to_fourth.body_text
+    # The winners hear of their prize only.
+    assert sorted(OutgoingMail.objects.filter(kind="award").values_list("to", flat=True)) == sorted(
+        clip.registration.user.email for clip in clips[:3]
+    )
 
 
 def test_publishing_twice_changes_nothing(contest, committee, awarded):

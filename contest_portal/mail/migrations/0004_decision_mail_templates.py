@@ -14,8 +14,13 @@ DECISION_TEMPLATES = [
 
 
 def create_decision_templates(apps, schema_editor):
+    create_templates(apps, DECISION_TEMPLATES)
+
+
+def create_templates(apps, templates):
+    """Stores the default wording of each (key, description) of `templates`; later migrations call it too."""
     MailTemplate = apps.get_model("mail", "MailTemplate")
-    for key, description in DECISION_TEMPLATES:
+    for key, description in templates:
         MailTemplate.objects.get_or_create(
             key=key,
             defaults={
