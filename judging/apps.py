@@ -7,12 +7,15 @@ class JudgingConfig(AppConfig):
     verbose_name = _("Judging and prizes")
 
     def ready(self):
+        from contest_portal.mail.outbox import drafts_register
         from submissions.phases import Phase, phase_entered
         from submissions.serving import watchers_register
 
+        from .publication import RESULT_DRAFTS
         from .services import final_round_open, judge_may_watch
 
         watchers_register(judge_may_watch)
+        drafts_register(RESULT_DRAFTS)
 
         def on_phase_entered(sender, contest, phase, user, **kwargs):
             if phase == Phase.FINAL:

@@ -11,14 +11,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contest_portal.mail.models import OutgoingMail
+from contest_portal.mail.outbox import OutboxDrafts
 from contest_portal.mail.services import mail_draft
 from contest_portal.permissions import may_publish_results
 from contest_portal.refusals import Refusal
 from submissions.gallery import finalist_authors
+from submissions.models import Contest, Registration, Submission
 from submissions.phases import Phase, contest_move
 from submissions.templatetags.portal import vnd
 
-from .models import Award, FinalRound
+from .models import Award, FinalRound, PrizeTier
 from .prizes import check_run_for_awards
 from .runs import approved_run, check_may, check_phase, lock_final_round
 from .services import scorecards_outstanding
@@ -155,3 +157,37 @@ def results_publish(*, contest, user, reason=""):
     drafted = _draft_result_mails(contest)
     log.info("Results of %s published by user %s; %d e-mails drafted", contest.slug, user.pk, drafted)
     return True
+
+
+def result_mail_sample_context(*, key):
+    """A made-up prize winner or finalist to preview the award and no-prize templates with, or None for any other
+    template."""
+    if key not in RESULT_MAIL_KINDS:
+        return None
+    contest = Contest.objects.current() or Contest.objects.first() or Contest(name=_("Contest name"))
+    registration = Registration(contest=contest, full_name="Nguyễn Văn An")
+    submission = Submission(
+        contest=contest,
+        registration=registration,
+        code=f"{contest.code_prefix or 'CDS'}-0001",
+        title="Chuyển đổi số ở bản em",
+    )
+    context = {
+        "contest": contest,
+        "submission": submission,
+        "registration": registration,
+        "authors": registration.full_name,
+        "results_url": _results_url(),
+    }
+    if key == NO_PRIZE_TEMPLATE[0]:
+        return context
+    tier = PrizeTier(contest=contest, name="Giải Nhất", amount=10_000_000, honour="Bằng khen")
+    with translation.override(settings.LANGUAGE_CODE):
+        amount = vnd(tier.amount)
+    award = Award(tier=tier, submission=submission)
+    return {**context, "award": award, "tier": tier, "amount": amount, "honour": tier.honour}
+
+
+# The result mails' part in the outbox (contest_portal.mail.outbox): template previews; registered by
+# JudgingConfig.ready.
+RESULT_DRAFTS = OutboxDrafts(sample_context=lambda key: result_mail_sample_context(key=key))

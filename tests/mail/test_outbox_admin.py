@@ -187,6 +187,22 @@ def test_a_template_shows_a_preview_with_a_made_up_clip(committee_client, contes
     assert contest.short_name in page
 
 
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("award", ["Giải Nhất", "10.000.000 đ", "Nguyễn Văn An", "/ket-qua/"]),
+        ("finalist_no_prize", ["chưa đạt giải", "Nguyễn Văn An", "/ket-qua/"]),
+    ],
+)
+def test_the_result_templates_show_a_preview_with_a_made_up_finalist(committee_client, contest, key, expected):
+    template = MailTemplate.objects.get(key=key)
+
+    page = committee_client.get(reverse("admin:mail_mailtemplate_change", args=[template.pk])).content.decode()
+
+    for text in [f"{contest.code_prefix}-0001", *expected]:
+        assert text in page
+
+
 def _save_template(client, template, **fields):
     data = {"description": template.description, "subject": template.subject, "body_text": template.body_text}
     return client.post(reverse("admin:mail_mailtemplate_change", args=[template.pk]), {**data, **fields})
