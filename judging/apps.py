@@ -22,3 +22,12 @@ class JudgingConfig(AppConfig):
                 final_round_open(contest=contest, user=user)
 
         phase_entered.connect(on_phase_entered, dispatch_uid="judging.final_round_open")
+
+        from submissions.copying import contest_copied
+
+        from .services import final_round_copy
+
+        def on_contest_copied(sender, source, copy, user, **kwargs):
+            final_round_copy(source=source, copy=copy)
+
+        contest_copied.connect(on_contest_copied, dispatch_uid="judging.final_round_copy")

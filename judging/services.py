@@ -24,10 +24,11 @@ from contest_portal.mail.services import mail_render_and_queue
 from contest_portal.permissions import may_assign, may_remind_judges, may_reopen_scorecard, may_score
 from contest_portal.refusals import NotAllowed, Refusal
 from contest_portal.roles import JURY
+from submissions.copying import row_for
 from submissions.models import finalist_q
 from submissions.phases import phase_check
 
-from .models import Assignment, Criterion, FinalRound, Score, Scorecard, ScorecardEvent
+from .models import Assignment, Criterion, FinalRound, PrizeTier, Score, Scorecard, ScorecardEvent
 
 log = logging.getLogger(__name__)
 
@@ -551,3 +552,15 @@ def final_round_open(*, contest, user):
     )
     log.info("final round of %s open: %s judges told of their assignments", contest.slug, told)
     return told
+
+
+def final_round_copy(*, source, copy):
+    """What a copied contest takes of the source's final round (submissions.copying sends contest_copied): the
+    prize tiers, the rubric and the round's settings. Not its panels (people), assignments, scores or results."""
+    PrizeTier.objects.bulk_create(row_for(tier, copy) for tier in source.prize_tiers.all())
+    Criterion.objects.bulk_create(row_for(criterion, copy) for criterion in source.criteria.all())
+    settings_of = FinalRound.objects.filter(contest=source).first()
+    if settings_of is not None:
+        round_copy = row_for(settings_of, copy)
+        round_copy.results_published_at = None
+        round_copy.save()

@@ -26,6 +26,7 @@ from contest_portal.permissions import (
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 from contest_portal.refusals import Refusal
 
+from .copying import contest_copy
 from .fanpage_pack import may_export_fanpage_pack
 from .identity import mask_id_number
 from .media.containers import CONTAINER_DEMUXERS
@@ -137,6 +138,23 @@ ContestAdminForm = type(
 )
 
 
+class ContestCopyForm(forms.Form):
+    """What a copied contest does not take from its source: its names, address, code prefix and window."""
+
+    name = forms.CharField(label=_("name"), max_length=300)
+    short_name = forms.CharField(label=_("short name"), max_length=120)
+    slug = forms.SlugField(label=_("address (slug)"), max_length=50)
+    code_prefix = forms.CharField(label=_("submission code prefix"), max_length=20)
+    opens_at = forms.DateTimeField(
+        label=_("submissions open"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("submissions close"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 @admin.register(Contest)
 class ContestAdmin(admin.ModelAdmin):
     form = ContestAdminForm
@@ -194,6 +212,7 @@ class ContestAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/phase/", wrap(self.phase_view), name="submissions_contest_phase"),
+            path("<path:object_id>/copy/", wrap(self.copy_view), name="submissions_contest_copy"),
             *super().get_urls(),
         ]
 
@@ -232,10 +251,54 @@ class ContestAdmin(admin.ModelAdmin):
             "description": phase_description(contest),
             "timeline": [(each, each == phase) for each in Phase],
             "move": move if may_move else None,
+            "may_copy": may_move,
             "undecided": list(undecided_clips(contest)) if phase == Phase.PRELIMINARY else [],
             "events": contest.events.select_related("actor").order_by("-created_at", "-id"),
         }
         return TemplateResponse(request, "admin/submissions/contest/phase.html", context, status=status)
+
+    def copy_view(self, request, object_id):
+        """A new draft from this contest: the committee names it and gives its dates; the rest is copied."""
+        contest = self.get_object(request, unquote(object_id))
+        if contest is None:
+            raise Http404(_("There is no such contest."))
+        if not may_run_contest(request.user):
+            raise PermissionDenied
+        status = 200
+        if request.method == "POST":
+            form = ContestCopyForm(request.POST)
+            if form.is_valid():
+                try:
+                    copy = contest_copy(contest=contest, user=request.user, **form.cleaned_data)
+                except Refusal as refusal:
+                    form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+                else:
+                    self.message_user(
+                        request,
+                        _("%(copy)s is a new draft, copied from %(contest)s: check its texts and dates.")
+                        % {"copy": copy.short_name, "contest": contest.short_name},
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:submissions_contest_change", copy.pk)
+            status = 400
+        else:
+            form = ContestCopyForm(
+                initial={
+                    "name": contest.name,
+                    "short_name": contest.short_name,
+                    "slug": f"{contest.slug}-2",
+                    "code_prefix": "",
+                    "opens_at": contest.opens_at,
+                    "closes_at": contest.closes_at,
+                }
+            )
+        context = {
+            **admin_page(self, request),
+            "title": _("Copy %(contest)s into a new draft") % {"contest": contest.short_name},
+            "contest": contest,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/submissions/contest/copy.html", context, status=status)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,14 @@ class Contest(models.Model):
         return self.short_name or self.name
 
     def clean(self):
+        # Clip codes are unique across the portal (CDS2024-0007 names one clip): one prefix, one contest.
+        if self.code_prefix and Contest.objects.exclude(pk=self.pk).filter(code_prefix__iexact=self.code_prefix):
+            raise ValidationError(
+                {
+                    "code_prefix": _("Another contest's clips are coded %(prefix)s-…: choose another prefix.")
+                    % {"prefix": self.code_prefix}
+                }
+            )
         unknown = set(self.accepted_containers or []) - set(CONTAINER_DEMUXERS)
         if not self.accepted_containers or unknown:
             raise ValidationError({"accepted_containers": _("Use a list of: %s.") % ", ".join(CONTAINER_DEMUXERS)})
