@@ -15,8 +15,8 @@ from contest_portal.mail.outbox import OutboxDrafts
 from contest_portal.mail.services import mail_draft
 from contest_portal.permissions import may_publish_results
 from contest_portal.refusals import Refusal
+from submissions.decision_mail import sample_submission
 from submissions.gallery import finalist_authors
-from submissions.models import Contest, Registration, Submission
 from submissions.phases import Phase, contest_move
 from submissions.templatetags.portal import vnd
 
@@ -164,14 +164,8 @@ def result_mail_sample_context(*, key):
     template."""
     if key not in RESULT_MAIL_KINDS:
         return None
-    contest = Contest.objects.current() or Contest.objects.first() or Contest(name=_("Contest name"))
-    registration = Registration(contest=contest, full_name="Nguyễn Văn An")
-    submission = Submission(
-        contest=contest,
-        registration=registration,
-        code=f"{contest.code_prefix or 'CDS'}-0001",
-        title="Chuyển đổi số ở bản em",
-    )
+    submission = sample_submission()
+    contest, registration = submission.contest, submission.registration
     context = {
         "contest": contest,
         "submission": submission,

@@ -171,6 +171,20 @@ def _redraft(selected, user):
     return sum(1 for pk in submission_ids if _prepare(pk, reword=True) is not None)
 
 
+def sample_submission(**fields):
+    """A made-up clip of the current contest, by a made-up entrant, for previewing a mail template: made up
+    rather than taken from a real entrant, so a preview shows no one's personal data."""
+    contest = Contest.objects.current() or Contest.objects.first() or Contest(name=_("Contest name"))
+    registration = Registration(contest=contest, full_name="Nguyễn Văn An")
+    return Submission(
+        contest=contest,
+        registration=registration,
+        code=f"{contest.code_prefix or 'CDS'}-0001",
+        title="Chuyển đổi số ở bản em",
+        **fields,
+    )
+
+
 def decision_mail_sample_context(*, key):
     """A made-up submission of the current contest to preview a decision template with, or None for other keys.
 
@@ -180,13 +194,7 @@ def decision_mail_sample_context(*, key):
     )
     if status is None:
         return None
-    contest = Contest.objects.current() or Contest.objects.first() or Contest(name=_("Contest name"))
-    registration = Registration(contest=contest, full_name="Nguyễn Văn An")
-    submission = Submission(
-        contest=contest,
-        registration=registration,
-        code=f"{contest.code_prefix or 'CDS'}-0001",
-        title="Chuyển đổi số ở bản em",
+    submission = sample_submission(
         status=status,
         decision_reason=""
         if status == Status.SHORTLISTED
