@@ -2,6 +2,9 @@
 
 import re
 
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+
 # A row id as the database keeps it (a 64-bit integer): at most 19 digits. "5,000 digits".isdigit() is true
 # too, and int() of it raises past 4,300 digits; the database would refuse it past 19 anyway.
 _ROW_ID = re.compile(r"[0-9]{1,19}")
@@ -32,3 +35,57 @@ class ReadOnly:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OthersAreNotFound:
+    """For a ModelAdmin whose queryset leaves out what the person may not reach: an object outside it is a 404
+    on each of its pages, before any question of permission (which would tell that it exists)."""
+
+    def _found_or_404(self, request, object_id):
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._found_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._found_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._found_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django's admin sends an unknown id to the index with a message.
+        raise Http404
+
+
+class WorkingContestScope(OthersAreNotFound):
+    """For a ModelAdmin of one contest's things: its lists and object pages hold only the contest the staff
+    member is working on (`request.user.working_contest`, put there by submissions.staff), so another contest's
+    clip, scorecard or mail is a 404, whatever the role; a choice of contest in its forms is that contest.
+
+    `contest_lookup` is the path from the model to its contest."""
+
+    contest_lookup = "contest"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        contest = getattr(request.user, "working_contest", None)
+        if contest is None:
+            return queryset.none()
+        return queryset.filter(**{self.contest_lookup: contest})
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.working_contest = getattr(request.user, "working_contest", None)
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "contest":
+            contest = getattr(request.user, "working_contest", None)
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(pk=getattr(contest, "pk", None))
+            kwargs["initial"] = contest
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

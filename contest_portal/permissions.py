@@ -1,20 +1,23 @@
-"""Who may do what, by name: every permission a rule asks about, as a predicate of the user.
+"""Who may do what, by name: every permission a rule asks about, as a predicate of the user in a contest.
 
-The roles (contest_portal/roles.py) give the permissions to groups; the services, views, admin screens and
-templates ask these predicates, never a permission string of their own, so a newcomer finds here what each
-role's work needs. (Permissions are Django's, named "app.codename"; the phases, submissions/phases.py, say
+The roles (contest_portal/roles.py) give the permissions to groups, and a person holds a role in one contest
+(submissions/staff.py); the services, views, admin screens and templates ask these predicates, never a
+permission string of their own, so a newcomer finds here what each role's work needs. Asked with the contest
+(or a thing of it: a clip, a run), a predicate answers for it; without, for the contest the person is working
+on in the admin. (Permissions are Django's, named "app.codename"; the phases, submissions/phases.py, say
 when.)"""
 
 
 def _has(permission):
-    def predicate(user):
-        return user is not None and user.has_perm(permission)
+    def predicate(user, contest=None):
+        return user is not None and user.has_perm(permission, contest)
 
     predicate.permission = permission
     return predicate
 
 
 # The contest and its preliminary round.
+may_preview_contest = _has("submissions.view_contest")  # a draft's public pages, before it is announced
 may_run_contest = _has("submissions.run_contest")
 may_view_submissions = _has("submissions.view_submission")
 may_screen = _has("submissions.screen_submission")

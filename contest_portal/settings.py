@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "submissions.staff.WorkingContestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "contest_portal.csp.ContentSecurityPolicyMiddleware",
@@ -120,6 +121,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "submissions.staff.ContestRoleBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -129,7 +131,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "submissions:my_clips"
+# My clips in the current contest (the one-contest address leads there); a login from a contest's page goes
+# back to it (?next=).
+LOGIN_REDIRECT_URL = "/clip-cua-toi/"
+# What a mail and a mail template belong to (contest_portal/mail/models.py).
+MAIL_CONTEST_MODEL = "submissions.Contest"
 
 ACCOUNT_ADAPTER = "contest_portal.accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

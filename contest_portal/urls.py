@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from submissions import reports
+from submissions import reports, staff
 
 # The committee's numbers: staff screens beside the admin, behind its login (admin_view).
 reports_urls = (
@@ -16,6 +16,7 @@ reports_urls = (
 
 urlpatterns = [
     path("admin/thong-ke/", include(reports_urls)),
+    path("admin/cuoc-thi-dang-lam/", admin.site.admin_view(staff.working_contest_choose), name="working_contest"),
     path("admin/", admin.site.urls),
     path("tai-khoan/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly, admin_page, row_id
+from contest_portal.admin import ReadOnly, WorkingContestScope, admin_page, row_id
 from contest_portal.permissions import (
     may_assign,
     may_oversee_scorecards,
@@ -30,6 +30,7 @@ from contest_portal.permissions import (
 from contest_portal.refusals import Refusal
 from submissions.models import Contest, finalist_q
 from submissions.phases import Phase, contest_phase, phase_description
+from submissions.staff import working_contest_switch
 
 from .forms import (
     AssignmentForm,
@@ -81,7 +82,7 @@ def _oversees(request):
 
 
 @admin.register(FinalRound)
-class FinalRoundAdmin(admin.ModelAdmin):
+class FinalRoundAdmin(WorkingContestScope, admin.ModelAdmin):
     """A contest's final round: how clips are assigned and combined, blind judging; the judges' progress page."""
 
     form = FinalRoundForm
@@ -111,7 +112,7 @@ class FinalRoundAdmin(admin.ModelAdmin):
                 for criterion in obj.contest.criteria.all()
             ),
         )
-        url = reverse("admin:judging_criterion_changelist") + f"?contest__id__exact={obj.contest_id}"
+        url = reverse("admin:judging_criterion_changelist")
         return format_html(
             '<ul class="rubric-summary">{}</ul><a href="{}">{}</a>',
             lines or format_html("<li>{}</li>", _("No criteria yet.")),
@@ -144,7 +145,7 @@ class FinalRoundAdmin(admin.ModelAdmin):
     def progress_view(self, request, final_round_id):
         """Each judge's scorecards: submitted out of assigned, drafts, conflicts; the buttons to (re)generate the
         assignments and to remind the judges who have not finished."""
-        final_round = get_object_or_404(FinalRound.objects.select_related("contest"), pk=final_round_id)
+        final_round = get_object_or_404(self.get_queryset(request).select_related("contest"), pk=final_round_id)
         if not self.has_view_permission(request, final_round):
             raise PermissionDenied
         contest = final_round.contest
@@ -171,10 +172,8 @@ class FinalRoundAdmin(admin.ModelAdmin):
             "unfinished": sum(1 for _judge, progress in rows if progress.remaining > 0),
             "may_generate": may_generate,
             "may_remind": may_remind,
-            "assignments_url": reverse("admin:judging_assignment_changelist")
-            + f"?submission__contest__id__exact={contest.pk}",
-            "scorecards_url": reverse("admin:judging_scorecard_changelist")
-            + f"?assignment__submission__contest__id__exact={contest.pk}",
+            "assignments_url": reverse("admin:judging_assignment_changelist"),
+            "scorecards_url": reverse("admin:judging_scorecard_changelist"),
         }
         return TemplateResponse(request, "admin/judging/finalround/progress.html", context)
 
@@ -213,14 +212,13 @@ class FinalRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(WorkingContestScope, admin.ModelAdmin):
     """The rubric, a contest at a time: each line's maximum, weight, order and whether it breaks ties are edited
     in the list itself. A criterion that was scored cannot be deleted (its scores protect it)."""
 
     form = CriterionForm
     list_display = ["name", "contest", "max_points", "weight", "order", "breaks_ties"]
     list_editable = ["max_points", "weight", "order", "breaks_ties"]
-    list_filter = ["contest"]
     list_select_related = ["contest"]
     ordering = ["contest", "order", "id"]
 
@@ -235,10 +233,9 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(WorkingContestScope, admin.ModelAdmin):
     form = PanelForm
     list_display = ["name", "contest", "judge_count", "clip_count"]
-    list_filter = ["contest"]
     filter_horizontal = ["judges", "submissions"]
 
     @admin.display(description=_("judges"))
@@ -274,7 +271,8 @@ class ScorecardStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
+    contest_lookup = "submission__contest"
     """For a judge, "Scoring": the finalists assigned to them, their progress and a scorecard page per clip.
     For the committee, every assignment of every contest, added by hand or generated from the progress page;
     one with a scorecard or a declared conflict is a record and is never deleted."""
@@ -299,7 +297,6 @@ class AssignmentAdmin(admin.ModelAdmin):
     def get_list_filter(self, request):
         if _oversees(request):
             return [
-                "submission__contest",
                 ScorecardStateFilter,
                 "submission__status",
                 ("judge", admin.RelatedOnlyFieldListFilter),
@@ -381,19 +378,20 @@ class AssignmentAdmin(admin.ModelAdmin):
         if _oversees(request):
             extra_context = {"title": _("Assignments of clips to judges"), **(extra_context or {})}
         elif _scores(request):
-            progress = judge_progress(judge=request.user)
-            contest = Contest.objects.current()
+            contest = getattr(request.user, "working_contest", None)
+            progress = judge_progress(judge=request.user, contest=contest)
             extra_context = {
                 "title": _("Scoring"),
                 "progress": progress,
                 # With nothing to score, why: the final round has not opened, or nothing is assigned yet.
                 "waiting_for": _why_nothing_to_score(contest) if not progress.assigned else "",
-                "next_url": _next_to_score(request.user),
+                "next_url": _next_to_score(request.user, contest=contest),
                 **(extra_context or {}),
             }
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._found_or_404(request, object_id)
         if not _oversees(request) and row_id(object_id) is not None:
             return redirect("admin:judging_assignment_score", object_id)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -410,9 +408,12 @@ class AssignmentAdmin(admin.ModelAdmin):
         """The judge's own assignment on a finalist, or a 404 for anything else, whoever asks."""
         if not _scores(request):
             raise Http404
-        return get_object_or_404(
+        assignment = get_object_or_404(
             judge_queue(request.user).select_related("submission__genre", "submission__contest"), pk=assignment_id
         )
+        # Their own, in another contest they judge (a mailed link): they are now working on that one.
+        working_contest_switch(request, assignment.submission.contest)
+        return assignment
 
     def score_view(self, request, assignment_id):
         """The scorecard page: the clip (player, code, title, genre, summary; never who made it when judging is
@@ -462,7 +463,8 @@ class AssignmentAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("Your scorecard for %(code)s is submitted.") % {"code": code}, messages.SUCCESS
         )
-        return redirect(_next_to_score(request.user) or reverse("admin:judging_assignment_changelist"))
+        next_url = _next_to_score(request.user, contest=assignment.submission.contest)
+        return redirect(next_url or reverse("admin:judging_assignment_changelist"))
 
     def _score_context(self, request, assignment, scorecard, form, *, final_round, locked):
         submission = assignment.submission
@@ -479,8 +481,8 @@ class AssignmentAdmin(admin.ModelAdmin):
             "results_published": final_round.results_published_at is not None,
             "conflict_form": ReasonForm(),
             "events": [(event, EVENT_ACTIONS.get(event.action, event.action)) for event in events],
-            "progress": judge_progress(judge=request.user),
-            "next_url": _next_to_score(request.user, after=assignment),
+            "progress": judge_progress(judge=request.user, contest=assignment.submission.contest),
+            "next_url": _next_to_score(request.user, after=assignment, contest=assignment.submission.contest),
         }
 
     def conflict_view(self, request, assignment_id):
@@ -548,10 +550,11 @@ def _why_nothing_to_score(contest):
     )
 
 
-def _next_to_score(judge, after=None):
-    """The judge's next clip still to score (after `after` in code order, going round), as a URL; "" when none."""
+def _next_to_score(judge, after=None, contest=None):
+    """The judge's next clip still to score in the contest (after `after` in code order, going round), as a
+    URL; "" when none."""
     waiting = (
-        judge_queue(judge)
+        judge_queue(judge, contest)
         .filter(conflict_declared_at__isnull=True)
         .exclude(scorecard__state=State.SUBMITTED)
         .order_by("-submission__contest__opens_at", "submission__sequence")
@@ -593,14 +596,14 @@ class ScorecardOwnStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
+class ScorecardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
+    contest_lookup = "assignment__submission__contest"
     """The judges' scorecards for the committee, read-only; a submitted one may be reopened, with a reason.
     Judges have no permission to view this list; if one were given it, they would still see only their own."""
 
     list_display = ["clip", "judge", "state_label", "total", "submitted_at", "counts"]
     list_filter = [
         ScorecardOwnStateFilter,
-        "assignment__submission__contest",
         ("assignment__judge", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["assignment__submission", "assignment__judge"]
@@ -666,7 +669,8 @@ class ScorecardAdmin(ReadOnly, admin.ModelAdmin):
         if not may_reopen_scorecard(request.user):
             raise PermissionDenied
         scorecard = get_object_or_404(
-            Scorecard.objects.select_related("assignment__submission", "assignment__judge"), pk=scorecard_id
+            self.get_queryset(request).select_related("assignment__submission", "assignment__judge"),
+            pk=scorecard_id,
         )
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from contest_portal.admin import ReadOnly, admin_page, row_id
+from contest_portal.admin import ReadOnly, WorkingContestScope, admin_page, row_id
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.permissions import may_approve_ranking, may_award, may_publish_results, may_rank
 from contest_portal.refusals import Refusal
-from submissions.models import Contest, Submission
+from submissions.models import Submission
+from submissions.staff import contests_of, staff_contest
 
 from . import prizes, publication, runs
 from .certificates import certificate_awards, certificate_pdf, certificates_pdf
@@ -45,8 +46,8 @@ def _require(request, may):
         raise PermissionDenied
 
 
-def _current_contest():
-    return Contest.objects.current() or Contest.objects.first()
+def _current_contest(request):
+    return getattr(request.user, "working_contest", None)
 
 
 def _decided_by(step, criterion_names):
@@ -94,11 +95,11 @@ def _pdf(data, filename):
 
 
 @admin.register(RankingRun)
-class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
+class RankingRunAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     """Runs change only through the services behind the committee's screens, never by form."""
 
     list_display = ["__str__", "contest", "method", "state", "started_by", "finished_at", "approved_at"]
-    list_filter = ["contest", "state", "method"]
+    list_filter = ["state", "method"]
     list_select_related = ["contest", "started_by"]
     change_list_template = "admin/judging/results/run_list.html"
     actions = None
@@ -125,13 +126,13 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        contests = list(Contest.objects.only("pk", "slug", "short_name", "name"))
+        contests = list(contests_of(request.user).only("pk", "slug", "short_name", "name"))
         approved = []
         for run in RankingRun.objects.filter(approved_at__isnull=False).select_related("contest"):
             approved.append((run, runs.ranking_run_is_stale(run)))
         extra_context = {
             "contests": contests,
-            "current_contest": _current_contest(),
+            "current_contest": _current_contest(request),
             "approved_runs": approved,
             "can_run": may_rank(request.user),
             **(extra_context or {}),
@@ -140,11 +141,11 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A run, read-only: its ranking with the explanations, its incomplete clips, approval and staleness."""
+        run = get_object_or_404(
+            self.get_queryset(request).select_related("contest", "started_by", "approved_by"), pk=row_id(object_id)
+        )
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(
-            RankingRun.objects.select_related("contest", "started_by", "approved_by"), pk=row_id(object_id)
-        )
         ranked, incomplete = _run_rows(run)
         stale = runs.ranking_run_is_stale(run)
         inputs = run.inputs
@@ -180,7 +181,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         _require(request, may_rank)
         if request.method != "POST":
             return redirect("admin:judging_rankingrun_changelist")
-        contest = get_object_or_404(Contest, slug=request.POST.get("contest", ""))
+        contest = staff_contest(request, request.POST.get("contest", ""))
         try:
             run = runs.ranking_run_start(contest=contest, user=request.user)
         except Refusal as refusal:
@@ -193,7 +194,7 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         _require(request, may_approve_ranking)
         if request.method != "POST":
             return redirect("admin:judging_rankingrun_change", pk)
-        run = get_object_or_404(RankingRun.objects.select_related("contest"), pk=pk)
+        run = get_object_or_404(self.get_queryset(request).select_related("contest"), pk=pk)
         try:
             approved = runs.ranking_run_approve(run=run, user=request.user)
         except Refusal as refusal:
@@ -204,9 +205,9 @@ class RankingRunAdmin(ReadOnly, admin.ModelAdmin):
         return redirect("admin:judging_rankingrun_change", pk)
 
     def _exportable_run(self, request, pk):
+        run = get_object_or_404(self.get_queryset(request).select_related("contest"), pk=pk)
         if not may_export_runs(request.user):
             raise PermissionDenied
-        run = get_object_or_404(RankingRun.objects.select_related("contest"), pk=pk)
         if run.state != RankingRun.State.DONE:
             raise Http404
         return run
@@ -262,11 +263,12 @@ def _tie_choices(post, proposal):
 
 
 @admin.register(Award)
-class AwardAdmin(ReadOnly, admin.ModelAdmin):
+class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
+    contest_lookup = "tier__contest"
     """Awards change only through the services behind the prize screen, never by form."""
 
     list_display = ["tier", "code", "title", "rank", "reason", "awarded_by", "awarded_at"]
-    list_filter = ["tier__contest", "tier"]
+    list_filter = [("tier", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["tier", "submission", "awarded_by"]
     change_list_template = "admin/judging/results/award_list.html"
     actions = None
@@ -330,7 +332,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"current_contest": _current_contest(), **(extra_context or {})}
+        extra_context = {"current_contest": _current_contest(request), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     def _check_view(self, request):
@@ -339,7 +341,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
 
     def prizes_current_view(self, request):
         self._check_view(request)
-        contest = _current_contest()
+        contest = _current_contest(request)
         if contest is None:
             raise Http404
         return redirect("admin:judging_award_prizes", contest.slug)
@@ -347,8 +349,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
     def prizes_view(self, request, slug):
         """The prize screen: the proposal from the approved run with its ties, the side prizes, the prize list
         with the budget, publication, exports and certificates."""
+        contest = staff_contest(request, slug)
         self._check_view(request)
-        contest = get_object_or_404(Contest, slug=slug)
         final_round = FinalRound.objects.filter(contest=contest).first()
         run = runs.approved_run(contest)
         stale = runs.ranking_run_is_stale(run) if run else False
@@ -397,8 +399,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         return redirect("admin:judging_award_prizes", slug)
 
     def confirm_view(self, request, slug):
+        contest = staff_contest(request, slug)
         _require(request, may_award)
-        contest = get_object_or_404(Contest, slug=slug)
         run = runs.approved_run(contest)
         choices = _tie_choices(request.POST, prizes.awards_propose(run=run)) if run else {}
         return self._act(
@@ -409,8 +411,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def withdraw_view(self, request, slug):
+        contest = staff_contest(request, slug)
         _require(request, may_award)
-        contest = get_object_or_404(Contest, slug=slug)
         return self._act(
             request,
             slug,
@@ -419,8 +421,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def side_prize_view(self, request, slug):
+        contest = staff_contest(request, slug)
         _require(request, may_award)
-        contest = get_object_or_404(Contest, slug=slug)
         tier = get_object_or_404(PrizeTier, contest=contest, pk=request.POST.get("tier") or 0)
         submission = get_object_or_404(Submission, contest=contest, pk=request.POST.get("submission") or 0)
         return self._act(
@@ -434,7 +436,7 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
 
     def side_prize_withdraw_view(self, request, pk):
         _require(request, may_award)
-        award = get_object_or_404(Award.objects.select_related("tier__contest"), pk=pk)
+        award = get_object_or_404(self.get_queryset(request).select_related("tier__contest"), pk=pk)
         return self._act(
             request,
             award.tier.contest.slug,
@@ -443,8 +445,8 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
         )
 
     def publish_view(self, request, slug):
+        contest = staff_contest(request, slug)
         _require(request, may_publish_results)
-        contest = get_object_or_404(Contest, slug=slug)
         return self._act(
             request,
             slug,
@@ -461,19 +463,19 @@ class AwardAdmin(ReadOnly, admin.ModelAdmin):
             raise PermissionDenied
 
     def prize_list_view(self, request, slug):
+        contest = staff_contest(request, slug)
         self._check_prize_exports(request)
-        contest = get_object_or_404(Contest, slug=slug)
         return _xlsx(prize_list_xlsx(contest=contest), f"{slugify(contest.code_prefix)}-danh-sach-giai.xlsx")
 
     def certificates_view(self, request, slug):
+        contest = staff_contest(request, slug)
         self._check_prize_exports(request)
-        contest = get_object_or_404(Contest, slug=slug)
         awards = certificate_awards(contest=contest)
         if not awards:
             raise Http404
         return _pdf(certificates_pdf(awards), f"{slugify(contest.code_prefix)}-giay-chung-nhan.pdf")
 
     def certificate_view(self, request, pk):
+        award = get_object_or_404(self.get_queryset(request).select_related("submission"), pk=pk)
         self._check_prize_exports(request)
-        award = get_object_or_404(Award.objects.select_related("submission"), pk=pk)
         return _pdf(certificate_pdf(award=award), f"giay-chung-nhan-{award.submission.code}-{award.pk}.pdf")

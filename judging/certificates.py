@@ -13,7 +13,7 @@ from fpdf.enums import XPos, YPos
 
 from submissions.share_image import TEXT_FONT, TITLE_FONT
 
-from .models import Award
+from .models import Award, FinalRound
 
 FAMILY = "NotoSans"
 # fontTools logs every step of subsetting a font at INFO, a screenful for each certificate.
@@ -69,6 +69,11 @@ class _Certificate(FPDF):
         self.rect(12, 12, self.w - 24, self.h - 24)
 
 
+def _wording(contest):
+    final_round = FinalRound.objects.filter(contest=contest).first() or FinalRound(contest=contest)
+    return final_round.certificate_wording()
+
+
 def _page(pdf, award, author, organisation, *, issued_on):
     submission = award.submission
     contest = submission.contest
@@ -78,8 +83,9 @@ def _page(pdf, award, author, organisation, *, issued_on):
     pdf.set_y(20)
     pdf.centred("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, style="B", space_after=0.5)
     pdf.centred("Độc lập - Tự do - Hạnh phúc", size=12, style="B", space_after=8)
-    pdf.centred("GIẤY CHỨNG NHẬN", size=30, style="B", colour=_ACCENT, space_after=3)
-    pdf.centred(f"Ban Tổ chức {contest.name}", size=13, space_after=1)
+    title, issuer, signatory = _wording(contest)
+    pdf.centred(title, size=30, style="B", colour=_ACCENT, space_after=3)
+    pdf.centred(issuer, size=13, space_after=1)
     pdf.centred("chứng nhận", size=13, space_after=4)
     pdf.centred(author, size=26, style="B", colour=_ACCENT, space_after=1)
     if organisation:
@@ -106,7 +112,7 @@ def _page(pdf, award, author, organisation, *, issued_on):
         new_y=YPos.NEXT,
     )
     pdf.set_font(FAMILY, "B", 12)
-    pdf.cell(pdf.w / 2 - pdf.r_margin, 7, "TM. BAN TỔ CHỨC", align="C")
+    pdf.cell(pdf.w / 2 - pdf.r_margin, 7, signatory, align="C")
 
 
 def certificates_pdf(awards):

@@ -92,12 +92,18 @@ class FinalRoundForm(forms.ModelForm):
             _add_errors(self, error)
 
 
-def _finalists():
-    return Submission.objects.finalists().order_by("-contest__opens_at", "sequence")
+def _finalists(contest):
+    finalists = Submission.objects.finalists()
+    if contest is not None:
+        finalists = finalists.filter(contest=contest)
+    return finalists.order_by("-contest__opens_at", "sequence")
 
 
 class PanelForm(forms.ModelForm):
     """A panel: judges of the jury and finalists of the panel's contest."""
+
+    # The contest being worked on, set by the admin: the judges and finalists offered are its own.
+    working_contest = None
 
     class Meta:
         model = Panel
@@ -105,7 +111,7 @@ class PanelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _limit_choices(self, judges=jury(), submissions=_finalists())
+        _limit_choices(self, judges=jury(self.working_contest), submissions=_finalists(self.working_contest))
 
     def clean(self):
         cleaned = super().clean()
@@ -123,13 +129,15 @@ class PanelForm(forms.ModelForm):
 class AssignmentForm(forms.ModelForm):
     """An assignment the committee adds by hand: a judge of the jury and a finalist."""
 
+    working_contest = None  # as PanelForm's
+
     class Meta:
         model = Assignment
         fields = ["submission", "judge"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _limit_choices(self, judge=jury(), submission=_finalists())
+        _limit_choices(self, judge=jury(self.working_contest), submission=_finalists(self.working_contest))
 
 
 class ScorecardForm(forms.Form):

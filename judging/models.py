@@ -67,6 +67,19 @@ class FinalRound(models.Model):
         help_text=_("Flag a clip when its judges' totals differ by more than this share of the maximum total."),
     )
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True, editable=False)
+    # The certificates' wording (judging/certificates.py): empty, the portal's default.
+    certificate_title = models.CharField(
+        _("certificate title"), max_length=120, blank=True, help_text=_("Empty: “GIẤY CHỨNG NHẬN”.")
+    )
+    certificate_issuer = models.CharField(
+        _("certificate issued by"),
+        max_length=300,
+        blank=True,
+        help_text=_("The line above “chứng nhận”. Empty: “Ban Tổ chức” and the contest's name."),
+    )
+    certificate_signatory = models.CharField(
+        _("certificate signed for"), max_length=200, blank=True, help_text=_("Empty: “TM. BAN TỔ CHỨC”.")
+    )
 
     class Meta:
         verbose_name = _("final round")
@@ -74,6 +87,14 @@ class FinalRound(models.Model):
 
     def __str__(self):
         return str(self.contest)
+
+    def certificate_wording(self):
+        """(title, issuer, signatory) as the certificates print them."""
+        return (
+            self.certificate_title or "GIẤY CHỨNG NHẬN",
+            self.certificate_issuer or f"Ban Tổ chức {self.contest.name}",
+            self.certificate_signatory or "TM. BAN TỔ CHỨC",
+        )
 
 
 class Criterion(models.Model):

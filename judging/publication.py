@@ -38,8 +38,10 @@ RESULT_MAIL_KINDS = (AWARD_TEMPLATE[0], NO_PRIZE_TEMPLATE[0])
 # Publication.
 
 
-def _results_url():
-    return settings.SITE_URL.rstrip("/") + reverse("judging:results")
+def _results_url(contest):
+    # A template's preview may draw on a made-up contest, with no address of its own.
+    path = reverse("judging:results", args=[contest.slug]) if contest.slug else "/"
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def _award_context(award):
@@ -56,7 +58,7 @@ def _award_context(award):
         "tier": award.tier,
         "amount": amount,
         "honour": award.tier.honour,
-        "results_url": _results_url(),
+        "results_url": _results_url(award.tier.contest),
     }
 
 
@@ -105,7 +107,7 @@ def _draft_result_mails(contest):
                 "submission": finalist,
                 "registration": finalist.registration,
                 "authors": finalist_authors(finalist),
-                "results_url": _results_url(),
+                "results_url": _results_url(contest),
             },
             to=finalist.registration.user.email,
             dedupe_key=f"{NO_PRIZE_KEY_PREFIX}{finalist.pk}",
@@ -171,7 +173,7 @@ def result_mail_sample_context(*, key):
         "submission": submission,
         "registration": registration,
         "authors": registration.full_name,
-        "results_url": _results_url(),
+        "results_url": _results_url(contest),
     }
     if key == NO_PRIZE_TEMPLATE[0]:
         return context

@@ -39,9 +39,13 @@ Mode = FinalRound.Assignment
 State = Scorecard.State
 
 
-def jury():
-    """The judges: active accounts in the Jury group, in a fixed order (the order assignments go round in)."""
-    return get_user_model().objects.filter(groups__name=JURY, is_active=True).order_by("pk")
+def jury(contest=None):
+    """The judges of a contest (of any, without one): active accounts with the Jury role there, in a fixed
+    order (the order assignments go round in)."""
+    roles = {"contest_roles__group__name": JURY}
+    if contest is not None:
+        roles["contest_roles__contest"] = contest
+    return get_user_model().objects.filter(is_active=True, **roles).distinct().order_by("pk")
 
 
 def finalists(contest):
@@ -159,13 +163,13 @@ def assignments_generate(*, contest, user):
     One the plan no longer wants (the clip is no longer a finalist, the judge left the jury, the panels or the
     mode changed) is removed when it has neither; if it has a scorecard it stays, hidden from the judge's queue
     and from the ranking when its clip is no longer a finalist."""
-    if not may_assign(user):
+    if not may_assign(user, contest):
         raise NotAllowed(_("You may not assign clips to judges."))
     phase_check(contest, "assign")
     final_round = final_round_get(contest=contest)
     # Two generations of the same contest would plan against the same assignments: one waits for the other.
     final_round = FinalRound.objects.select_for_update().get(pk=final_round.pk)
-    judges = list(jury().values_list("pk", flat=True))
+    judges = list(jury(contest).values_list("pk", flat=True))
     clips = list(finalists(contest).order_by("sequence").values_list("pk", flat=True))
     existing = {
         (assignment.submission_id, assignment.judge_id): assignment
@@ -290,7 +294,7 @@ def _scorable(assignment, judge):
     """The assignment, locked, once it is certain this judge may score it now."""
     if assignment.judge_id != judge.pk:
         raise NotAllowed(_("This clip is not assigned to you."))
-    if not may_score(judge):
+    if not may_score(judge, assignment.submission.contest):
         raise NotAllowed(_("You may not score finalists."))
     # Locked, so the committee's generation cannot remove it while its first scorecard is made.
     assignment = Assignment.objects.select_for_update().select_related("submission").get(pk=assignment.pk)
@@ -395,7 +399,7 @@ def scorecard_reopen(*, scorecard, user, reason):
     """The committee gives a submitted scorecard back to its judge as a draft; who, when and why are recorded.
 
     Returns False when it was not submitted (reopened already): nothing changes then."""
-    if not may_reopen_scorecard(user):
+    if not may_reopen_scorecard(user, scorecard.assignment.submission.contest):
         raise NotAllowed(_("Only the Organizing Committee may reopen a scorecard."))
     reason = reason.strip()
     if not reason:
@@ -474,9 +478,11 @@ _PROGRESS = {
 }
 
 
-def judge_queue(judge):
-    """The assignments a judge works through: on finalists only (a clip that stopped being one drops out)."""
-    return Assignment.objects.filter(finalist_q("submission__"), judge=judge)
+def judge_queue(judge, contest=None):
+    """The assignments a judge works through, in a contest or in all of theirs: on finalists only (a clip that
+    stopped being one drops out)."""
+    queue = Assignment.objects.filter(finalist_q("submission__"), judge=judge)
+    return queue if contest is None else queue.filter(submission__contest=contest)
 
 
 def judge_may_watch(user, submission):
@@ -484,20 +490,20 @@ def judge_may_watch(user, submission):
     return (
         user.is_authenticated
         and submission.is_finalist
-        and may_score(user)
+        and may_score(user, submission.contest)
         and judge_queue(user).filter(submission=submission.pk, conflict_declared_at__isnull=True).exists()
     )
 
 
-def judge_progress(*, judge):
-    return Progress(**judge_queue(judge).aggregate(**_PROGRESS))
+def judge_progress(*, judge, contest=None):
+    return Progress(**judge_queue(judge, contest).aggregate(**_PROGRESS))
 
 
 def judging_progress(*, contest):
     """(judge, Progress) for each member of the jury and anyone else with an assignment in the contest, by name."""
     rows = finalist_assignments(contest).order_by().values("judge").annotate(**_PROGRESS)
     counts = {row["judge"]: Progress(**{name: row[name] for name in _PROGRESS}) for row in rows}
-    judges = get_user_model().objects.filter(Q(pk__in=counts.keys()) | Q(pk__in=jury()))
+    judges = get_user_model().objects.filter(Q(pk__in=counts.keys()) | Q(pk__in=jury(contest)))
     return [(judge, counts.get(judge.pk, Progress())) for judge in judges.order_by("full_name", "email")]
 
 
@@ -506,7 +512,7 @@ def judges_remind(*, contest, user):
     """E-mails each active judge who has scorecards left to submit in the contest, at most once a day each.
 
     Returns how many judges were reminded by this call. Mails are sent by Celery once the transaction commits."""
-    if not may_remind_judges(user):
+    if not may_remind_judges(user, contest):
         raise NotAllowed(_("Only the Organizing Committee may remind the judges."))
     today = timezone.localdate()
     reminded = _mail_judges(

@@ -4,5 +4,5 @@ from . import views
 
 app_name = "judging"
 urlpatterns = [
-    path("ket-qua/", views.results, name="results"),
+    path("<slug:contest_slug>/ket-qua/", views.results, name="results"),
 ]

@@ -7,16 +7,17 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from submissions.models import Contest, ContestEvent
+from submissions.models import ContestEvent
+from submissions.views import contest_page
 
 from .models import FinalRound
 from .prizes import prize_list
 
 
+@contest_page
 @require_safe
-def results(request):
-    contest = Contest.objects.current()
-    final_round = FinalRound.objects.filter(contest=contest).first() if contest else None
+def results(request, contest):
+    final_round = FinalRound.objects.filter(contest=contest).first()
     if final_round is None or final_round.results_published_at is None:
         # Before publication nobody sees anything of the results here, the committee included.
         raise Http404(_("The results have not been published yet."))

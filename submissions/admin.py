@@ -4,17 +4,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly, admin_page, row_id
+from contest_portal.admin import OthersAreNotFound, ReadOnly, WorkingContestScope, admin_page
 from contest_portal.permissions import (
     may_change_authors,
     may_publish_finalists,
@@ -25,6 +26,7 @@ from contest_portal.permissions import (
 )
 from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
 from contest_portal.refusals import Refusal
+from contest_portal.roles import ROLES
 
 from .copying import contest_copy
 from .fanpage_pack import may_export_fanpage_pack
@@ -42,6 +44,7 @@ from .models import (
     Locality,
     Registration,
     ScreeningReview,
+    StaffRole,
     Submission,
     SubmissionAuthor,
     SubmissionDocument,
@@ -68,6 +71,7 @@ from .screening import (
     submission_decide,
 )
 from .services import submission_authors_change
+from .staff import contests_of, role_grant, staff_contest, working_contest_switch
 
 Status = Submission.Status
 
@@ -85,6 +89,27 @@ class ClipGenreInline(admin.TabularInline):
 class LocalityInline(admin.TabularInline):
     model = Locality
     extra = 0
+
+
+ROLE_GROUP_NAMES = [role.group_name for role in ROLES.values()]
+
+
+class StaffRoleInline(admin.TabularInline):
+    """Who works on the contest, in which role: the portal administrator's to give (submissions/staff.py)."""
+
+    model = StaffRole
+    extra = 0
+    autocomplete_fields = ["user"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["group"].queryset = Group.objects.filter(name__in=ROLE_GROUP_NAMES)
+        return formset
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
 
 FORM_FIELD_LABELS = {
@@ -156,12 +181,12 @@ class ContestCopyForm(forms.Form):
 
 
 @admin.register(Contest)
-class ContestAdmin(admin.ModelAdmin):
+class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
     form = ContestAdminForm
     list_display = ["short_name", "code_prefix", "opens_at", "closes_at", "phase"]
     prepopulated_fields = {"slug": ["short_name"]}
     # judging/admin.py adds the prize tiers.
-    inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline]
+    inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline, StaffRoleInline]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "code_prefix", "organizer", "theme"]}),
         (
@@ -199,6 +224,22 @@ class ContestAdmin(admin.ModelAdmin):
         (_("Registration form"), {"fields": [f"form_field_{name}" for name in CONFIGURABLE_FORM_FIELDS]}),
         (_("Contact"), {"fields": ["contact_email", "fanpage_name", "fanpage_url"]}),
     ]
+
+    def get_queryset(self, request):
+        # A staff member's own contests; opening one is working on it.
+        return contests_of(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        contest = super().get_object(request, object_id, from_field)
+        if contest is not None:
+            working_contest_switch(request, contest)
+        return contest
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            # Whoever makes a contest prepares it: they hold the committee's role in it.
+            role_grant(request.user, "committee", obj)
 
     @admin.display(description=_("phase"))
     def phase(self, obj):
@@ -370,9 +411,9 @@ class CoAuthorInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(WorkingContestScope, admin.ModelAdmin):
     list_display = ["full_name", "group_name", "contest", "category", "locality", "masked_id_number", "created_at"]
-    list_filter = ["contest", "category", "locality"]
+    list_filter = [("category", admin.RelatedOnlyFieldListFilter), ("locality", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["contest", "category", "locality"]
     search_fields = ["full_name", "group_name", "email"]
     inlines = [CoAuthorInline]
@@ -518,7 +559,7 @@ class BulkDecision:
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
+class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     """The Standing Office's screening list, a screening page per clip, and the decisions, all through
     submissions.screening. Submitted content is read-only here, and nothing is deleted."""
 
@@ -537,7 +578,6 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
     ]
     list_display_links = None
     list_filter = [
-        "contest",
         "status",
         MyRecommendationFilter,
         ("genre", admin.RelatedOnlyFieldListFilter),
@@ -716,11 +756,7 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _listed_contest(self, request):
-        """The contest the list is filtered on, else the one the public pages show."""
-        contest_id = row_id(request.GET.get("contest__id__exact", ""))
-        if contest_id is not None:
-            return Contest.objects.filter(pk=contest_id).first()
-        return Contest.objects.current()
+        return getattr(request.user, "working_contest", None)
 
     def _screened_submission(self, request, object_id):
         submission = self.get_object(request, unquote(object_id))
@@ -980,9 +1016,9 @@ class SubmissionAdmin(ReadOnly, admin.ModelAdmin):
 
     def publish_view(self, request, slug):
         """Asks the committee to confirm, then opens the public gallery of the contest's finalists."""
+        contest = staff_contest(request, slug)
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        contest = get_object_or_404(Contest, slug=slug)
         if request.method == "POST":
             try:
                 published = finalists_publish(contest=contest, user=request.user)
@@ -1035,7 +1071,8 @@ def _status_label(value):
 
 
 @admin.register(Upload)
-class UploadAdmin(ReadOnly, admin.ModelAdmin):
+class UploadAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
+    contest_lookup = "registration__contest"
     """Resumable uploads, to look at: the entrant's script and the expiry task are the only ones to change them."""
 
     list_display = ["filename", "user", "state", "progress", "submission", "updated_at", "expires_at"]

@@ -1,19 +1,22 @@
 """Copying a contest: the committee starts a new draft (next year's, another department's) from one it ran.
 
 What configures a contest is copied: its texts, limits, formats, form fields and lists (genres, categories,
-localities), and, through the listeners of `contest_copied`, what other apps keep for it (judging copies the
+localities), its own mail templates, and, through the listeners of `contest_copied`, what other apps keep for it (judging copies the
 prize tiers, the rubric and the final round's settings). Nothing about people is: no registrations, clips,
-reviews, judges' panels, scores or history. The copy is a draft with its own address, code prefix and dates."""
+reviews, judges' panels, scores or history. The copy is a draft with its own address, code prefix and dates;
+the committee members of the source (the one copying among them) hold their role in it, to prepare it."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.mail.models import MailTemplate
 from contest_portal.permissions import may_run_contest
 from contest_portal.refusals import NotAllowed, Refusal
+from contest_portal.roles import role_group
 
-from .models import Contest, ContestEvent
+from .models import Contest, ContestEvent, StaffRole
 from .phases import Phase
 
 contest_copied = Signal()  # sender=Contest class, source, copy, user
@@ -43,7 +46,7 @@ def _refusal(error):
 def contest_copy(*, contest, user, slug, code_prefix, name, short_name, opens_at, closes_at):
     """A new draft contest configured as `contest`, at `slug`, with its own code prefix and window. Needs
     submissions.run_contest. Returns the copy."""
-    if not may_run_contest(user):
+    if not may_run_contest(user, contest):
         raise NotAllowed(_("Only the Organizing Committee may copy a contest."))
     copy = Contest(
         **{name_: getattr(contest, name_) for name_ in _copied_fields()},
@@ -63,6 +66,15 @@ def contest_copy(*, contest, user, slug, code_prefix, name, short_name, opens_at
     for related in ("categories", "genres", "localities"):
         manager = getattr(contest, related)
         manager.model.objects.bulk_create(row_for(choice, copy) for choice in manager.all())
+    MailTemplate.objects.bulk_create(
+        row_for(template, copy) for template in MailTemplate.objects.filter(contest=contest)
+    )
+    committee = role_group("committee")
+    StaffRole.objects.bulk_create(
+        StaffRole(contest=copy, user_id=user_id, group=committee)
+        for user_id in {*contest.staff_roles.filter(group=committee).values_list("user_id", flat=True), user.pk}
+        if not user.is_superuser or user_id != user.pk
+    )
     ContestEvent.objects.create(
         contest=copy,
         actor=user,

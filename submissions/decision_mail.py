@@ -49,13 +49,18 @@ def _has_decision(submission):
     return submission.status in DECISION_TEMPLATES and submission.decided_at is not None
 
 
+def _my_clips_path(contest):
+    # A template's preview may draw on a made-up contest, with no address of its own.
+    return reverse("submissions:my_clips", args=[contest.slug]) if contest.slug else "/"
+
+
 def _context(submission):
     return {
         "contest": submission.contest,
         "submission": submission,
         "registration": submission.registration,
         "reason": submission.decision_reason,
-        "my_clips_url": settings.SITE_URL.rstrip("/") + reverse("submissions:my_clips"),
+        "my_clips_url": settings.SITE_URL.rstrip("/") + _my_clips_path(submission.contest),
     }
 
 

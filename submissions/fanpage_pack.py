@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -19,8 +18,9 @@ from contest_portal.permissions import may_export_submissions, may_publish_final
 from contest_portal.spreadsheets import CsvWriter
 
 from .gallery import with_shown_authors
-from .models import Contest, Submission
+from .models import Submission
 from .share_image import share_image
+from .staff import staff_contest
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,9 @@ def _add_preview(archive, finalist, name):
 
 @require_safe
 def fanpage_pack(request, slug):
+    contest = staff_contest(request, slug)
     if not may_export_fanpage_pack(request.user):
         raise PermissionDenied
-    contest = get_object_or_404(Contest, slug=slug)
     # On disk, not in memory: with the previews the pack runs to hundreds of megabytes.
     file = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
     try:
@@ -92,7 +92,7 @@ def fanpage_pack(request, slug):
             contest=contest,
             file=file,
             page_url=lambda finalist: request.build_absolute_uri(
-                reverse("submissions:finalist", args=[finalist.code])
+                reverse("submissions:finalist", args=[contest.slug, finalist.code])
             ),
         )
     except BaseException:

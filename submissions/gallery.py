@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from .models import Contest, Submission
+from .models import Submission
 from .share_image import IMMUTABLE_CACHE, share_image, share_image_key, share_image_path
+from .views import contest_page
 
 # What the public sees of a finalist.
 
@@ -39,16 +40,20 @@ def with_shown_authors(finalists, contest):
     return finalists
 
 
-def _published_finalist(code):
-    finalists = Submission.objects.published_finalists().select_related("contest", "genre", "registration")
+def _published_finalist(contest, code):
+    finalists = (
+        Submission.objects.published_finalists()
+        .filter(contest=contest)
+        .select_related("contest", "genre", "registration")
+    )
     finalist = get_object_or_404(finalists.prefetch_related("authors"), code=code)
     finalist.shown_authors = _shown_authors(finalist, finalist.contest)
     return finalist
 
 
-def gallery(request):
-    contest = Contest.objects.current()
-    if contest is None or contest.finalists_published_at is None:
+@contest_page
+def gallery(request, contest):
+    if contest.finalists_published_at is None:
         raise Http404(_("The finalists have not been published yet."))
     finalists = (
         Submission.objects.published_finalists()
@@ -63,8 +68,9 @@ def gallery(request):
     )
 
 
-def finalist_share(request, code):
-    finalist = _published_finalist(code)
+@contest_page
+def finalist_share(request, contest, code):
+    finalist = _published_finalist(contest, code)
     description = _("Finalist clip %(code)s (%(genre)s) — %(contest)s") % {
         "code": finalist.code,
         "genre": finalist.genre.name,
@@ -79,7 +85,9 @@ def finalist_share(request, code):
             "contest": finalist.contest,
             "finalist": finalist,
             "description": description,
-            "page_url": request.build_absolute_uri(reverse("submissions:finalist", args=[finalist.code])),
+            "page_url": request.build_absolute_uri(
+                reverse("submissions:finalist", args=[contest.slug, finalist.code])
+            ),
             "image_url": request.build_absolute_uri(share_image_path(finalist)),
             "preview_url": request.build_absolute_uri(reverse("submissions:preview", args=[finalist.code]))
             if finalist.preview
@@ -88,9 +96,10 @@ def finalist_share(request, code):
     )
 
 
+@contest_page
 @require_safe
-def finalist_share_image(request, code):
-    finalist = _published_finalist(code)
+def finalist_share_image(request, contest, code):
+    finalist = _published_finalist(contest, code)
     name = share_image(finalist)
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     # An address naming this version may be kept for good; any other must be asked again soon.

@@ -15,6 +15,15 @@ from .phases import STORED_CHOICES, Phase
 
 GIB = 1024**3
 
+# The portal's own top-level paths (contest_portal/urls.py, and the contest pages' old addresses, which
+# redirect to the current contest): a contest at /<slug>/ must not shadow one of them.
+RESERVED_SLUGS = frozenset(
+    {
+        "admin", "tai-khoan", "i18n", "jsi18n", "static", "media", "media-rieng", "tai-len", "ban-to-chuc",
+        "the-le", "phieu-dang-ky", "clip-cua-toi", "chung-ket", "ket-qua", "fanpage-qr.svg",
+    }
+)  # fmt: skip
+
 
 class FieldRequirement(models.TextChoices):
     REQUIRED = "required", _("required")
@@ -139,6 +148,13 @@ class Contest(models.Model):
         return self.short_name or self.name
 
     def clean(self):
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {
+                    "slug": _("/%(slug)s/ is one of the portal's own addresses: choose another slug.")
+                    % {"slug": self.slug}
+                }
+            )
         # Clip codes are unique across the portal (CDS2024-0007 names one clip): one prefix, one contest.
         if self.code_prefix and Contest.objects.exclude(pk=self.pk).filter(code_prefix__iexact=self.code_prefix):
             raise ValidationError(
@@ -230,6 +246,25 @@ class Locality(ContestChoice):
     class Meta(ContestChoice.Meta):
         verbose_name = _("locality")
         verbose_name_plural = _("localities")
+
+
+class StaffRole(models.Model):
+    """A staff member's role in one contest: the role's group holds its permissions (contest_portal/roles.py),
+    this row says where they hold (submissions/staff.py reads it)."""
+
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="staff_roles", verbose_name=_("contest"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="contest_roles", verbose_name=_("staff member")
+    )
+    group = models.ForeignKey("auth.Group", models.PROTECT, related_name="staff_roles", verbose_name=_("role"))
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [models.UniqueConstraint(fields=["contest", "user", "group"], name="staff_role_once")]
+
+    def __str__(self):
+        return f"{self.user} · {self.group} · {self.contest}"
 
 
 class Registration(models.Model):

@@ -120,8 +120,8 @@ def phase_description(contest, now=None):
 # The committee's moves.
 
 
-def _check_may_run(user):
-    if not may_run_contest(user):
+def _check_may_run(user, contest):
+    if not may_run_contest(user, contest):
         raise NotAllowed(_("Only the Organizing Committee moves a contest from one phase to the next."))
 
 
@@ -146,7 +146,7 @@ def contest_move(*, contest, user, action, to, reason=""):
 @transaction.atomic
 def contest_announce(*, contest, user):
     """Makes a draft public: its pages, the registration form, and, from its opening, the entries."""
-    _check_may_run(user)
+    _check_may_run(user, contest)
     return contest_move(contest=contest, user=user, action="announce", to=Phase.ANNOUNCED)
 
 
@@ -160,7 +160,7 @@ def undecided_clips(contest):
 @transaction.atomic
 def contest_close_preliminary(*, contest, user):
     """Ends the preliminary round once every clip is decided; the final round opens (judging listens)."""
-    _check_may_run(user)
+    _check_may_run(user, contest)
     undecided = list(undecided_clips(contest))
     if undecided:
         phase_check(contest, "close_preliminary")
@@ -174,5 +174,5 @@ def contest_close_preliminary(*, contest, user):
 @transaction.atomic
 def contest_archive(*, contest, user):
     """Puts a finished contest away: its pages and results stay, nothing changes any more."""
-    _check_may_run(user)
+    _check_may_run(user, contest)
     return contest_move(contest=contest, user=user, action="archive", to=Phase.ARCHIVED)

@@ -6,9 +6,10 @@ shown, including one decided later, and a clip that stops being a finalist leave
 import logging
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from contest_portal.refusals import NotAllowed, Refusal
 
 from .models import Contest, Submission, SubmissionEvent
 from .phases import phase_check
+from .staff import staff_contest
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ def finalists_publish(*, contest, user):
     """Opens the gallery of the contest's finalists to everyone. Publishing again changes nothing.
 
     Returns True when this call published them."""
-    if not may_publish_finalists(user):
+    if not may_publish_finalists(user, contest):
         raise NotAllowed(_("Only the Organizing Committee may publish the finalists."))
     phase_check(contest, "publish_finalists")
     finalists = list(Submission.objects.filter(contest=contest).finalists().only("pk"))
@@ -56,7 +58,7 @@ def finalists_publish(*, contest, user):
 def finalists_unpublish(*, contest, user, reason):
     """Takes the gallery down again, when it was published by mistake; the reason goes in each finalist's
     history. Returns True when this call took it down."""
-    if not may_publish_finalists(user):
+    if not may_publish_finalists(user, contest):
         raise NotAllowed(_("Only the Organizing Committee may withdraw the publication."))
     phase_check(contest, "publish_finalists")
     reason = reason.strip()
@@ -91,9 +93,17 @@ def _record(finalists, *, user, action, reason=""):
 # The committee's page.
 
 
-@permission_required("submissions.publish_finalists", raise_exception=True)
+def _publishing_contest(request, slug):
+    """The contest of a publication page: a 404 unless the person works on it, a 403 unless they publish."""
+    contest = staff_contest(request, slug)
+    if not may_publish_finalists(request.user, contest):
+        raise PermissionDenied
+    return contest
+
+
+@login_required
 def publication(request, slug):
-    contest = get_object_or_404(Contest, slug=slug)
+    contest = _publishing_contest(request, slug)
     last_event = (
         SubmissionEvent.objects.filter(submission__contest=contest, action__in=["published", "unpublished"])
         .select_related("actor")
@@ -111,9 +121,9 @@ def publication(request, slug):
 
 
 @require_POST
-@permission_required("submissions.publish_finalists", raise_exception=True)
+@login_required
 def publication_publish(request, slug):
-    contest = get_object_or_404(Contest, slug=slug)
+    contest = _publishing_contest(request, slug)
     try:
         finalists_publish(contest=contest, user=request.user)
     except Refusal as refusal:
@@ -124,9 +134,9 @@ def publication_publish(request, slug):
 
 
 @require_POST
-@permission_required("submissions.publish_finalists", raise_exception=True)
+@login_required
 def publication_unpublish(request, slug):
-    contest = get_object_or_404(Contest, slug=slug)
+    contest = _publishing_contest(request, slug)
     try:
         finalists_unpublish(contest=contest, user=request.user, reason=request.POST.get("reason", ""))
     except Refusal as refusal:

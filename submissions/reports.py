@@ -34,6 +34,7 @@ from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 from .identity import mask_id_number
 from .media.pipeline import TECHNICAL_FLAGS
 from .models import Contest, Registration, ScreeningReview, Submission, SubmissionAuthor, finalist_q
+from .staff import contests_of, staff_contest
 
 Status = Submission.Status
 # Every state but withdrawn: the clips in the contest. Withdrawn ones are counted apart.
@@ -421,27 +422,25 @@ def _xlsx_file(columns, rows, *, sheet_title):
 
 
 def _chosen_contest(request):
-    """The contest named by ?contest=<slug>, else the one the public pages show, else the latest."""
+    """The contest named by ?contest=<slug> (a 404 unless the person works on it), else the one they are
+    working on."""
     slug = request.GET.get("contest")
     if slug:
-        contest = Contest.objects.filter(slug=slug).first()
-        if contest is None:
-            raise Http404
-        return contest
-    return Contest.objects.current() or Contest.objects.first()
+        return staff_contest(request, slug)
+    return getattr(request.user, "working_contest", None)
 
 
 @require_GET
 def statistics(request):
+    contest = _chosen_contest(request)
     if not may_view_submissions(request.user):
         raise PermissionDenied
-    contest = _chosen_contest(request)
     stats = contest_statistics(contest=contest) if contest else None
     context = {
         **admin.site.each_context(request),
         "title": gettext_lazy("Statistics"),
         "contest": contest,
-        "contests": Contest.objects.only("slug", "short_name", "name"),
+        "contests": contests_of(request.user).only("slug", "short_name", "name"),
         "stats": stats,
         "chart": day_chart(stats.by_day) if stats else None,
         "may_export": may_export(request.user),
@@ -451,9 +450,9 @@ def statistics(request):
 
 @require_GET
 def export(request, file_format):
-    if not may_export(request.user):
-        raise PermissionDenied
     contest = _chosen_contest(request)
     if contest is None:
         raise Http404
+    if not may_export(request.user):
+        raise PermissionDenied
     return submissions_export(queryset=contest.submissions.all(), user=request.user, format=file_format)

@@ -48,15 +48,15 @@ EVENT_ACTIONS = {
 }
 
 
-def _check_may_screen(user):
-    if not may_screen(user):
+def _check_may_screen(user, contest):
+    if not may_screen(user, contest):
         raise NotAllowed(_("You may not screen clips."))
 
 
 def _check_permission(user, submission, decision):
-    if decision == Status.DISQUALIFIED and not may_disqualify(user):
+    if decision == Status.DISQUALIFIED and not may_disqualify(user, submission.contest):
         raise NotAllowed(_("Only the Organizing Committee may disqualify a clip."))
-    if submission.decision_notified_at and not may_change_told_decision(user):
+    if submission.decision_notified_at and not may_change_told_decision(user, submission.contest):
         raise NotAllowed(
             _("The entrant has been told about %(code)s; only the Organizing Committee may change the decision.")
             % {"code": submission.code}
@@ -79,12 +79,12 @@ def decisions_allowed(user, submission):
     """The decisions `user` may take on `submission` now, in the order the screening page offers them: none
     without the screening permission or outside screening's phases, none once the entrant was told unless the
     user may change a told decision, never disqualification without its permission."""
-    if not may_screen(user) or not phase_allows(submission.contest, "screen"):
+    if not may_screen(user, submission.contest) or not phase_allows(submission.contest, "screen"):
         return []
     if decision_is_told_to(user, submission):
         return []
     allowed = ALLOWED[Status(submission.status)]
-    if not may_disqualify(user):
+    if not may_disqualify(user, submission.contest):
         allowed = allowed - {Status.DISQUALIFIED}
     return [
         decision
@@ -95,7 +95,7 @@ def decisions_allowed(user, submission):
 
 def decision_is_told_to(user, submission):
     """Whether the decision stands for `user` because the entrant has been told it (the committee may change it)."""
-    return submission.decision_notified_at is not None and not may_change_told_decision(user)
+    return submission.decision_notified_at is not None and not may_change_told_decision(user, submission.contest)
 
 
 @transaction.atomic
@@ -118,7 +118,7 @@ def _decide(*, submission, user, decision, reason):
     reason = reason.strip()
     if decision not in DECISIONS:
         raise Refusal(_("Choose finalist, not selected or disqualified."))
-    _check_may_screen(user)
+    _check_may_screen(user, submission.contest)
     submission = Submission.objects.select_for_update().select_related("contest").get(pk=submission.pk)
     if submission.status == decision:
         return False
@@ -167,7 +167,7 @@ def screening_review_save(*, submission, reviewer, recommendation, comment="", *
     unknown = set(checklist) - CHECKLIST_FIELDS
     if unknown:
         raise TypeError(f"Not on the checklist: {', '.join(sorted(unknown))}")
-    _check_may_screen(reviewer)
+    _check_may_screen(reviewer, submission.contest)
     # Locked, so a withdrawal cannot slip in between the check and the save.
     submission = Submission.objects.select_for_update().select_related("contest").get(pk=submission.pk)
     phase_check(submission.contest, "screen")

@@ -403,7 +403,7 @@ def submission_authors_change(*, submission, user, authors, reason):
     """The committee corrects who authored a submitted clip: `authors` (dicts of full_name, id_number,
     date_of_birth, organisation; the registrant first) replaces the clip's record, with the reason in its
     history. Anyone newly named must have a clip left, as if the clip were entered now."""
-    if not may_change_authors(user):
+    if not may_change_authors(user, submission.contest):
         raise NotAllowed(_("Only the Organizing Committee may change the authors of a clip."))
     reason = reason.strip()
     if not reason:

@@ -52,7 +52,7 @@ def can_view_submission_media(user, submission):
 
     - its owner, the entrant who registered it;
     - staff who screen clips or run the contest: the Standing Office and the Organizing Committee, through
-      the `submissions.view_submission` permission their groups hold.
+      the `submissions.view_submission` permission their role holds in the clip's contest.
     Judges watch the preview and thumbnail of the clips they score (`can_watch_submission`), and the previews
     and thumbnails of published finalists are public besides (`Submission.is_published_finalist`), but never their
     originals or documents: a document may be the registration form, with the entrant's personal data."""
@@ -60,7 +60,7 @@ def can_view_submission_media(user, submission):
         return False
     if submission.registration.user_id == user.pk:
         return True
-    return may_view_submissions(user)
+    return may_view_submissions(user, submission.contest)
 
 
 # Who else may watch a clip, as the apps that need it say: judging registers the judge the finalist is assigned

@@ -44,7 +44,7 @@ def share_image_key(finalist):
 
 def share_image_path(finalist):
     """The image's URL: it changes with the image, so each version may be cached for good."""
-    return f"{reverse('submissions:share_image', args=[finalist.code])}?v={share_image_key(finalist)}"
+    return f"{reverse('submissions:share_image', args=[finalist.contest.slug, finalist.code])}?v={share_image_key(finalist)}"
 
 
 def share_image(finalist):

@@ -24,8 +24,9 @@ from contest_portal.refusals import NotAllowed, Refusal
 
 from . import uploads
 from .forms import SubmissionDetailsForm
-from .models import Contest, Registration, Upload
+from .models import Registration, Upload
 from .services import submission_documents_add
+from .views import contest_page
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum,expiration"
@@ -50,8 +51,7 @@ def _response(status, message="", **headers):
     return response
 
 
-def _options():
-    contest = Contest.objects.current()
+def _options(contest=None):
     response = _response(
         204,
         Tus_Version=TUS_VERSION,
@@ -75,7 +75,7 @@ def _tus_endpoint(view):
             # For clients whose environment cannot send PATCH or DELETE; the CSRF check has seen a POST.
             method = request.headers["X-HTTP-Method-Override"].upper()
         if method == "OPTIONS":
-            response = _options()
+            response = _options(kwargs.get("contest"))
         elif request.headers.get("Tus-Resumable") != TUS_VERSION:
             response = _response(
                 412, _("This server speaks the tus protocol, version 1.0.0."), Tus_Version=TUS_VERSION
@@ -135,7 +135,10 @@ def _outcome(upload):
     if upload.state != Upload.State.COMPLETE or upload.submission is None:
         return {}
     code = upload.submission.code
-    return {"Upload_Submission": code, "Upload_Receipt": reverse("submissions:receipt", kwargs={"code": code})}
+    return {
+        "Upload_Submission": code,
+        "Upload_Receipt": reverse("submissions:receipt", args=[upload.submission.contest.slug, code]),
+    }
 
 
 def _own_upload(request, upload_id):
@@ -150,8 +153,9 @@ def _own_upload(request, upload_id):
     return upload
 
 
+@contest_page
 @_tus_endpoint
-def tus_uploads(request, method):
+def tus_uploads(request, method, contest):
     if method != "POST":
         return HttpResponseNotAllowed(["OPTIONS", "POST"])
     if "Upload-Length" not in request.headers:
@@ -162,7 +166,6 @@ def tus_uploads(request, method):
     if not filename:
         raise Refusal(_("The file name is missing from Upload-Metadata."))
 
-    contest = Contest.objects.current()
     registration = (
         Registration.objects.filter(contest=contest, user=request.user).select_related("contest").first()
     )

@@ -1,9 +1,11 @@
-from django.urls import path
+from django.urls import include, path, re_path
 
 from . import fanpage_pack, gallery, publication, serving, tus, views
 
 app_name = "submissions"
-urlpatterns = [
+
+# One contest's public pages, at /<slug>/… (views.contest_page finds the contest and who may see it).
+contest_pages = [
     path("", views.home, name="home"),
     path("the-le/", views.rules, name="rules"),
     path("fanpage-qr.svg", views.fanpage_qr, name="fanpage_qr"),
@@ -13,21 +15,33 @@ urlpatterns = [
     path("clip-cua-toi/<str:code>/", views.submission_receipt, name="receipt"),
     path("clip-cua-toi/<str:code>/sua/", views.submission_edit, name="edit"),
     path("clip-cua-toi/<str:code>/rut/", views.submission_withdraw, name="withdraw"),
+    # Resumable uploads (tus 1.0.0), driven by static/js/resumable-upload.js; an upload, once made, is
+    # addressed by its id below.
+    path("tai-len/", tus.tus_uploads, name="tus_create"),
+    # The finalists, once the committee publishes them (publication.py); their previews are served below.
+    path("chung-ket/", gallery.gallery, name="gallery"),
+    path("chung-ket/<str:code>/", gallery.finalist_share, name="finalist"),
+    path("chung-ket/<str:code>/anh-chia-se.jpg", gallery.finalist_share_image, name="share_image"),
+]
+
+urlpatterns = [
+    path("", views.contest_list, name="contests"),
     # Private media: the owner's pages and the admin both link here; serving.py decides who gets the file.
+    # Clip codes are unique across the portal, so these need no contest in the address.
     path("media-rieng/<str:code>/tep-goc", serving.submission_original, name="original"),
     path("media-rieng/<str:code>/xem-truoc.mp4", serving.submission_preview, name="preview"),
     path("media-rieng/<str:code>/anh.jpg", serving.submission_thumbnail, name="thumbnail"),
     path("media-rieng/<str:code>/tai-lieu/<int:document_id>", serving.submission_document, name="document"),
-    # Resumable uploads (tus 1.0.0), driven by static/js/resumable-upload.js.
-    path("tai-len/", tus.tus_uploads, name="tus_create"),
     path("tai-len/<uuid:upload_id>/", tus.tus_upload, name="tus_upload"),
     path("tai-len/<uuid:upload_id>/tai-lieu/", tus.upload_documents, name="tus_documents"),
-    # The finalists, once the committee publishes them (publication.py); their previews are served above.
-    path("chung-ket/", gallery.gallery, name="gallery"),
-    path("chung-ket/<str:code>/", gallery.finalist_share, name="finalist"),
-    path("chung-ket/<str:code>/anh-chia-se.jpg", gallery.finalist_share_image, name="share_image"),
     path("ban-to-chuc/<slug:slug>/cong-bo/", publication.publication, name="publication"),
     path("ban-to-chuc/<slug:slug>/cong-bo/dang/", publication.publication_publish, name="publication_publish"),
     path("ban-to-chuc/<slug:slug>/cong-bo/go/", publication.publication_unpublish, name="publication_unpublish"),
     path("ban-to-chuc/<slug:slug>/goi-fanpage.zip", fanpage_pack.fanpage_pack, name="fanpage_pack"),
+    # The addresses of the portal's one-contest days (printed on posters and QR codes) lead to the current contest.
+    re_path(
+        r"^(?P<path>(?:the-le|phieu-dang-ky|clip-cua-toi|chung-ket|ket-qua)/.*|fanpage-qr\.svg)$",
+        views.old_address,
+    ),
+    path("<slug:contest_slug>/", include(contest_pages)),
 ]

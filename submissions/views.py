@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -5,31 +7,81 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_POST
 
+from contest_portal.permissions import may_preview_contest
+
 from . import services
 from .forms import CoAuthorFormSet, RegistrationForm, SubmissionDetailsForm, SubmissionForm
 from .models import Contest, Registration, Submission
-from .phases import phase_allows
+from .phases import Phase, phase_allows
 from .qr import qr_svg
 
 
-def _current_contest():
+def contest_page(view):
+    """A public page of one contest, at /<slug>/…: the view gets the contest instead of its slug. A contest
+    the committee has not announced yet is there for the staff who may preview it, a 404 for everybody else."""
+
+    @wraps(view)
+    def page(request, contest_slug, **kwargs):
+        contest = get_object_or_404(Contest.objects.select_related("judging"), slug=contest_slug)
+        if contest.stage == Phase.DRAFT and not may_preview_contest(request.user, contest):
+            raise Http404(_("This contest has not been announced yet."))
+        return view(request, contest=contest, **kwargs)
+
+    return page
+
+
+def contest_list(request):
+    """The portal's front page: the contests open now, then those announced for later, then past ones with
+    their results; straight to the contest itself when there is only one to show."""
+    now = timezone.now()
+    public = list(Contest.objects.published().select_related("judging").order_by("opens_at"))
+    drafts = [
+        contest
+        for contest in Contest.objects.filter(stage=Phase.DRAFT)
+        if may_preview_contest(request.user, contest)
+    ]
+    if len(public) == 1 and not drafts:
+        return redirect("submissions:home", public[0].slug)
+    mine = set()
+    if request.user.is_authenticated:
+        mine = set(Registration.objects.filter(user=request.user).values_list("contest_id", flat=True))
+    for contest in public + drafts:
+        contest.is_mine = contest.pk in mine
+    return render(
+        request,
+        "submissions/contest_list.html",
+        {
+            "open_contests": [contest for contest in public if contest.opens_at <= now <= contest.closes_at],
+            "coming_contests": [contest for contest in public if now < contest.opens_at],
+            "past_contests": sorted(
+                (contest for contest in public if contest.closes_at < now), key=lambda c: c.closes_at, reverse=True
+            ),
+            "draft_contests": drafts,
+        },
+    )
+
+
+def old_address(request, path):
+    """An address from before the portal held several contests: the same page of the current contest."""
     contest = Contest.objects.current()
     if contest is None:
         raise Http404(_("There is no contest open at the moment."))
-    return contest
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"/{contest.slug}/{path}" + (f"?{query}" if query else ""))
 
 
-def home(request):
-    contest = _current_contest()
+@contest_page
+def home(request, contest):
     return render(request, "submissions/home.html", {"contest": contest, "prize_tiers": contest.prize_tiers.all()})
 
 
-def rules(request):
-    contest = _current_contest()
+@contest_page
+def rules(request, contest):
     return render(
         request,
         "submissions/rules.html",
@@ -42,8 +94,8 @@ def rules(request):
     )
 
 
-def fanpage_qr(request):
-    contest = _current_contest()
+@contest_page
+def fanpage_qr(request, contest):
     if not contest.fanpage_url:
         raise Http404
     response = HttpResponse(qr_svg(contest.fanpage_url), content_type="image/svg+xml")
@@ -59,9 +111,9 @@ def _refused(request, template, context, refusal, form=None):
     return render(request, template, context, status=refusal.status)
 
 
+@contest_page
 @login_required
-def registration_edit(request):
-    contest = _current_contest()
+def registration_edit(request, contest):
     registration = Registration.objects.filter(contest=contest, user=request.user).first()
     initial = {} if registration else {"email": request.user.email}
     coauthor_initial = (
@@ -94,12 +146,12 @@ def registration_edit(request):
     except services.Refusal as refusal:
         return _refused(request, "submissions/registration.html", context, refusal, form)
     messages.success(request, _("Your registration form is saved."))
-    return redirect("submissions:my_clips")
+    return redirect("submissions:my_clips", contest.slug)
 
 
+@contest_page
 @login_required
-def my_clips(request):
-    contest = _current_contest()
+def my_clips(request, contest):
     registration = Registration.objects.filter(contest=contest, user=request.user).first()
     submissions = (
         Submission.objects.filter(contest=contest, registration__user=request.user)
@@ -131,13 +183,13 @@ def _limit_reason(registration):
     return ""
 
 
+@contest_page
 @login_required
-def submission_new(request):
-    contest = _current_contest()
+def submission_new(request, contest):
     registration = Registration.objects.filter(contest=contest, user=request.user).first()
     if registration is None:
         messages.info(request, _("Please fill in the registration form before you submit a clip."))
-        return redirect("submissions:registration")
+        return redirect("submissions:registration", contest.slug)
     template = "submissions/submission_form.html"
     if request.method != "POST":
         try:
@@ -175,20 +227,22 @@ def submission_new(request):
         request,
         _("Your clip %(code)s is received. A receipt is on its way to your e-mail.") % {"code": submission.code},
     )
-    return redirect("submissions:receipt", code=submission.code)
+    return redirect("submissions:receipt", contest.slug, submission.code)
 
 
-def _own_submission(request, code):
+def _own_submission(request, contest, code):
     return get_object_or_404(
         Submission.objects.select_related("contest", "genre", "registration"),
+        contest=contest,
         code=code,
         registration__user=request.user,
     )
 
 
+@contest_page
 @login_required
-def submission_edit(request, code):
-    submission = _own_submission(request, code)
+def submission_edit(request, contest, code):
+    submission = _own_submission(request, contest, code)
     template = "submissions/submission_edit.html"
     form = SubmissionDetailsForm(request.POST or None, instance=submission, contest=submission.contest)
     context = {"contest": submission.contest, "form": form, "submission": submission}
@@ -207,27 +261,29 @@ def submission_edit(request, code):
     except services.Refusal as refusal:
         return _refused(request, template, context, refusal, form)
     messages.success(request, _("The details of %(code)s are saved.") % {"code": submission.code})
-    return redirect("submissions:my_clips")
+    return redirect("submissions:my_clips", contest.slug)
 
 
+@contest_page
 @require_POST
 @login_required
-def submission_withdraw(request, code):
-    submission = _own_submission(request, code)
+def submission_withdraw(request, contest, code):
+    submission = _own_submission(request, contest, code)
     try:
         services.submission_withdraw(submission=submission, user=request.user)
     except services.Refusal as refusal:
         messages.error(request, str(refusal.message))
-        return redirect("submissions:my_clips")
+        return redirect("submissions:my_clips", contest.slug)
     messages.success(
         request, _("%(code)s is withdrawn; it no longer counts towards your limit.") % {"code": submission.code}
     )
-    return redirect("submissions:my_clips")
+    return redirect("submissions:my_clips", contest.slug)
 
 
+@contest_page
 @login_required
-def submission_receipt(request, code):
-    submission = _own_submission(request, code)
+def submission_receipt(request, contest, code):
+    submission = _own_submission(request, contest, code)
     return render(
         request,
         "submissions/receipt.html",

@@ -179,22 +179,22 @@ def charlie(db):
     return make_user("charlie@example.com")
 
 
-# The staff, one fixture per role, as `manage.py create_staff` makes them (tests/staff.py).
+# The staff, one fixture per role in the contest, as `manage.py create_staff` makes them (tests/staff.py).
 
 
 @pytest.fixture
-def committee(db):
+def committee(contest):
     return make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
 
 
 @pytest.fixture
-def office(db):
+def office(contest):
     """A screener of the Standing Office."""
     return make_staff("vanphong@example.com", "office", full_name="Lò Văn Sàng")
 
 
 @pytest.fixture
-def judges(request, db):
+def judges(request, contest):
     """The jury: three judges, or as many as the test's marker says (`pytest.mark.judges(2)`)."""
     marker = request.node.get_closest_marker("judges")
     return make_judges(marker.args[0] if marker else 3)

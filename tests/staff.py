@@ -5,18 +5,21 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from contest_portal.roles import role_group
+from submissions.models import Contest
+from submissions.staff import role_grant
 
 PASSWORD = "a-long-test-password"
 
 
-def make_staff(email, role, *, full_name=""):
-    """A staff account in the group of `role` ("committee", "office" or "jury")."""
+def make_staff(email, role, *, full_name="", contests=None):
+    """A staff account with `role` ("committee", "office" or "jury") in `contests` (every contest there is
+    when left out)."""
     user = get_user_model().objects.create_user(
         email=email, password=PASSWORD, is_staff=True, full_name=full_name or email.split("@")[0].title()
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    user.groups.add(role_group(role))
+    for contest in Contest.objects.all() if contests is None else contests:
+        role_grant(user, role, contest)
     return user
 
 
@@ -30,9 +33,9 @@ def make_staff_with(email, *codenames, app_label="submissions"):
     return user
 
 
-def make_judges(count):
+def make_judges(count, contests=None):
     """`count` members of the jury, in the order assignments go round them: giamkhao1@example.com, ..."""
     return [
-        make_staff(f"giamkhao{index}@example.com", "jury", full_name=f"Giám khảo {index}")
+        make_staff(f"giamkhao{index}@example.com", "jury", full_name=f"Giám khảo {index}", contests=contests)
         for index in range(1, count + 1)
     ]

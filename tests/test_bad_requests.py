@@ -82,7 +82,7 @@ class TestTheAddress:
         _assert_refused(response, ADDRESS_REFUSED)
 
     def test_a_clip_code_with_nul_is_a_400_with_the_reason(self, english_client, published_finalists):
-        response = english_client.get("/chung-ket/CDS2024-0001%00/")
+        response = english_client.get("/test-contest/chung-ket/CDS2024-0001%00/")
 
         _assert_refused(response, ADDRESS_REFUSED)
 
@@ -126,7 +126,9 @@ class TestAForm:
         body = _multipart("BOUNDARY", _field("title", "Bản em\x00".encode()))
 
         response = entrant_client.post(
-            reverse("submissions:submission_new"), body, content_type="multipart/form-data; boundary=BOUNDARY"
+            reverse("submissions:submission_new", args=[contest.slug]),
+            body,
+            content_type="multipart/form-data; boundary=BOUNDARY",
         )
 
         _assert_refused(response, FORM_REFUSED)
@@ -153,7 +155,9 @@ class TestDjangosOwnRefusals:
         )
 
         response = entrant_client.post(
-            reverse("submissions:submission_new"), body, content_type="multipart/form-data; boundary=BOUNDARY"
+            reverse("submissions:submission_new", args=[contest.slug]),
+            body,
+            content_type="multipart/form-data; boundary=BOUNDARY",
         )
 
         _assert_refused(response, MULTIPART_REFUSED)
@@ -161,7 +165,9 @@ class TestDjangosOwnRefusals:
 
     def test_a_multipart_body_without_a_boundary_gets_the_page_with_the_reason(self, entrant_client, contest):
         response = entrant_client.post(
-            reverse("submissions:submission_new"), b"--x\r\n\r\n--x--", content_type="multipart/form-data"
+            reverse("submissions:submission_new", args=[contest.slug]),
+            b"--x\r\n\r\n--x--",
+            content_type="multipart/form-data",
         )
 
         _assert_refused(response, MULTIPART_REFUSED)
@@ -207,7 +213,7 @@ class TestCookies:
         # On PostgreSQL the session key would be looked up as it is, and refused by the database.
         english_client.cookies["sessionid"] = "\x00" * 32
 
-        response = english_client.get(reverse("submissions:my_clips"))
+        response = english_client.get(reverse("submissions:my_clips", args=[contest.slug]))
 
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
@@ -219,7 +225,7 @@ class TestCookies:
         english_client.force_login(alice)
         english_client.cookies["something"] = "\x00"
 
-        response = english_client.get(reverse("submissions:my_clips"))
+        response = english_client.get(reverse("submissions:my_clips", args=[contest.slug]))
 
         assert response.status_code == 200
         assert "Log out" in response.content.decode()

@@ -30,7 +30,15 @@ def _assert_strict_page_policy(response):
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/the-le/", "/tai-khoan/login/", "/tai-khoan/signup/", "/admin/login/", "/khong-co-trang-nay/"]
+    "url",
+    [
+        "/",
+        "/test-contest/the-le/",
+        "/tai-khoan/login/",
+        "/tai-khoan/signup/",
+        "/admin/login/",
+        "/khong-co-trang-nay/",
+    ],
 )
 def test_public_pages_and_error_pages_have_the_strict_policy(client, contest, url):
     _assert_strict_page_policy(client.get(url))
@@ -53,7 +61,7 @@ def test_admin_pages_have_the_strict_policy(client, contest, url):
 
 
 def test_a_file_the_portal_serves_is_sandboxed(client, contest):
-    response = client.get(reverse("submissions:fanpage_qr"))
+    response = client.get(reverse("submissions:fanpage_qr", args=[contest.slug]))
 
     assert response["Content-Type"] == "image/svg+xml"
     directives = _directives(response)

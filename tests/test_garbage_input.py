@@ -216,6 +216,7 @@ def world(contest, alice, register, submit, tmp_path, django_capture_on_commit_c
         subject="Thư nháp",
         body_text="Thư nháp chờ phát hành.",
         state=OutgoingMail.State.DRAFT,
+        contest=contest,
     )
     # No scorecard yet on the judge's last clip, so its scorecard form takes points.
     open_assignment = Assignment.objects.get(judge=judges[0], submission=finalists[-1])
@@ -231,6 +232,7 @@ def world(contest, alice, register, submit, tmp_path, django_capture_on_commit_c
         "document_id": str(clip.documents.get().pk),
         "upload_id": str(upload.pk),
         "slug": contest.slug,
+        "contest_slug": contest.slug,
         "assignment_id": str(open_assignment.pk),
         "scorecard_id": str(scorecard.pk),
         "final_round_id": str(final_round.pk),

@@ -16,7 +16,18 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("full_name",)}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {
+                # Roles are held in a contest, on the contest's page (submissions/staff.py); a permission given
+                # here holds in every contest.
+                "fields": ("is_active", "is_staff", "is_superuser", "user_permissions"),
+                "description": _(
+                    "A staff member's role (Organizing Committee, Standing Office, Jury) is given per contest, "
+                    "on the contest's page. A permission given here holds in every contest."
+                ),
+            },
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from contest_portal.admin import admin_page, row_id
+from contest_portal.admin import WorkingContestScope, admin_page, row_id
 from contest_portal.permissions import may_release_mail
 from contest_portal.personal_data import mask_email, sees_personal_data
 from contest_portal.refusals import Refusal
@@ -55,7 +55,7 @@ class DraftForm(forms.ModelForm):
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
     form = DraftForm
     list_display = ["to", "subject", "kind", "state", "attempts", "created_at", "released_at", "sent_at"]
     list_filter = ["state", "kind", "released_at", "sent_at"]
@@ -99,7 +99,11 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         css = {"all": ["admin-extra/mail.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("released_by")
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            # The account mails (sign-up, password) are nobody's contest's: the portal administrator's.
+            queryset = queryset | OutgoingMail.objects.filter(contest=None)
+        return queryset.select_related("released_by")
 
     # The recipient's address is personal data: masked for staff who may not see it.
 
@@ -189,7 +193,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             "can_release": self.has_release_permission(request),
-            "draft_count": OutgoingMail.objects.filter(state=Draft).count(),
+            "draft_count": self.get_queryset(request).filter(state=Draft).count(),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
@@ -201,12 +205,12 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         if request.method == "POST":
             # The drafts the committee saw on the page, not whatever was drafted since.
             ids = [mail_id for mail_id in map(row_id, request.POST.getlist("mail")) if mail_id is not None]
-            self._release(request, OutgoingMail.objects.filter(pk__in=ids))
+            self._release(request, self.get_queryset(request).filter(pk__in=ids))
             return redirect("admin:mail_outgoingmail_changelist")
         context = {
             **admin_page(self, request),
             "title": _("Release all drafts"),
-            "drafts": OutgoingMail.objects.filter(state=Draft).order_by("kind", "to", "pk"),
+            "drafts": self.get_queryset(request).filter(state=Draft).order_by("kind", "to", "pk"),
         }
         return TemplateResponse(request, "admin/mail/outgoingmail/release_drafts.html", context)
 
@@ -297,12 +301,16 @@ def _sample_context(template):
 
 @admin.register(MailTemplate)
 class MailTemplateAdmin(admin.ModelAdmin):
+    """The wording of the contest being worked on: its own templates, and the portal's defaults for the rest.
+    Saving a default words it for this contest (the default stays, for the others); only a portal
+    administrator changes a default itself."""
+
     form = MailTemplateForm
 
     class Media:
         css = {"all": ["admin-extra/mail.css"]}
 
-    list_display = ["key", "description", "subject"]
+    list_display = ["key", "description", "subject", "wording"]
     search_fields = ["key", "description", "subject", "body_text"]
     readonly_fields = ["key", "preview"]
     fieldsets = [
@@ -325,6 +333,22 @@ class MailTemplateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        contest = getattr(request.user, "working_contest", None)
+        own = MailTemplate.objects.filter(contest=contest) if contest is not None else MailTemplate.objects.none()
+        defaults = MailTemplate.objects.filter(contest=None).exclude(key__in=own.values("key"))
+        return own | defaults
+
+    @admin.display(description=_("wording"))
+    def wording(self, obj):
+        return _("this contest's own") if obj.contest_id else _("the portal's default")
+
+    def save_model(self, request, obj, form, change):
+        contest = getattr(request.user, "working_contest", None)
+        if obj.contest_id is None and contest is not None and not request.user.is_superuser:
+            obj.pk, obj.contest = None, contest
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

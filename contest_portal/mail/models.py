@@ -39,6 +39,16 @@ class OutgoingMail(models.Model):
         verbose_name=_("released by"),
     )
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    # The contest a mail is about, for each contest's outbox; none for an account's mails. Named by a setting,
+    # as the user model is, so the mail app imports nothing of the contest app.
+    contest = models.ForeignKey(
+        settings.MAIL_CONTEST_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contest"),
+    )
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -71,9 +81,21 @@ class OutgoingMail(models.Model):
 
 
 class MailTemplate(models.Model):
-    """An editable e-mail: the committee words the decision and award mails; Django template syntax."""
+    """An editable e-mail: the committee words the decision and award mails; Django template syntax.
 
-    key = models.SlugField(_("key"), max_length=80, unique=True)
+    One without a contest is the portal's default wording; a contest's own, of the same key, is used for it
+    instead (mail_template_get)."""
+
+    key = models.SlugField(_("key"), max_length=80)
+    contest = models.ForeignKey(
+        settings.MAIL_CONTEST_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contest"),
+        help_text=_("Empty: the portal's default wording, used by every contest without its own."),
+    )
     description = models.CharField(_("used for"), max_length=200, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"), help_text=_("Django template syntax, e.g. {{ submission.code }}."))
@@ -81,7 +103,13 @@ class MailTemplate(models.Model):
     class Meta:
         verbose_name = _("e-mail template")
         verbose_name_plural = _("e-mail templates")
-        ordering = ["key"]
+        ordering = ["key", "contest"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "contest"], name="mail_template_once_per_contest"),
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(contest__isnull=True), name="mail_template_one_default"
+            ),
+        ]
 
     def __str__(self):
         return self.description or self.key

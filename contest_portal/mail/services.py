@@ -34,8 +34,14 @@ Draft, Queued, Sending, Sent, Failed = (
 
 
 @transaction.atomic
-def mail_queue(*, message, kind, dedupe_key=None):
-    """Stores a rendered EmailMessage and sends it from a Celery task once this transaction commits.
+def _saved(contest):
+    # A template's preview may draw on a made-up contest: the mail is then nobody's.
+    return contest if contest is not None and contest.pk else None
+
+
+def mail_queue(*, message, kind, dedupe_key=None, contest=None):
+    """Stores a rendered EmailMessage and sends it from a Celery task once this transaction commits; `contest`
+    is the one it is about (its outbox lists it).
 
     With a dedupe_key, queueing the same mail twice stores and sends it once."""
     from .tasks import mail_send_task
@@ -53,6 +59,7 @@ def mail_queue(*, message, kind, dedupe_key=None):
                 subject=message.subject,
                 body_text=message.body,
                 body_html=html,
+                contest=_saved(contest),
             )
     except IntegrityError:
         # Already queued by an earlier call: that one is (or will be) sent.
@@ -62,7 +69,8 @@ def mail_queue(*, message, kind, dedupe_key=None):
 
 
 def mail_render_and_queue(*, template, context, to, kind, dedupe_key=None, language=None):
-    """Renders templates/emails/<template>_subject.txt, .txt and .html in the given language and queues it."""
+    """Renders templates/emails/<template>_subject.txt, .txt and .html in the given language and queues it,
+    as a mail about the context's `contest`."""
     from django.core.mail import EmailMultiAlternatives
 
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -71,7 +79,7 @@ def mail_render_and_queue(*, template, context, to, kind, dedupe_key=None, langu
         html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
     message.attach_alternative(html, "text/html")
-    return mail_queue(message=message, kind=kind, dedupe_key=dedupe_key)
+    return mail_queue(message=message, kind=kind, dedupe_key=dedupe_key, contest=context.get("contest"))
 
 
 # A mail just queued or released is left to its task this long before the sweep sends it.
@@ -224,16 +232,22 @@ class MailTemplateError(Exception):
         self.field = field
 
 
-def mail_template_get(*, key, description=""):
-    """The editable template with this key; made from templates/emails/<key>_subject.txt and <key>.txt if missing.
+def mail_template_get(*, key, description="", contest=None):
+    """The editable template with this key: the contest's own wording if it has one, else the portal's
+    default, made from templates/emails/<key>_subject.txt and <key>.txt if missing.
 
     A data migration stores the defaults; they are made again here when the row is gone (a flushed test
     database, a new kind of mail added after the migration ran)."""
-    template = MailTemplate.objects.filter(key=key).first()
+    if _saved(contest) is not None:
+        own = MailTemplate.objects.filter(key=key, contest=contest).first()
+        if own:
+            return own
+    template = MailTemplate.objects.filter(key=key, contest=None).first()
     if template:
         return template
     template, _created = MailTemplate.objects.get_or_create(
         key=key,
+        contest=None,
         defaults={
             "description": description,
             "subject": get_template(f"emails/{key}_subject.txt").template.source.strip(),
@@ -300,15 +314,17 @@ def mail_template_render(*, template, context, language=None):
 
 
 # What a draft holds besides its state: what mail_draft fills in, and what rewording a draft in place replaces.
-DRAFT_FIELDS = ("kind", "dedupe_key", "to", "from_email", "subject", "body_text", "body_html")
+DRAFT_FIELDS = ("kind", "dedupe_key", "to", "from_email", "subject", "body_text", "body_html", "contest")
 
 
 def mail_draft(*, key, description, context, to, dedupe_key):
     """An unsaved draft of the mail `key` for one reader, rendered from the committee's template of that key.
 
     The decision and award mails are drafted this way and wait in the outbox until the committee releases
-    them. A template that does not render is a Refusal naming it (the committee fixes it in the outbox)."""
-    template = mail_template_get(key=key, description=description)
+    them. The wording is the context's `contest`'s own, or the portal's default. A template that does not
+    render is a Refusal naming it (the committee fixes it in the outbox)."""
+    contest = context.get("contest")
+    template = mail_template_get(key=key, description=description, contest=contest)
     try:
         subject, text, html = mail_template_render(template=template, context=context)
     except MailTemplateError as error:
@@ -325,6 +341,7 @@ def mail_draft(*, key, description, context, to, dedupe_key):
         subject=subject,
         body_text=text,
         body_html=html,
+        contest=_saved(contest),
     )
 
 

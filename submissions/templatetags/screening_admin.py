@@ -18,7 +18,7 @@ from contest_portal.permissions import (
     may_view_submissions,
 )
 from submissions.fanpage_pack import may_export_fanpage_pack
-from submissions.models import Contest, ScreeningReview, Submission
+from submissions.models import ScreeningReview, Submission
 from submissions.phases import contest_phase, phase_allows, phase_description
 from submissions.reports import may_export
 
@@ -30,12 +30,13 @@ def screening_todo(context):
     """For a screener: how many clips wait for a decision, how many lack their recommendation, and the first
     of those to open. None for anyone else."""
     user = context["request"].user
-    if not may_screen(user):
+    contest = getattr(user, "working_contest", None)
+    if contest is None or not may_screen(user, contest):
         return None
     mine = ScreeningReview.objects.filter(submission=OuterRef("pk"), reviewer=user.pk)
-    waiting = Submission.objects.undecided().annotate(reviewed=Exists(mine))
+    waiting = Submission.objects.undecided().filter(contest=contest).annotate(reviewed=Exists(mine))
     counts = waiting.aggregate(to_decide=Count("pk"), without_mine=Count("pk", filter=Q(reviewed=False)))
-    first = waiting.filter(reviewed=False).order_by("-contest__opens_at", "sequence").only("pk").first()
+    first = waiting.filter(reviewed=False).order_by("sequence").only("pk").first()
     changelist = reverse("admin:submissions_submission_changelist")
     return {
         **counts,
@@ -58,7 +59,7 @@ def contest_work_links(context):
         links.append((_("Export every clip (XLSX)"), reverse("reports:export", args=["xlsx"])))
     if may_view_outbox(user):
         links.append((_("Outbox"), reverse("admin:mail_outgoingmail_changelist")))
-    contest = Contest.objects.current() if user.is_staff else None
+    contest = getattr(user, "working_contest", None)
     if contest is not None and may_publish_finalists(user):
         links.append(
             (_("Publish the finalists"), reverse("admin:submissions_submission_publish", args=[contest.slug]))
@@ -82,7 +83,7 @@ _ROLE_WORK = [
 def contest_phase_panel(context):
     """For staff: the contest being worked on, the phase it is in, and, for the committee, its phase page."""
     user = context["request"].user
-    contest = Contest.objects.current() if user.is_staff else None
+    contest = getattr(user, "working_contest", None)
     if contest is None:
         return None
     return {

@@ -35,13 +35,13 @@ def test_an_entrant_signs_up_confirms_the_address_and_is_logged_in(
     assert message.to == ["lo.thi.alice@example.com"]
     assert OutgoingMail.objects.get().state == OutgoingMail.State.SENT
     # Not logged in until the address is confirmed.
-    assert client.get(reverse("submissions:my_clips")).status_code == 302
+    assert client.get(reverse("submissions:my_clips", args=[contest.slug])).status_code == 302
 
     link = _link_in(message)
     assert client.get(link).status_code == 200
     response = client.post(link)
     assert response.status_code == 302
-    assert client.get(reverse("submissions:my_clips")).status_code == 200
+    assert client.get(reverse("submissions:my_clips", args=[contest.slug])).status_code == 200
 
 
 def test_the_confirmation_mail_is_in_vietnamese(client, mailoutbox, django_capture_on_commit_callbacks):
@@ -52,23 +52,25 @@ def test_the_confirmation_mail_is_in_vietnamese(client, mailoutbox, django_captu
     assert "xác nhận" in mailoutbox[0].subject.lower()
 
 
-def test_an_unconfirmed_address_cannot_log_in(client, db):
+def test_an_unconfirmed_address_cannot_log_in(contest, client, db):
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user(email="new@example.com", password=PASSWORD)
     response = client.post(reverse("account_login"), {"login": "new@example.com", "password": PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
-    assert client.get(reverse("submissions:my_clips")).status_code == 302
+    assert client.get(reverse("submissions:my_clips", args=[contest.slug])).status_code == 302
 
 
-def test_log_in_and_out(client, alice):
+def test_log_in_and_out(contest, client, alice):
     response = client.post(
         reverse("account_login"), {"login": "alice@example.com", "password": "a-long-test-password"}
     )
-    assert response.status_code == 302 and response.url == reverse("submissions:my_clips")
+    # To My clips in the current contest.
+    assert response.status_code == 302 and response.url == "/clip-cua-toi/"
+    assert client.get(response.url).url == reverse("submissions:my_clips", args=[contest.slug])
     assert client.post(reverse("account_logout")).status_code == 302
-    assert client.get(reverse("submissions:my_clips")).status_code == 302
+    assert client.get(reverse("submissions:my_clips", args=[contest.slug])).status_code == 302
 
 
 def test_a_wrong_password_gets_a_clear_message(client, alice):
@@ -77,14 +79,14 @@ def test_a_wrong_password_gets_a_clear_message(client, alice):
     assert "không chính xác" in response.content.decode()
 
 
-def test_failed_logins_are_throttled_even_for_the_right_password_afterwards(client, alice, settings):
+def test_failed_logins_are_throttled_even_for_the_right_password_afterwards(contest, client, alice, settings):
     for _ in range(5):
         client.post(reverse("account_login"), {"login": "alice@example.com", "password": "wrong"})
     response = client.post(
         reverse("account_login"), {"login": "alice@example.com", "password": "a-long-test-password"}
     )
     assert "quá nhiều lần" in response.content.decode()
-    assert client.get(reverse("submissions:my_clips")).status_code == 302
+    assert client.get(reverse("submissions:my_clips", args=[contest.slug])).status_code == 302
 
 
 def test_a_forgotten_password_is_reset_by_mail(client, alice, mailoutbox, django_capture_on_commit_callbacks):

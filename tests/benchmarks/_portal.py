@@ -145,7 +145,7 @@ def running_portal(env):
             except OSError:
                 time.sleep(0.1)
         session.post_form("/tai-khoan/login/", {"login": EMAIL, "password": PASSWORD})
-        session.post_form("/phieu-dang-ky/", REGISTRATION)
+        session.post_form("/demo-son-la-2024/phieu-dang-ky/", REGISTRATION)
         yield server, session
     finally:
         server.terminate()

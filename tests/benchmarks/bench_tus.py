@@ -117,13 +117,13 @@ def _start_sink(keep_in=None):
 
 
 def _tus_upload(session, size, chunk):
-    _, page = session.form_token("/clip-cua-toi/gui-clip/")
+    _, page = session.form_token("/demo-son-la-2024/clip-cua-toi/gui-clip/")
     genre = re.search(rb'name="genre" value="(\d+)"', page).group(1).decode()
     metadata = {"filename": "bench.mp4", "filetype": "video/mp4", "title": "Bench", "genre": genre, "summary": "x"}
     tus = {"Tus-Resumable": "1.0.0", "X-CSRFToken": session.cookies["csrftoken"]}
     response, body = session.request(
         "POST",
-        "/tai-len/",
+        "/demo-son-la-2024/tai-len/",
         headers={
             **tus,
             "Upload-Length": str(size),

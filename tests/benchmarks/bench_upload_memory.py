@@ -42,11 +42,11 @@ def _multipart(token, size):
 
 
 def _upload(session, size_mib):
-    token, _ = session.form_token("/clip-cua-toi/gui-clip/")
+    token, _ = session.form_token("/demo-son-la-2024/clip-cua-toi/gui-clip/")
     body, length, boundary = _multipart(token, size_mib * CHUNK)
     response, _ = session.request(
         "POST",
-        "/clip-cua-toi/gui-clip/",
+        "/demo-son-la-2024/clip-cua-toi/gui-clip/",
         body,
         {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(length)},
     )

@@ -45,8 +45,8 @@ def test_an_entrant_signs_up_confirms_fills_the_form_and_submits_a_clip(
     page.goto(link)
     page.locator("form[action*='/tai-khoan/confirm-email/'] [type=submit]").click()
     # Confirming logs the entrant in and lands on My clips, which asks for the registration form first.
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
-    page.locator("main a[href$='/phieu-dang-ky/']").click()
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
+    page.locator("main a[href$='/test-contest/phieu-dang-ky/']").click()
 
     expect(page.locator("#id_email")).to_have_value(email)
     page.fill("#id_full_name", "Lò Thị Lan")
@@ -63,7 +63,7 @@ def test_an_entrant_signs_up_confirms_fills_the_form_and_submits_a_clip(
     screenshot(page, "registration-form")
     page.locator("#registration-form [type=submit]").click()
 
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     expect(page.locator(".message.success")).to_be_visible()
     registration = Registration.objects.get(user__email=email)
     assert (registration.id_number, str(registration.date_of_birth), registration.gender) == (
@@ -74,7 +74,7 @@ def test_an_entrant_signs_up_confirms_fills_the_form_and_submits_a_clip(
     assert registration.phone == "0912345678"
 
     clip = make_clip(tmp_path / "bản em.mp4", seconds=2.0)
-    page.locator("main a[href$='/clip-cua-toi/gui-clip/']").first.click()
+    page.locator("main a[href$='/test-contest/clip-cua-toi/gui-clip/']").first.click()
     page.fill("#id_title", "Chợ phiên trên điện thoại")
     page.locator("input[name=genre]").first.check()
     page.fill("#id_summary", "Người dân bản Mòng bán nông sản qua mạng.")
@@ -99,13 +99,13 @@ def test_an_entrant_signs_up_confirms_fills_the_form_and_submits_a_clip(
     assert while_sending == [(True, True)]
 
     code = f"{live_contest.code_prefix}-0001"
-    expect(page).to_have_url(re.compile(rf"/clip-cua-toi/{code}/$"))
+    expect(page).to_have_url(re.compile(rf"/test-contest/clip-cua-toi/{code}/$"))
     expect(page.locator(".message.success")).to_contain_text(code)
     expect(page.locator(".receipt dd.code").first).to_have_text(code)
     expect(page.locator(".receipt dd.code").nth(1)).to_have_text(hashlib.sha256(clip.read_bytes()).hexdigest())
     expect(page.locator(".receipt")).to_contain_text("bản em.mp4")
 
-    page.locator("main a[href$='/clip-cua-toi/']").click()
+    page.locator("main a[href$='/test-contest/clip-cua-toi/']").click()
     item = page.locator(f".clip-list li.clip[data-code='{code}']")
     expect(page.locator(".clip-list li.clip")).to_have_count(1)
     expect(item.locator(".code")).to_have_text(code)

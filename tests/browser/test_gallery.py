@@ -40,8 +40,8 @@ def test_the_gallery_plays_both_finalists_and_a_share_page_has_its_image(
     page, live_server, two_published_finalists, screenshot
 ):
     page.goto("/")
-    page.locator(".site-nav a[href$='/chung-ket/']").click()
-    expect(page).to_have_url(re.compile(r"/chung-ket/$"))
+    page.locator(".site-nav a[href$='/test-contest/chung-ket/']").click()
+    expect(page).to_have_url(re.compile(r"/test-contest/chung-ket/$"))
 
     cards = page.locator("li.finalist")
     expect(cards).to_have_count(2)
@@ -56,10 +56,10 @@ def test_the_gallery_plays_both_finalists_and_a_share_page_has_its_image(
 
     first = two_published_finalists[0]
     page.locator(f"li.finalist[data-code='{first.code}'] .share-link").click()
-    expect(page).to_have_url(re.compile(rf"/chung-ket/{first.code}/$"))
+    expect(page).to_have_url(re.compile(rf"/test-contest/chung-ket/{first.code}/$"))
     expect(page.locator("h1")).to_have_text(first.title)
     og_image = page.locator("meta[property='og:image']").get_attribute("content")
-    assert og_image.startswith(f"{live_server.url}/chung-ket/{first.code}/anh-chia-se.jpg?v=")
+    assert og_image.startswith(f"{live_server.url}/test-contest/chung-ket/{first.code}/anh-chia-se.jpg?v=")
     image = page.request.get(og_image)
     assert image.ok
     assert image.headers["content-type"] == "image/jpeg"

@@ -18,7 +18,7 @@ FAILURES_ALLOWED = 5
 def test_a_guesser_is_throttled_and_the_owner_on_her_own_phone_still_logs_in(new_page, live_contest, alice):
     owners_phone = new_page(PHONE)
     log_in(owners_phone, "alice@example.com")
-    expect(owners_phone).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(owners_phone).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     owners_phone.get_by_role("button", name=re.compile("Đăng xuất|Log out")).click()
 
     guesser = new_page(PHONE)
@@ -31,8 +31,8 @@ def test_a_guesser_is_throttled_and_the_owner_on_her_own_phone_still_logs_in(new
     expect(errors).to_have_text(TOO_MANY)
     log_in(guesser, "alice@example.com")
     expect(errors).to_have_text(TOO_MANY)
-    guesser.goto("/clip-cua-toi/")
+    guesser.goto("/test-contest/clip-cua-toi/")
     expect(guesser).to_have_url(re.compile(r"/tai-khoan/login/\?next="))
 
     log_in(owners_phone, "alice@example.com")
-    expect(owners_phone).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(owners_phone).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))

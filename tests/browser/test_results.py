@@ -35,7 +35,7 @@ def scored(live_contest):
 def test_the_committee_ranks_awards_and_publishes(new_page, live_contest, scored, screenshot):
     first, second, third = scored
     visitor = new_page(PHONE)
-    assert visitor.goto("/ket-qua/").status == 404
+    assert visitor.goto("/test-contest/ket-qua/").status == 404
 
     desk = new_page(DESKTOP)
     admin_log_in(desk, "btc@example.com")
@@ -79,7 +79,7 @@ def test_the_committee_ranks_awards_and_publishes(new_page, live_contest, scored
         second.code: "Giải Ba",
     }
 
-    visitor.goto("/ket-qua/")
+    visitor.goto("/test-contest/ket-qua/")
     winners = visitor.locator(".winner")
     expect(winners).to_have_count(4)
     nhat = visitor.locator("section.results-tier[data-tier='Giải Nhất']")

@@ -59,7 +59,7 @@ def requests_seen(page):
 
 
 def _fill_in_and_pick(page, clip):
-    page.goto("/clip-cua-toi/gui-clip/")
+    page.goto("/test-contest/clip-cua-toi/gui-clip/")
     page.fill("#id_title", "Chợ phiên trên điện thoại")
     page.locator("input[name=genre]").first.check()
     page.fill("#id_summary", "Người dân bản Mòng bán nông sản qua mạng.")
@@ -67,7 +67,7 @@ def _fill_in_and_pick(page, clip):
 
 
 def _assert_received_once(page, clip, code, title="Chợ phiên trên điện thoại"):
-    expect(page).to_have_url(re.compile(rf"/clip-cua-toi/{code}/$"), timeout=30_000)
+    expect(page).to_have_url(re.compile(rf"/test-contest/clip-cua-toi/{code}/$"), timeout=30_000)
     submission = Submission.objects.get()
     assert submission.code == code
     assert submission.sha256 == hashlib.sha256(clip.read_bytes()).hexdigest()
@@ -79,7 +79,7 @@ def test_an_upload_cut_by_a_network_drop_goes_on_by_itself(
     page, registered_alice, live_contest, big_clip, slow_transfer, requests_seen, screenshot
 ):
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     _fill_in_and_pick(page, big_clip)
 
     page.locator("#submission-form [type=submit]").click()
@@ -104,7 +104,7 @@ def test_an_upload_cut_by_a_reload_goes_on_when_the_same_file_is_picked_again(
     page, registered_alice, live_contest, big_clip, slow_transfer, requests_seen
 ):
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     _fill_in_and_pick(page, big_clip)
     with page.expect_response(lambda r: r.request.method == "PATCH" and r.status == 204):
         page.locator("#submission-form [type=submit]").click()
@@ -129,7 +129,7 @@ def test_pausing_keeps_what_was_sent_and_resuming_finishes(
     page, registered_alice, live_contest, big_clip, slow_transfer, requests_seen
 ):
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     _fill_in_and_pick(page, big_clip)
     page.locator("#submission-form [type=submit]").click()
     page.wait_for_function(MIDWAY)
@@ -152,7 +152,7 @@ def test_a_refusal_at_the_end_is_shown_next_to_the_clip(
     # Room for a fourth at creation, none left when it completes: the limit is checked at both ends.
     big = make_clip(tmp_path / "clip thứ tư.mp4", seconds=4, width=640, height=480)
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     Submission.objects.filter(title="Clip 3").update(status=Submission.Status.WITHDRAWN)
     _fill_in_and_pick(page, big)
     page.locator("#submission-form [type=submit]").click()
@@ -171,7 +171,7 @@ def test_documents_chosen_with_a_large_clip_follow_it(
 ):
     script = make_pdf(tmp_path / "kịch bản.pdf")
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     _fill_in_and_pick(page, big_clip)
     page.set_input_files("input[name=documents]", str(script))
 

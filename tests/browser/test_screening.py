@@ -136,7 +136,7 @@ def test_screening_to_publication(new_page, live_server, three_clips, screenshot
     expect(committee.locator(".messagelist .success")).to_be_visible()
 
     visitor = new_page()
-    visitor.goto("/chung-ket/")
+    visitor.goto("/test-contest/chung-ket/")
     cards = visitor.locator("li.finalist")
     expect(cards).to_have_count(2)
     for clip in (first, second):

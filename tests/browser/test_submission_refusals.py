@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def _send_clip(page, path, open_form=True):
     """Fills the submit form with `path` as the clip, sends it, and returns the response to the POST."""
     if open_form:
-        page.goto("/clip-cua-toi/gui-clip/")
+        page.goto("/test-contest/clip-cua-toi/gui-clip/")
     page.fill("#id_title", "Một clip nữa")
     page.locator("input[name=genre]").first.check()
     page.fill("#id_summary", "Thêm một clip về chuyển đổi số.")
@@ -33,10 +33,10 @@ def test_with_no_clip_left_the_form_says_why_instead_of_opening(page, registered
         submit(registration, title=f"Clip {number + 1}")
 
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     expect(page.get_by_role("link", name="Gửi clip dự thi")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Nguyễn Thị Alice đã là tác giả của 3 clip")
-    response = page.goto("/clip-cua-toi/gui-clip/")
+    response = page.goto("/test-contest/clip-cua-toi/gui-clip/")
 
     assert response.status == 409
     expect(page.locator(".message.error")).to_contain_text("Nguyễn Thị Alice đã là tác giả của 3 clip")
@@ -51,8 +51,8 @@ def test_a_clip_sent_after_the_last_slot_went_elsewhere_is_refused_with_the_mess
     for number in range(2):
         submit(registration, title=f"Clip {number + 1}")
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
-    page.goto("/clip-cua-toi/gui-clip/")
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
+    page.goto("/test-contest/clip-cua-toi/gui-clip/")
     submit(registration, title="Clip 3, from another phone")
 
     response = _send_clip(page, clip_path, open_form=False)
@@ -65,7 +65,7 @@ def test_a_clip_sent_after_the_last_slot_went_elsewhere_is_refused_with_the_mess
     expect(page.locator("#submission-form")).to_be_visible()
     expect(page.locator("#id_title")).to_have_value("Một clip nữa")
 
-    page.goto("/clip-cua-toi/")
+    page.goto("/test-contest/clip-cua-toi/")
     expect(page.locator(".clip-list li.clip")).to_have_count(3)
     assert Submission.objects.filter(registration=registration).count() == 3
 
@@ -74,7 +74,7 @@ def test_a_renamed_jpeg_is_refused(page, registered_alice, tmp_path):
     picture = make_jpeg(tmp_path / "clip của em.mp4")
 
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     response = _send_clip(page, picture)
 
     assert response.status == 415
@@ -85,7 +85,7 @@ def test_a_renamed_jpeg_is_refused(page, registered_alice, tmp_path):
 
     assert not Submission.objects.exists()
     assert not any(path.is_file() for path in (settings.MEDIA_ROOT / "clips").rglob("*"))
-    page.goto("/clip-cua-toi/")
+    page.goto("/test-contest/clip-cua-toi/")
     expect(page.locator(".clip-list li.clip")).to_have_count(0)
 
 
@@ -95,9 +95,9 @@ def test_an_oversized_clip_is_refused_before_it_is_sent(page, registered_alice, 
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
 
     log_in(page, "alice@example.com")
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
     posts.clear()
-    page.goto("/clip-cua-toi/gui-clip/")
+    page.goto("/test-contest/clip-cua-toi/gui-clip/")
     page.fill("#id_title", "Một clip quá lớn")
     page.locator("input[name=genre]").first.check()
     page.fill("#id_summary", "Clip này lớn hơn mức cho phép.")
@@ -107,6 +107,6 @@ def test_an_oversized_clip_is_refused_before_it_is_sent(page, registered_alice, 
     clip_errors = page.locator(".field.has-error:has(input[name=clip]) .errorlist")
     expect(clip_errors).to_be_visible()
     expect(clip_errors).not_to_be_empty()
-    expect(page).to_have_url(re.compile(r"/clip-cua-toi/gui-clip/$"))
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/gui-clip/$"))
     assert posts == []
     assert not Submission.objects.exists()

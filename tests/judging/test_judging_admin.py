@@ -264,10 +264,8 @@ class TestWhatAJudgeCannotReach:
 
         assert client.get(_score_url(someone_elses)).status_code == 404
         assert client.get(reverse("admin:judging_assignment_score", args=[999999])).status_code == 404
-        # Not an id at all: the admin's "no such assignment" message, on its home page.
-        response = client.get("/admin/judging/assignment/not-a-number/score/", follow=True)
-        assert response.redirect_chain[-1][0] == reverse("admin:index")
-        assert any("doesn’t exist" in message for message in _messages(response))
+        # Not an id at all: no such assignment either (the admin's catch-all sends it on to a change page).
+        assert client.get("/admin/judging/assignment/not-a-number/score/", follow=True).status_code == 404
 
     def test_no_scorecard_list_or_other_judge_s_scores_anywhere(
         self, judge_client, judge, round_of_three, other_judge, contest
@@ -276,7 +274,8 @@ class TestWhatAJudgeCannotReach:
         scorecard = scorecard_save(assignment=theirs, judge=other_judge, points={contest.criteria.first().pk: 29})
 
         assert judge_client.get(reverse("admin:judging_scorecard_changelist")).status_code == 403
-        assert judge_client.get(reverse("admin:judging_scorecard_change", args=[scorecard.pk])).status_code == 403
+        # Another judge's scorecard is not there for them at all.
+        assert judge_client.get(reverse("admin:judging_scorecard_change", args=[scorecard.pk])).status_code == 404
         assert judge_client.get(reverse("admin:judging_scorecard_reopen", args=[scorecard.pk])).status_code == 403
         assert (
             judge_client.get(reverse("admin:judging_finalround_progress", args=[contest.judging.pk])).status_code

@@ -27,7 +27,7 @@ from judging.services import (
     scores_for_ranking,
 )
 from judging.son_la_2024 import load_son_la_2024
-from submissions.models import Submission
+from submissions.models import StaffRole, Submission
 from tests.finalists import AUTHOR, COAUTHOR, GROUP
 from tests.staff import make_staff
 
@@ -185,7 +185,7 @@ class TestEveryJudgeScoresEveryFinalist:
         make_finalists(2)
         assignments_generate(contest=contest, user=committee)
         leaving = judges[2]
-        leaving.groups.clear()
+        StaffRole.objects.filter(user=leaving).delete()
 
         assignments_generate(contest=contest, user=committee)
 

@@ -162,7 +162,7 @@ def test_judges_and_entrants_reach_no_committee_screen(
         assert client.get(url).status_code == expected, url
     for url, data in posts:
         assert client.post(url, data).status_code == expected, url
-    assert client.get("/ket-qua/").status_code == 404
+    assert client.get("/test-contest/ket-qua/").status_code == 404
     assert RankingRun.objects.count() == 1
     assert RankingRun.objects.get().approved_at is None
 

@@ -24,7 +24,7 @@ from .results_setup import prepare_round, score, set_prize_counts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.judges(2)]
 
-RESULTS_URL = "/ket-qua/"
+RESULTS_URL = "/test-contest/ket-qua/"
 
 
 @pytest.fixture
@@ -119,7 +119,13 @@ def test_publishing_drafts_an_award_email_per_prize_for_the_committee_to_release
     )
     first = drafts.get(to=clips[0].registration.user.email)
     assert clips[0].code in first.subject and "Giải Nhất" in first.subject
-    for text in ("Kính gửi nhóm tác giả Nhóm Bản Em", clips[0].title, "5.000.000 đ", "Bằng khen", "/ket-qua/"):
+    for text in (
+        "Kính gửi nhóm tác giả Nhóm Bản Em",
+        clips[0].title,
+        "5.000.000 đ",
+        "Bằng khen",
+        "/test-contest/ket-qua/",
+    ):
         assert text in first.body_text
     side = drafts.get(to=clips[3].registration.user.email)
     assert "Lý do: Nhiều lượt xem nhất." in side.body_text
@@ -145,7 +151,7 @@ def test_publishing_tells_each_finalist_without_a_prize_too(contest, committee, 
         mail_to_fourth.subject
         == f"[Cuộc thi Chuyển đổi số tỉnh Sơn La năm 2024] Kết quả Chung kết của clip {clips[3].code}"
     )
-    for text in ("Kính gửi tác giả Lò Văn Tác Giả 4", clips[3].title, "chưa đạt giải", "/ket-qua/"):
+    for text in ("Kính gửi tác giả Lò Văn Tác Giả 4", clips[3].title, "chưa đạt giải", "/test-contest/ket-qua/"):
         assert text in mail_to_fourth.body_text
     # The winners hear of their prize only.
     assert sorted(OutgoingMail.objects.filter(kind="award").values_list("to", flat=True)) == sorted(
@@ -205,9 +211,9 @@ def test_after_publication_the_outcome_stays_as_published(
 
 
 def test_the_menu_links_the_results_only_once_published(client, contest, committee, awarded):
-    assert f'href="{RESULTS_URL}"' not in client.get("/").content.decode()
+    assert f'href="{RESULTS_URL}"' not in client.get("/test-contest/").content.decode()
     results_publish(contest=contest, user=committee)
-    assert f'href="{RESULTS_URL}"' in client.get("/").content.decode()
+    assert f'href="{RESULTS_URL}"' in client.get("/test-contest/").content.decode()
 
 
 def test_publishing_moves_the_contest_to_its_results_phase_and_records_it(contest, committee, awarded):

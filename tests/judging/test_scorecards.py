@@ -15,7 +15,7 @@ from judging.services import (
     scores_for_ranking,
 )
 from judging.son_la_2024 import load_son_la_2024
-from submissions.models import Contest, Submission
+from submissions.models import Contest, StaffRole, Submission
 from submissions.phases import Phase, WrongPhase
 
 # Messages are checked in the English source text; judging/locale holds their Vietnamese.
@@ -96,7 +96,7 @@ class TestDrafts:
         assert not Scorecard.objects.exists()
 
     def test_a_judge_who_left_the_jury_scores_nothing(self, assignment, judge):
-        judge.groups.clear()
+        StaffRole.objects.filter(user=judge).delete()
 
         with pytest.raises(NotAllowed, match="You may not score finalists"):
             scorecard_save(assignment=assignment, judge=judge, points={})

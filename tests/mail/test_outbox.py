@@ -48,7 +48,7 @@ def test_a_finalist_is_drafted_a_polite_mail_in_vietnamese_and_nothing_is_sent(s
         "Tên clip: Chợ phiên số hoá",
         "https://facebook.com/chuyendoisostonla2024",
         "cuocthichuyendoiso@sonla.gov.vn",
-        "http://127.0.0.1:8000/clip-cua-toi/",
+        "http://127.0.0.1:8000/test-contest/clip-cua-toi/",
     ):
         assert words in mail.body_text
     assert "{{" not in mail.body_text and "{%" not in mail.body_text

@@ -190,8 +190,8 @@ def test_a_template_shows_a_preview_with_a_made_up_clip(committee_client, contes
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
-        ("award", ["Giải Nhất", "10.000.000 đ", "Nguyễn Văn An", "/ket-qua/"]),
-        ("finalist_no_prize", ["chưa đạt giải", "Nguyễn Văn An", "/ket-qua/"]),
+        ("award", ["Giải Nhất", "10.000.000 đ", "Nguyễn Văn An", "/test-contest/ket-qua/"]),
+        ("finalist_no_prize", ["chưa đạt giải", "Nguyễn Văn An", "/test-contest/ket-qua/"]),
     ],
 )
 def test_the_result_templates_show_a_preview_with_a_made_up_finalist(committee_client, contest, key, expected):

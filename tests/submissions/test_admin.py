@@ -96,7 +96,7 @@ def test_a_hidden_field_is_not_on_the_registration_form(client, contest, alice):
     contest.form_fields = {**contest.form_fields, "gender": "hidden", "organisation": "required"}
     contest.save()
     client.force_login(alice)
-    form = client.get(reverse("submissions:registration")).context["form"]
+    form = client.get(reverse("submissions:registration", args=[contest.slug])).context["form"]
     assert "gender" not in form.fields
     assert form.fields["organisation"].required
 

@@ -86,24 +86,24 @@ class TestHowManyLeft:
     def test_the_service_counts_what_she_co_authored_elsewhere(self, alice_in_bobs_group_twice):
         assert registration_clips_left(alice_in_bobs_group_twice) == 1
 
-    def test_my_clips_tells_her_one_more(self, client, alice, alice_in_bobs_group_twice):
+    def test_my_clips_tells_her_one_more(self, contest, client, alice, alice_in_bobs_group_twice):
         client.force_login(alice)
 
-        html = client.get(reverse("submissions:my_clips")).content.decode()
+        html = client.get(reverse("submissions:my_clips", args=[contest.slug])).content.decode()
 
         assert "Bạn còn được gửi thêm 1 clip." in html
 
     def test_after_one_more_the_page_and_the_form_say_why_not(
-        self, client, alice, alice_in_bobs_group_twice, submit
+        self, contest, client, alice, alice_in_bobs_group_twice, submit
     ):
         submit(alice_in_bobs_group_twice)
         client.force_login(alice)
 
-        page = client.get(reverse("submissions:my_clips")).content.decode()
-        form = client.get(reverse("submissions:submission_new"))
+        page = client.get(reverse("submissions:my_clips", args=[contest.slug])).content.decode()
+        form = client.get(reverse("submissions:submission_new", args=[contest.slug]))
 
         assert "Lò Thị Alice đã là tác giả của 3 clip trong cuộc thi này" in page
-        assert reverse("submissions:submission_new") not in page
+        assert reverse("submissions:submission_new", args=[contest.slug]) not in page
         assert form.status_code == 409
         assert "Lò Thị Alice đã là tác giả của 3 clip trong cuộc thi này" in form.content.decode()
         assert 'id="submission-form"' not in form.content.decode()
@@ -327,7 +327,7 @@ class TestImpossiblePeople:
         born = datetime.date(2030, 1, 1)
         data = registration_post(contest, date_of_birth=born.isoformat(), id_number=_id_number(born))
 
-        response = client.post(reverse("submissions:registration"), data)
+        response = client.post(reverse("submissions:registration", args=[contest.slug]), data)
 
         assert response.status_code == 400
         assert response.context["form"].errors["date_of_birth"] == ["Ngày sinh ở tương lai."]
@@ -350,7 +350,7 @@ class TestImpossiblePeople:
             },
         )
 
-        response = client.post(reverse("submissions:registration"), data)
+        response = client.post(reverse("submissions:registration", args=[contest.slug]), data)
 
         assert response.status_code == 400
         [coauthor_form] = response.context["formset"].forms

@@ -194,7 +194,7 @@ class TestPublishing:
     def test_unpublishing_closes_the_gallery_and_records_the_reason(self, client, contest, published, dana):
         assert finalists_unpublish(contest=contest, user=dana, reason="Published too early") is True
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
-        assert client.get(reverse("submissions:gallery")).status_code == 404
+        assert client.get(reverse("submissions:gallery", args=[contest.slug])).status_code == 404
         assert set(SubmissionEvent.objects.filter(action="unpublished").values_list("reason", flat=True)) == {
             "Published too early"
         }
@@ -229,12 +229,16 @@ class TestThePublicationPage:
         client.post(self._url(contest, "publication_unpublish"), {"reason": "Wrong list"})
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
 
-    @pytest.mark.parametrize("who", ["anonymous", "alice", "erin"])
-    def test_no_one_else_reaches_it(self, client, contest, finalists, who, request):
+    @pytest.mark.parametrize(
+        "who, status",
+        # A visitor is asked to log in, an entrant finds no such page, a staff member without the role is refused.
+        [("anonymous", 302), ("alice", 404), ("erin", 403)],
+    )
+    def test_no_one_else_reaches_it(self, client, contest, finalists, who, status, request):
         if who != "anonymous":
             client.force_login(request.getfixturevalue(who))
-        assert client.get(self._url(contest)).status_code == 403
-        assert client.post(self._url(contest, "publication_publish")).status_code == 403
+        assert client.get(self._url(contest)).status_code == status
+        assert client.post(self._url(contest, "publication_publish")).status_code == status
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is None
 
     def test_publishing_is_a_post(self, client, contest, finalists, dana):
@@ -243,8 +247,8 @@ class TestThePublicationPage:
 
 
 class TestTheGallery:
-    def test_it_is_not_found_before_publication(self, client, finalists):
-        assert client.get(reverse("submissions:gallery")).status_code == 404
+    def test_it_is_not_found_before_publication(self, contest, client, finalists):
+        assert client.get(reverse("submissions:gallery", args=[contest.slug])).status_code == 404
 
     def test_it_shows_the_finalists_only(self, client, contest, clips, dana):
         finalist, withdrawn, disqualified = clips
@@ -253,7 +257,7 @@ class TestTheGallery:
         _set_status(disqualified, Status.DISQUALIFIED)
         close_entries(contest)
         finalists_publish(contest=contest, user=dana)
-        response = client.get(reverse("submissions:gallery"))
+        response = client.get(reverse("submissions:gallery", args=[contest.slug]))
         assert response.status_code == 200
         html = response.content.decode()
         assert f'data-code="{finalist.code}"' in html
@@ -266,17 +270,17 @@ class TestTheGallery:
     @pytest.mark.parametrize("status", [Status.RECEIVED, Status.NOT_SELECTED])
     def test_it_leaves_out_clips_not_chosen(self, client, contest, published, clips, status):
         other = _set_status(clips[2], status)
-        html = client.get(reverse("submissions:gallery")).content.decode()
+        html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
         assert other.code not in html
 
-    def test_a_clip_that_stops_being_a_finalist_leaves_it(self, client, published):
+    def test_a_clip_that_stops_being_a_finalist_leaves_it(self, contest, client, published):
         gone = _set_status(published[0], Status.NOT_SELECTED)
-        html = client.get(reverse("submissions:gallery")).content.decode()
+        html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
         assert gone.code not in html
         assert published[1].code in html
 
-    def test_each_finalist_has_a_player_with_its_poster(self, client, published):
-        html = client.get(reverse("submissions:gallery")).content.decode()
+    def test_each_finalist_has_a_player_with_its_poster(self, contest, client, published):
+        html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
         for finalist in published:
             preview = reverse("submissions:preview", args=[finalist.code])
             poster = reverse("submissions:thumbnail", args=[finalist.code])
@@ -285,28 +289,28 @@ class TestTheGallery:
             )
 
     def test_it_hides_the_authors_unless_the_contest_allows(self, client, contest, published):
-        html = client.get(reverse("submissions:gallery")).content.decode()
+        html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
         assert "Lò Thị Alice" not in html
         assert "Nhóm Bản Mòng" not in html
         assert "Quàng Văn Bob" not in html
 
     def test_it_names_the_authors_when_the_contest_allows(self, client, contest, published):
         Contest.objects.filter(pk=contest.pk).update(shows_author_names=True)
-        html = client.get(reverse("submissions:gallery")).content.decode()
+        html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
         assert "Lò Thị Alice" in html
         assert "Nhóm Bản Mòng (Quàng Văn Bob, Lò Thị Alice)" in html
 
     def test_it_never_shows_personal_data(self, client, contest, published):
         Contest.objects.filter(pk=contest.pk).update(shows_author_names=True)
-        html = client.get(reverse("submissions:gallery")).content.decode()
+        html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
         for secret in (ALICE_ID[0], BOB_ID[0], "0912345678", "alice@example.com"):
             assert secret not in html
 
     def test_the_menu_links_to_it_once_published(self, client, contest, finalists, dana):
-        gallery_link = f'href="{reverse("submissions:gallery")}"'
-        assert gallery_link not in client.get("/").content.decode()
+        gallery_link = f'href="{reverse("submissions:gallery", args=[contest.slug])}"'
+        assert gallery_link not in client.get("/test-contest/").content.decode()
         finalists_publish(contest=contest, user=dana)
-        assert gallery_link in client.get("/").content.decode()
+        assert gallery_link in client.get("/test-contest/").content.decode()
 
     @pytest.mark.parametrize("count", [1, 5])
     def test_its_queries_do_not_grow_with_the_finalists(
@@ -324,25 +328,26 @@ class TestTheGallery:
             _set_status(submit(registration, title=f"Clip {number}"), Status.SHORTLISTED)
         close_entries(contest)
         finalists_publish(contest=contest, user=dana)
-        # The current contest (none open, so the latest: two), the finalists with their genres and
-        # registrations, and their authors.
-        with django_assert_num_queries(4):
-            response = client.get(reverse("submissions:gallery"))
+        # The contest with its final round, the finalists with their genres and registrations, and their
+        # authors.
+        with django_assert_num_queries(3):
+            response = client.get(reverse("submissions:gallery", args=[contest.slug]))
         assert response.content.decode().count('class="finalist card"') == count
 
 
 class TestTheSharePage:
     def test_it_carries_open_graph_tags_with_absolute_urls(self, client, published):
         finalist = published[0]
-        response = client.get(reverse("submissions:finalist", args=[finalist.code]))
+        response = client.get(reverse("submissions:finalist", args=[finalist.contest.slug, finalist.code]))
         assert response.status_code == 200
         tags = _meta_tags(response)
         assert tags["og:type"] == "video.other"
         assert tags["og:title"] == finalist.title
         assert finalist.code in tags["og:description"]
-        assert tags["og:url"] == f"http://testserver/chung-ket/{finalist.code}/"
+        assert tags["og:url"] == f"http://testserver/test-contest/chung-ket/{finalist.code}/"
         assert re.fullmatch(
-            rf"http://testserver/chung-ket/{finalist.code}/anh-chia-se\.jpg\?v=[0-9a-f]{{16}}", tags["og:image"]
+            rf"http://testserver/test-contest/chung-ket/{finalist.code}/anh-chia-se\.jpg\?v=[0-9a-f]{{16}}",
+            tags["og:image"],
         )
         assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
         assert tags["og:video"] == f"http://testserver/media-rieng/{finalist.code}/xem-truoc.mp4"
@@ -352,31 +357,41 @@ class TestTheSharePage:
 
     def test_its_image_and_video_are_there_for_anyone(self, client, published):
         finalist = published[0]
-        tags = _meta_tags(client.get(reverse("submissions:finalist", args=[finalist.code])))
+        tags = _meta_tags(client.get(reverse("submissions:finalist", args=[finalist.contest.slug, finalist.code])))
         image = client.get(tags["og:image"])
         assert image.status_code == 200
         assert Image.open(io.BytesIO(_content(image))).size == (1200, 630)
         assert client.get(tags["og:video"], HTTP_RANGE="bytes=0-1").status_code == 206
 
     def test_it_names_the_authors_only_when_allowed(self, client, contest, published):
-        url = reverse("submissions:finalist", args=[published[1].code])
+        url = reverse("submissions:finalist", args=[published[1].contest.slug, published[1].code])
         assert "Quàng Văn Bob" not in client.get(url).content.decode()
         Contest.objects.filter(pk=contest.pk).update(shows_author_names=True)
         tags = _meta_tags(client.get(url))
         assert "Nhóm Bản Mòng" in tags["og:description"]
 
     def test_it_is_not_found_before_publication(self, client, finalists):
-        assert client.get(reverse("submissions:finalist", args=[finalists[0].code])).status_code == 404
+        assert (
+            client.get(
+                reverse("submissions:finalist", args=[finalists[0].contest.slug, finalists[0].code])
+            ).status_code
+            == 404
+        )
 
     def test_a_clip_that_is_not_a_finalist_has_none(self, client, published, clips):
         other = _set_status(clips[2], Status.NOT_SELECTED)
-        assert client.get(reverse("submissions:finalist", args=[other.code])).status_code == 404
-        assert client.get(reverse("submissions:share_image", args=[other.code])).status_code == 404
+        assert (
+            client.get(reverse("submissions:finalist", args=[other.contest.slug, other.code])).status_code == 404
+        )
+        assert (
+            client.get(reverse("submissions:share_image", args=[other.contest.slug, other.code])).status_code
+            == 404
+        )
 
 
 class TestTheShareImage:
     def _get(self, client, finalist):
-        tags = _meta_tags(client.get(reverse("submissions:finalist", args=[finalist.code])))
+        tags = _meta_tags(client.get(reverse("submissions:finalist", args=[finalist.contest.slug, finalist.code])))
         return client.get(tags["og:image"])
 
     def test_it_is_a_1200_by_630_jpeg_cached_for_good(self, client, published):
@@ -388,7 +403,9 @@ class TestTheShareImage:
         assert (image.format, image.size) == ("JPEG", (1200, 630))
 
     def test_an_address_without_the_version_is_cached_briefly(self, client, published):
-        response = client.get(reverse("submissions:share_image", args=[published[0].code]))
+        response = client.get(
+            reverse("submissions:share_image", args=[published[0].contest.slug, published[0].code])
+        )
         assert response.status_code == 200
         assert response["Cache-Control"] == "public, max-age=300"
 
@@ -504,7 +521,7 @@ class TestTheFanpagePack:
         assert f"Mã clip: {finalist.code}" in caption
         assert f"Thể loại: {finalist.genre.name}" in caption
         assert contest.short_name in caption
-        assert f"http://testserver/chung-ket/{finalist.code}/" in caption
+        assert f"http://testserver/test-contest/chung-ket/{finalist.code}/" in caption
         assert "Chia sẻ" in caption
         assert "Tác giả" not in caption
         assert caption.strip() in archive.read("chu-thich.txt").decode()
@@ -552,4 +569,5 @@ class TestTheFanpagePack:
     def test_no_one_else_gets_it(self, client, contest, published, who, request):
         if who != "anonymous":
             client.force_login(request.getfixturevalue(who))
-        assert client.get(reverse("submissions:fanpage_pack", args=[contest.slug])).status_code == 403
+        # Nobody who works on no contest finds the pack at all.
+        assert client.get(reverse("submissions:fanpage_pack", args=[contest.slug])).status_code == 404

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from submissions.models import Contest
+from submissions.models import Contest, StaffRole
 
 pytestmark = pytest.mark.django_db
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -51,3 +51,15 @@ def test_the_demo_contest_is_open_now_and_the_logins_are_printed(capsys):
     assert Contest.objects.current() == demo
     out = capsys.readouterr().out
     assert "thisinh@demo.local" in out and "admin@demo.local" in out
+    # A second contest, announced for later, so the front page lists two.
+    later = Contest.objects.get(slug="demo-cds-2025")
+    assert later.is_upcoming() and later.stage == "announced" and later.code_prefix != demo.code_prefix
+    committee = StaffRole.objects.filter(user__email="bantochuc@demo.local")
+    assert sorted(committee.values_list("contest__slug", flat=True)) == ["demo-cds-2025", "demo-son-la-2024"]
+
+
+def test_load_demo_runs_again_without_doubling_anything(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert Contest.objects.count() == 2
+    assert StaffRole.objects.filter(user__email="giamkhao1@demo.local").count() == 2

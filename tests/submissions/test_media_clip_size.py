@@ -49,7 +49,7 @@ def test_a_clip_well_over_shows_the_rounded_sizes_only(registration):
     assert str(refusal.value.message) == "The clip is 5.0\xa0GB; the largest accepted is 4.0\xa0GB."
 
 
-def test_a_resumable_upload_one_byte_over_is_refused_with_both_exact_sizes(client, alice, registration):
+def test_a_resumable_upload_one_byte_over_is_refused_with_both_exact_sizes(contest, client, alice, registration):
     client.force_login(alice)
     metadata = {
         "filename": "bản em.mp4",
@@ -60,7 +60,7 @@ def test_a_resumable_upload_one_byte_over_is_refused_with_both_exact_sizes(clien
 
     response = client.generic(
         "POST",
-        reverse("submissions:tus_create"),
+        reverse("submissions:tus_create", args=[contest.slug]),
         HTTP_TUS_RESUMABLE="1.0.0",
         HTTP_UPLOAD_LENGTH=str(4 * GIB + 1),
         HTTP_UPLOAD_METADATA=",".join(

@@ -127,7 +127,7 @@ class TestAJudgeWithNothingToScore:
 def test_the_landing_page_marks_where_the_contest_is_on_its_timeline(client, contest, move, current):
     move(contest)
 
-    page = client.get("/").content.decode()
+    page = client.get("/test-contest/").content.decode()
 
     assert f'<li class="current" data-step="{current}">' in page
     assert page.count('class="current"') == 1
@@ -147,7 +147,7 @@ def test_my_clips_says_what_happens_next(client, contest, alice, register, move,
     move(contest)
     client.force_login(alice)
 
-    page = client.get(reverse("submissions:my_clips")).content.decode()
+    page = client.get(reverse("submissions:my_clips", args=[contest.slug])).content.decode()
 
     assert says in page
 
@@ -161,7 +161,7 @@ def test_a_screened_clip_offers_its_entrant_no_edit_or_withdraw(client, contest,
     )
     client.force_login(alice)
 
-    page = client.get(reverse("submissions:my_clips")).content.decode()
+    page = client.get(reverse("submissions:my_clips", args=[contest.slug])).content.decode()
 
-    assert reverse("submissions:edit", args=[clip.code]) not in page
-    assert reverse("submissions:withdraw", args=[clip.code]) not in page
+    assert reverse("submissions:edit", args=[clip.contest.slug, clip.code]) not in page
+    assert reverse("submissions:withdraw", args=[clip.contest.slug, clip.code]) not in page

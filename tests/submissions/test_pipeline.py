@@ -490,7 +490,9 @@ class TestTechnicalFlags:
 class TestMyClips:
     def page(self, client, alice):
         client.force_login(alice)
-        return client.get(reverse("submissions:my_clips"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        return client.get(
+            reverse("submissions:my_clips", args=["test-contest"]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
 
     def test_the_entrant_sees_a_clip_processing(self, client, alice, receive, clip_path):
         submission = receive(clip_path, run_media=False)

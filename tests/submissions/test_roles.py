@@ -93,7 +93,7 @@ class TestGroups:
 
 
 class TestCreateStaff:
-    def test_it_makes_a_verified_staff_account_in_the_role_and_prints_a_password(self, client, capsys):
+    def test_it_makes_a_verified_staff_account_in_the_role_and_prints_a_password(self, client, contest, capsys):
         call_command("create_staff", "Screener@Example.com", role="office", name="Lò Văn Sàng")
 
         out = capsys.readouterr().out
@@ -102,25 +102,29 @@ class TestCreateStaff:
         assert "Cơ quan Thường trực" in out
         assert user.is_staff and not user.is_superuser
         assert user.full_name == "Lò Văn Sàng"
-        assert list(user.groups.values_list("name", flat=True)) == [STANDING_OFFICE]
+        # In every contest there is, without --contest.
+        assert list(user.contest_roles.values_list("group__name", "contest__slug")) == [
+            (STANDING_OFFICE, "test-contest")
+        ]
         assert user.emailaddress_set.get().verified
         assert len(password) == 16
         assert client.login(email="screener@example.com", password=password)
 
-    def test_it_takes_the_password_given_and_does_not_print_it(self, capsys):
+    def test_it_takes_the_password_given_and_does_not_print_it(self, contest, capsys):
         call_command("create_staff", "btc@example.com", role="committee", password=PASSWORD)
 
         assert "Password" not in capsys.readouterr().out
         user = get_user_model().objects.get(email="btc@example.com")
         assert user.check_password(PASSWORD)
-        assert user.has_perm("submissions.publish_finalists")
+        assert user.has_perm("submissions.publish_finalists", contest)
 
-    def test_it_remakes_a_group_missing_from_the_database(self):
+    def test_it_remakes_a_group_missing_from_the_database(self, contest):
         Group.objects.filter(name=JURY).delete()
 
         call_command("create_staff", "giamkhao@example.com", role="jury", password=PASSWORD)
 
-        assert get_user_model().objects.get(email="giamkhao@example.com").groups.get().name == JURY
+        judge = get_user_model().objects.get(email="giamkhao@example.com")
+        assert judge.contest_roles.get().group.name == JURY
 
     def test_it_refuses_an_address_that_has_an_account(self, alice):
         with pytest.raises(CommandError, match="already an account"):

@@ -254,7 +254,7 @@ class TestWhatTheEntrantSees:
 
         client.force_login(alice)
         client.cookies["django_language"] = "en"
-        return client.get(reverse("submissions:my_clips")).content.decode()
+        return client.get(reverse("submissions:my_clips", args=["test-contest"])).content.decode()
 
     def test_a_decision_not_told_yet_still_reads_received(self, client, alice, clip, office):
         submission_decide(submission=clip, user=office, decision=Status.NOT_SELECTED, reason="Lạc đề.")

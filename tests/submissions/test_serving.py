@@ -372,7 +372,7 @@ class TestTheReceipt:
 
     def test_it_plays_the_preview_and_links_the_original_and_documents(self, client, with_preview_and_thumbnail):
         clip = with_preview_and_thumbnail
-        html = client.get(reverse("submissions:receipt", args=[clip.code])).content.decode()
+        html = client.get(reverse("submissions:receipt", args=[clip.contest.slug, clip.code])).content.decode()
         assert f'src="{_url("preview", clip)}"' in html
         assert f'poster="{_url("thumbnail", clip)}"' in html
         assert "playsinline" in html
@@ -381,6 +381,8 @@ class TestTheReceipt:
             assert f'href="{_url("document", clip, document.pk)}"' in html
 
     def test_without_a_preview_there_is_no_player(self, client, alices_clip):
-        html = client.get(reverse("submissions:receipt", args=[alices_clip.code])).content.decode()
+        html = client.get(
+            reverse("submissions:receipt", args=[alices_clip.contest.slug, alices_clip.code])
+        ).content.decode()
         assert "<video" not in html
         assert f'href="{_url("original", alices_clip)}"' in html

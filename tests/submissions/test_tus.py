@@ -24,7 +24,7 @@ from tests.conftest import ALICE_ID, BOB_ID
 
 pytestmark = pytest.mark.django_db
 
-CREATE_URL = reverse("submissions:tus_create")
+CREATE_URL = reverse("submissions:tus_create", args=["test-contest"])  # the `contest` fixture's
 TUS = {"HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
@@ -326,7 +326,9 @@ class TestTransfer:
 
         submission = Submission.objects.get()
         assert response["Upload-Submission"] == submission.code
-        assert response["Upload-Receipt"] == reverse("submissions:receipt", kwargs={"code": submission.code})
+        assert response["Upload-Receipt"] == reverse(
+            "submissions:receipt", args=[submission.contest.slug, submission.code]
+        )
         assert submission.sha256 == _sha256(clip_bytes)
         assert submission.clip.read() == clip_bytes
         assert (submission.original_filename, submission.title) == ("bản em.mp4", "Chợ phiên trên điện thoại")
@@ -731,7 +733,7 @@ class TestOwnership:
     def test_csrf_protection_stays_on(self, alice, contest, started):
         client = Client(enforce_csrf_checks=True)
         client.force_login(alice)
-        client.get(reverse("submissions:submission_new"))
+        client.get(reverse("submissions:submission_new", args=[contest.slug]))
         token = client.cookies["csrftoken"].value
 
         assert _create(client, contest, 1000).status_code == 403

@@ -48,7 +48,10 @@ class TestCreation:
         metadata = _metadata(**_details(contest, **{key: "bản\x00em"}))
 
         response = alice_client.post(
-            reverse("submissions:tus_create"), HTTP_UPLOAD_LENGTH="1000", HTTP_UPLOAD_METADATA=metadata, **TUS
+            reverse("submissions:tus_create", args=[contest.slug]),
+            HTTP_UPLOAD_LENGTH="1000",
+            HTTP_UPLOAD_METADATA=metadata,
+            **TUS,
         )
 
         assert response.status_code == 400
@@ -57,7 +60,7 @@ class TestCreation:
 
     def test_an_upload_length_of_5000_digits_is_refused(self, alice_client, contest):
         response = alice_client.post(
-            reverse("submissions:tus_create"),
+            reverse("submissions:tus_create", args=[contest.slug]),
             HTTP_UPLOAD_LENGTH="9" * 5000,
             HTTP_UPLOAD_METADATA=_metadata(**_details(contest)),
             **TUS,
@@ -69,7 +72,7 @@ class TestCreation:
 
     def test_the_same_metadata_without_nul_starts_the_upload(self, alice_client, contest):
         response = alice_client.post(
-            reverse("submissions:tus_create"),
+            reverse("submissions:tus_create", args=[contest.slug]),
             HTTP_UPLOAD_LENGTH="1000",
             HTTP_UPLOAD_METADATA=_metadata(**_details(contest)),
             **TUS,

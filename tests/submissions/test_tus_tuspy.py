@@ -29,15 +29,15 @@ def clip(tmp_path_factory):
 
 
 @pytest.fixture
-def tus_client(live_server, live_contest, alice, register):
+def tus_client(contest, live_server, live_contest, alice, register):
     """tuspy, logged in as Alice: her session cookie and the CSRF token, as the portal's own script sends them."""
     register(alice, "Nguyễn Thị Alice", ALICE_ID)
     browser = Client()
     browser.force_login(alice)
-    browser.get(reverse("submissions:submission_new"))
+    browser.get(reverse("submissions:submission_new", args=[contest.slug]))
     cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in browser.cookies.items())
     return TusClient(
-        live_server.url + reverse("submissions:tus_create"),
+        live_server.url + reverse("submissions:tus_create", args=[contest.slug]),
         headers={"Cookie": cookies, "X-CSRFToken": browser.cookies["csrftoken"].value},
     )
 

@@ -23,7 +23,7 @@ def _clip_post(contest, clip_file, **changes):
 
 class TestPublicPages:
     def test_the_landing_page_shows_the_contest_in_vietnamese(self, client, contest):
-        response = client.get("/")
+        response = client.get("/test-contest/")
         assert response.status_code == 200
         html = response.content.decode()
         assert '<html lang="vi">' in html
@@ -34,13 +34,13 @@ class TestPublicPages:
         assert "cuocthichuyendoiso@sonla.gov.vn" in html
 
     def test_the_landing_page_speaks_english_when_asked(self, client, contest):
-        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get("/test-contest/", HTTP_ACCEPT_LANGUAGE="en")
         html = response.content.decode()
         assert '<html lang="en">' in html
         assert "5,000,000" in html
 
     def test_the_rules_page_states_the_limit_the_rounds_and_the_prizes(self, client, contest):
-        html = client.get(reverse("submissions:rules")).content.decode()
+        html = client.get(reverse("submissions:rules", args=[contest.slug])).content.decode()
         for text in (
             contest.preliminary_round,
             contest.final_round,
@@ -50,13 +50,18 @@ class TestPublicPages:
             assert text in html
 
     def test_the_fanpage_qr_code_is_an_svg(self, client, contest):
-        response = client.get(reverse("submissions:fanpage_qr"))
+        response = client.get(reverse("submissions:fanpage_qr", args=[contest.slug]))
         assert response.status_code == 200
         assert response["Content-Type"] == "image/svg+xml"
         assert response.content.lstrip().startswith(b"<?xml") or b"<svg" in response.content[:200]
 
-    def test_without_a_published_contest_the_home_page_is_a_404(self, client, db):
-        assert client.get("/").status_code == 404
+    def test_without_a_published_contest_the_front_page_says_so(self, client, db):
+        response = client.get("/")
+        assert response.status_code == 200
+        assert "Hiện chưa có cuộc thi nào đang mở" in response.content.decode()
+
+    def test_an_unknown_contest_is_a_404(self, client, contest):
+        assert client.get("/khong-co-cuoc-thi-nay/").status_code == 404
 
 
 class TestLoginRequired:
@@ -64,7 +69,7 @@ class TestLoginRequired:
         "name", ["submissions:my_clips", "submissions:registration", "submissions:submission_new"]
     )
     def test_anonymous_visitors_are_sent_to_the_login_page(self, client, contest, name):
-        response = client.get(reverse(name))
+        response = client.get(reverse(name, args=[contest.slug]))
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
 
@@ -72,21 +77,27 @@ class TestLoginRequired:
 class TestRegistrationForm:
     def test_it_saves_the_form_with_normalised_numbers(self, client, contest, alice):
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), registration_post(contest))
+        response = client.post(
+            reverse("submissions:registration", args=[contest.slug]), registration_post(contest)
+        )
         assert response.status_code == 302
         registration = Registration.objects.get(user=alice)
         assert (registration.id_number, registration.phone) == ("014190001234", "0912345678")
 
     def test_it_shows_why_an_id_number_does_not_match(self, client, contest, alice):
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), registration_post(contest, gender="male"))
+        response = client.post(
+            reverse("submissions:registration", args=[contest.slug]), registration_post(contest, gender="male")
+        )
         assert response.status_code == 400
         assert "gender" in response.content.decode() or "giới tính" in response.content.decode()
         assert not Registration.objects.exists()
 
     def test_the_declarations_are_required(self, client, contest, alice):
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), registration_post(contest, accepts_rules=""))
+        response = client.post(
+            reverse("submissions:registration", args=[contest.slug]), registration_post(contest, accepts_rules="")
+        )
         assert response.status_code == 400
         assert not Registration.objects.exists()
 
@@ -99,7 +110,7 @@ class TestRegistrationForm:
             date_of_birth="31/31/31",
             **{"coauthors-TOTAL_FORMS": "abc"},
         )
-        response = client.post(reverse("submissions:registration"), garbage)
+        response = client.post(reverse("submissions:registration", args=[contest.slug]), garbage)
         assert response.status_code == 400
         assert not Registration.objects.exists()
 
@@ -116,7 +127,7 @@ class TestRegistrationForm:
                 "coauthors-0-phone": "",
             },
         )
-        assert client.post(reverse("submissions:registration"), data).status_code == 302
+        assert client.post(reverse("submissions:registration", args=[contest.slug]), data).status_code == 302
         assert Registration.objects.get().id_numbers() == {ALICE_ID[0], BOB_ID[0]}
 
     def test_a_co_author_listed_twice_is_refused(self, client, contest, alice):
@@ -125,7 +136,7 @@ class TestRegistrationForm:
         data = registration_post(contest, group_name="Nhóm", **{"coauthors-TOTAL_FORMS": "2"})
         for i in range(2):
             data.update({f"coauthors-{i}-{k}": v for k, v in coauthor.items()})
-        assert client.post(reverse("submissions:registration"), data).status_code == 400
+        assert client.post(reverse("submissions:registration", args=[contest.slug]), data).status_code == 400
 
     def test_after_the_deadline_the_form_cannot_be_saved(self, client, contest, alice, register):
         register(alice, "Lò Thị Alice", ALICE_ID)
@@ -133,7 +144,9 @@ class TestRegistrationForm:
         contest.opens_at = contest.closes_at - datetime.timedelta(days=30)
         contest.save()
         client.force_login(alice)
-        response = client.post(reverse("submissions:registration"), registration_post(contest, full_name="Khác"))
+        response = client.post(
+            reverse("submissions:registration", args=[contest.slug]), registration_post(contest, full_name="Khác")
+        )
         assert response.status_code == 403
         assert Registration.objects.get().full_name == "Lò Thị Alice"
 
@@ -141,17 +154,21 @@ class TestRegistrationForm:
 class TestSubmitting:
     def test_without_a_registration_the_entrant_is_sent_to_the_form(self, client, contest, alice):
         client.force_login(alice)
-        response = client.get(reverse("submissions:submission_new"))
-        assert response.status_code == 302 and response.url == reverse("submissions:registration")
+        response = client.get(reverse("submissions:submission_new", args=[contest.slug]))
+        assert response.status_code == 302 and response.url == reverse(
+            "submissions:registration", args=[contest.slug]
+        )
 
     def test_a_clip_is_received_and_the_receipt_shown(self, client, contest, alice, register, clip_path):
         register(alice, "Lò Thị Alice", ALICE_ID)
         client.force_login(alice)
         with open(clip_path, "rb") as clip:
-            response = client.post(reverse("submissions:submission_new"), _clip_post(contest, clip))
+            response = client.post(
+                reverse("submissions:submission_new", args=[contest.slug]), _clip_post(contest, clip)
+            )
         submission = Submission.objects.get()
         assert response.status_code == 302
-        assert response.url == reverse("submissions:receipt", args=[submission.code])
+        assert response.url == reverse("submissions:receipt", args=[submission.contest.slug, submission.code])
         receipt = client.get(response.url).content.decode()
         assert submission.code in receipt and submission.sha256 in receipt
 
@@ -159,7 +176,9 @@ class TestSubmitting:
         register(alice, "Lò Thị Alice", ALICE_ID)
         client.force_login(alice)
         with open(make_jpeg(tmp_path / "clip.mp4"), "rb") as clip:
-            response = client.post(reverse("submissions:submission_new"), _clip_post(contest, clip))
+            response = client.post(
+                reverse("submissions:submission_new", args=[contest.slug]), _clip_post(contest, clip)
+            )
         assert response.status_code == 415
         assert "JPEG" in response.content.decode()
         assert not Submission.objects.exists()
@@ -167,7 +186,9 @@ class TestSubmitting:
     def test_a_missing_clip_or_title_is_a_400(self, client, contest, alice, register):
         register(alice, "Lò Thị Alice", ALICE_ID)
         client.force_login(alice)
-        response = client.post(reverse("submissions:submission_new"), {"title": "", "genre": "x", "summary": ""})
+        response = client.post(
+            reverse("submissions:submission_new", args=[contest.slug]), {"title": "", "genre": "x", "summary": ""}
+        )
         assert response.status_code == 400
         assert not Submission.objects.exists()
 
@@ -177,7 +198,9 @@ class TestSubmitting:
             submit(registration)
         client.force_login(alice)
         with open(clip_path, "rb") as clip:
-            response = client.post(reverse("submissions:submission_new"), _clip_post(contest, clip))
+            response = client.post(
+                reverse("submissions:submission_new", args=[contest.slug]), _clip_post(contest, clip)
+            )
         assert response.status_code == 409
         assert Submission.objects.count() == 3
 
@@ -188,7 +211,9 @@ class TestSubmitting:
         contest.save()
         client.force_login(alice)
         with open(clip_path, "rb") as clip:
-            response = client.post(reverse("submissions:submission_new"), _clip_post(contest, clip))
+            response = client.post(
+                reverse("submissions:submission_new", args=[contest.slug]), _clip_post(contest, clip)
+            )
         assert response.status_code == 403
         assert not Submission.objects.exists()
 
@@ -197,7 +222,9 @@ class TestSubmitting:
         settings.UPLOAD_MAX_BYTES = 10_000
         client.force_login(alice)
         with open(make_clip(tmp_path / "big.mp4", seconds=3, width=640, height=480), "rb") as clip:
-            response = client.post(reverse("submissions:submission_new"), _clip_post(contest, clip))
+            response = client.post(
+                reverse("submissions:submission_new", args=[contest.slug]), _clip_post(contest, clip)
+            )
         assert response.status_code == 413
         assert not Submission.objects.exists()
 
@@ -207,24 +234,38 @@ class TestSomeoneElsesClip:
     def alices_clip(self, alice, register, submit):
         return submit(register(alice, "Lò Thị Alice", ALICE_ID))
 
-    @pytest.mark.parametrize("name", ["submissions:receipt", "submissions:edit", "submissions:thumbnail"])
+    @pytest.mark.parametrize("name", ["submissions:receipt", "submissions:edit"])
     def test_another_entrant_gets_a_404(self, client, bob, alices_clip, name):
         client.force_login(bob)
-        assert client.get(reverse(name, args=[alices_clip.code])).status_code == 404
+        assert client.get(reverse(name, args=[alices_clip.contest.slug, alices_clip.code])).status_code == 404
+
+    def test_another_entrant_gets_a_404_for_its_thumbnail(self, client, bob, alices_clip):
+        client.force_login(bob)
+        assert client.get(reverse("submissions:thumbnail", args=[alices_clip.code])).status_code == 404
 
     def test_another_entrant_cannot_withdraw_it(self, client, bob, alices_clip):
         client.force_login(bob)
-        assert client.post(reverse("submissions:withdraw", args=[alices_clip.code])).status_code == 404
+        assert (
+            client.post(
+                reverse("submissions:withdraw", args=[alices_clip.contest.slug, alices_clip.code])
+            ).status_code
+            == 404
+        )
         alices_clip.refresh_from_db()
         assert alices_clip.status == Submission.Status.RECEIVED
 
     def test_withdrawing_needs_a_post(self, client, alice, alices_clip):
         client.force_login(alice)
-        assert client.get(reverse("submissions:withdraw", args=[alices_clip.code])).status_code == 405
+        assert (
+            client.get(
+                reverse("submissions:withdraw", args=[alices_clip.contest.slug, alices_clip.code])
+            ).status_code
+            == 405
+        )
 
     def test_the_owner_withdraws_it(self, client, alice, alices_clip):
         client.force_login(alice)
-        response = client.post(reverse("submissions:withdraw", args=[alices_clip.code]))
+        response = client.post(reverse("submissions:withdraw", args=[alices_clip.contest.slug, alices_clip.code]))
         assert response.status_code == 302
         alices_clip.refresh_from_db()
         assert alices_clip.status == Submission.Status.WITHDRAWN
@@ -233,7 +274,7 @@ class TestSomeoneElsesClip:
         client.force_login(alice)
         genre = contest.genres.last()
         response = client.post(
-            reverse("submissions:edit", args=[alices_clip.code]),
+            reverse("submissions:edit", args=[alices_clip.contest.slug, alices_clip.code]),
             {"title": "Tên mới", "genre": genre.pk, "summary": "Tóm tắt mới"},
         )
         assert response.status_code == 302
@@ -242,13 +283,15 @@ class TestSomeoneElsesClip:
 
 
 class TestMyClips:
-    def test_it_lists_code_title_status_and_size(self, client, alice, register, submit):
+    def test_it_lists_code_title_status_and_size(self, contest, client, alice, register, submit):
         submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
         client.force_login(alice)
-        html = client.get(reverse("submissions:my_clips")).content.decode()
+        html = client.get(reverse("submissions:my_clips", args=[contest.slug])).content.decode()
         assert submission.code in html and submission.title in html
 
-    def test_its_query_count_does_not_grow_with_the_number_of_clips(self, client, alice, register, submit):
+    def test_its_query_count_does_not_grow_with_the_number_of_clips(
+        self, contest, client, alice, register, submit
+    ):
         registration = register(alice, "Lò Thị Alice", ALICE_ID)
         client.force_login(alice)
         counts = []
@@ -256,7 +299,7 @@ class TestMyClips:
         for _ in range(2):
             submit(registration)
             with CaptureQueriesContext(connection) as queries:
-                assert client.get(reverse("submissions:my_clips")).status_code == 200
+                assert client.get(reverse("submissions:my_clips", args=[contest.slug])).status_code == 200
             counts.append(len(queries))
         assert counts[0] == counts[1]
 
@@ -269,27 +312,28 @@ def test_an_oversized_upload_with_csrf_checks_on_is_still_a_413(contest, alice, 
     settings.UPLOAD_MAX_BYTES = 10_000
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
-    client.get(reverse("submissions:submission_new"))
+    client.get(reverse("submissions:submission_new", args=[contest.slug]))
     token = client.cookies["csrftoken"].value
     with open(make_clip(tmp_path / "big.mp4", seconds=3, width=640, height=480), "rb") as clip:
         response = client.post(
-            reverse("submissions:submission_new"), _clip_post(contest, clip, csrfmiddlewaretoken=token)
+            reverse("submissions:submission_new", args=[contest.slug]),
+            _clip_post(contest, clip, csrfmiddlewaretoken=token),
         )
     assert response.status_code == 413
     assert not Submission.objects.exists()
 
 
-def test_a_decision_shows_only_once_the_entrant_was_told(client, alice, register, submit):
+def test_a_decision_shows_only_once_the_entrant_was_told(client, contest, alice, register, submit):
     submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
     Submission.objects.filter(pk=submission.pk).update(
         status=Submission.Status.NOT_SELECTED, decided_at=timezone.now(), decision_reason="Lạc đề"
     )
     client.force_login(alice)
     for name in ("submissions:my_clips", "submissions:receipt"):
-        args = [] if name.endswith("my_clips") else [submission.code]
+        args = [contest.slug] if name.endswith("my_clips") else [contest.slug, submission.code]
         html = client.get(reverse(name, args=args)).content.decode()
         assert 'data-status="not_selected"' not in html and "không được chọn" not in html.lower()
     Submission.objects.filter(pk=submission.pk).update(decision_notified_at=timezone.now())
-    html = client.get(reverse("submissions:my_clips")).content.decode()
+    html = client.get(reverse("submissions:my_clips", args=[contest.slug])).content.decode()
     assert 'data-status="not_selected"' in html
     assert "Lạc đề" in html

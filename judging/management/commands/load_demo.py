@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contest_portal.roles import ROLES, role_group
+from contest_portal.roles import ROLES
 from judging.son_la_2024 import load_son_la_2024
+from submissions.staff import role_grant
 
 DEMO_ACCOUNTS = [
     # (e-mail, password, staff, superuser, role)
@@ -22,7 +23,8 @@ DEMO_ACCOUNTS = [
 
 class Command(BaseCommand):
     help = (
-        "Loads the demo contest (Sơn La 2024 with its window open now) and demo accounts, and prints the logins."
+        "Loads two demo contests (Sơn La 2024 with its window open now, and a second one announced for later) "
+        "and demo accounts with their roles in both, and prints the logins."
     )
 
     def handle(self, *args, **options):
@@ -36,10 +38,22 @@ class Command(BaseCommand):
             code_prefix="DEMO2024",
             short_name="Cuộc thi Chuyển đổi số tỉnh Sơn La (bản thử)",
         )
-        User = get_user_model()
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo contest: {contest.short_name}, open until {contest.closes_at}.")
+        opens_later = timezone.localtime(now + datetime.timedelta(days=90)).replace(
+            hour=0, minute=0, second=0, microsecond=0
         )
+        later = load_son_la_2024(
+            slug="demo-cds-2025",
+            opens_at=opens_later,
+            closes_at=(opens_later + datetime.timedelta(days=60)).replace(hour=23, minute=59, second=59),
+            code_prefix="DEMO2025",
+            name="Cuộc thi sáng tạo video clip về Chuyển đổi số năm 2025 (bản thử)",
+            short_name="Cuộc thi Chuyển đổi số 2025 (bản thử)",
+        )
+        User = get_user_model()
+        for each in (contest, later):
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo contest: {each.short_name}, open {each.opens_at} to {each.closes_at}.")
+            )
         for email, password, staff, superuser, role in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
                 email=email, defaults={"is_staff": staff, "is_superuser": superuser}
@@ -48,7 +62,8 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
             if role:
-                user.groups.add(role_group(role))
+                for each in (contest, later):
+                    role_grant(user, role, each)
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
