@@ -490,7 +490,9 @@ def test_certificates_carry_each_contests_wording(contest, other, judges):
         assert text in default
 
 
-def test_only_a_portal_administrator_gives_roles_on_the_contest_page(client, contest, committee, django_user_model):
+def test_only_a_portal_administrator_gives_roles_on_the_contest_page(
+    client, contest, committee, django_user_model
+):
     url = reverse("admin:submissions_contest_change", args=[contest.pk])
     client.force_login(committee)
     assert "staff_roles-TOTAL_FORMS" not in client.get(url).content.decode()
