@@ -21,8 +21,8 @@ from submissions.copying import contest_copy
 from submissions.decision_mail import decision_mail_prepare
 from submissions.models import Contest, Registration, StaffRole, Submission
 from submissions.phases import Phase
-from submissions.services import registration_save, submission_create
-from tests.conftest import ALICE_ID, BOB_ID, as_upload, close_entries, registration_fields
+from submissions.services import registration_save
+from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user, registration_fields
 from tests.finalists import make_finalists
 from tests.staff import PASSWORD, make_staff
 
@@ -57,20 +57,6 @@ def _register(contest, user, name, person, coauthors=(), **fields):
         fields=registration_fields(contest, full_name=name, person=person, **fields),
         coauthors=coauthors,
     )
-
-
-def _submit(registration, clip_path, title="Bản em lên số"):
-    upload = as_upload(clip_path, "clip.mp4")
-    try:
-        return submission_create(
-            registration=registration,
-            title=title,
-            genre=registration.contest.genres.first(),
-            summary="Một clip ngắn.",
-            clip=upload,
-        )
-    finally:
-        upload.close()
 
 
 # The public side.
@@ -150,8 +136,8 @@ class TestEachContestAtItsAddress:
             contest.full_clean()
         assert "slug" in error.value.message_dict
 
-    def test_one_contests_clip_is_not_found_at_anothers_address(self, client, contest, other, alice, clip_path):
-        clip = _submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID), clip_path)
+    def test_one_contests_clip_is_not_found_at_anothers_address(self, client, contest, other, alice, submit):
+        clip = submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID))
         client.force_login(alice)
         assert client.get(f"/test-contest/clip-cua-toi/{clip.code}/").status_code == 200
         assert client.get(f"/dien-bien-2025/clip-cua-toi/{clip.code}/").status_code == 404
@@ -185,15 +171,15 @@ class TestDrafts:
 
 
 class TestTwoOpenContests:
-    def test_the_limit_is_counted_in_each_contest_on_its_own(self, contest, other, alice, clip_path):
+    def test_the_limit_is_counted_in_each_contest_on_its_own(self, contest, other, alice, submit):
         here, there = (_register(each, alice, "Lò Thị Alice", ALICE_ID) for each in (contest, other))
         for index in range(3):
-            _submit(here, clip_path, title=f"Clip {index}")
+            submit(here, title=f"Clip {index}")
         with pytest.raises(ClipLimitReached):
-            _submit(here, clip_path)
-        assert _submit(there, clip_path).contest == other
+            submit(here)
+        assert submit(there).contest == other
 
-    def test_a_coauthor_in_both_counts_in_each_on_its_own(self, contest, other, alice, bob, clip_path):
+    def test_a_coauthor_in_both_counts_in_each_on_its_own(self, contest, other, alice, bob, submit):
         alice_as_coauthor = [{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}]
         groups = {
             each: _register(
@@ -203,38 +189,38 @@ class TestTwoOpenContests:
         }
         solo = _register(contest, alice, "Lò Thị Alice", ALICE_ID)
         for index in range(3):
-            _submit(solo, clip_path, title=f"Clip {index}")
+            submit(solo, title=f"Clip {index}")
         # Alice has no clip left in the first contest, so the group she is in may not enter another there...
         with pytest.raises(ClipLimitReached):
-            _submit(groups[contest], clip_path)
+            submit(groups[contest])
         # ...but in the second she has all three.
         for index in range(3):
-            _submit(groups[other], clip_path, title=f"Nhóm {index}")
+            submit(groups[other], title=f"Nhóm {index}")
         assert Submission.objects.filter(contest=other).count() == 3
 
-    def test_codes_are_numbered_in_each_contest(self, contest, other, alice, clip_path):
+    def test_codes_are_numbered_in_each_contest(self, contest, other, alice, submit):
         here, there = (_register(each, alice, "Lò Thị Alice", ALICE_ID) for each in (contest, other))
-        codes = [_submit(here, clip_path).code, _submit(there, clip_path).code, _submit(here, clip_path).code]
+        codes = [submit(here).code, submit(there).code, submit(here).code]
         assert codes == ["CDS2024-0001", "DB2025-0001", "CDS2024-0002"]
 
-    def test_each_window_is_its_own(self, contest, other, alice, clip_path):
+    def test_each_window_is_its_own(self, contest, other, alice, submit):
         here, there = (_register(each, alice, "Lò Thị Alice", ALICE_ID) for each in (contest, other))
         close_entries(contest)
         here.refresh_from_db()
         with pytest.raises(WindowClosed):
-            _submit(here, clip_path)
-        assert _submit(there, clip_path).code == "DB2025-0001"
+            submit(here)
+        assert submit(there).code == "DB2025-0001"
 
-    def test_each_receipt_names_its_contest_and_is_in_its_outbox(self, contest, other, alice, clip_path):
-        clip = _submit(_register(other, alice, "Lò Thị Alice", ALICE_ID), clip_path)
+    def test_each_receipt_names_its_contest_and_is_in_its_outbox(self, contest, other, alice, submit):
+        clip = submit(_register(other, alice, "Lò Thị Alice", ALICE_ID))
         receipt = OutgoingMail.objects.get(kind="submission_receipt")
         assert receipt.contest == other
         assert other.name in receipt.body_text and contest.name not in receipt.body_text
         assert clip.code in receipt.subject
 
-    def test_my_clips_of_one_contest_lists_only_its_clips(self, client, contest, other, alice, clip_path):
-        first = _submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID), clip_path)
-        second = _submit(_register(other, alice, "Lò Thị Alice", ALICE_ID), clip_path)
+    def test_my_clips_of_one_contest_lists_only_its_clips(self, client, contest, other, alice, submit):
+        first = submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID))
+        second = submit(_register(other, alice, "Lò Thị Alice", ALICE_ID))
         client.force_login(alice)
         html = client.get("/dien-bien-2025/clip-cua-toi/").content.decode()
         assert second.code in html and first.code not in html
@@ -252,14 +238,11 @@ class TestTwoOpenContests:
 
 
 @pytest.fixture
-def contest_b(other, judges, clip_path):
+def contest_b(other, judges, submit):
     """What the second contest holds for its own staff: a clip, a registration, finalists with an assignment and a
     scorecard, a ranking run, an award, a mail in its outbox."""
     judge_b = make_staff("giamkhao.db@example.com", "jury", contests=[other])
-    clip = _submit(
-        _register(other, make_staff("thisinh.db@example.com", "office", contests=[]), "Lò Văn Ba", BOB_ID),
-        clip_path,
-    )
+    clip = submit(_register(other, make_user("thisinh.db@example.com"), "Lò Văn Ba", BOB_ID))
     finalist = make_finalists(other, 1)[0]
     assignment = Assignment.objects.create(submission=finalist, judge=judge_b)
     scorecard = Scorecard.objects.create(assignment=assignment)
@@ -314,8 +297,8 @@ class TestStaffOfOneContest:
         answers = {url: client.get(url).status_code for url in _object_urls(contest_b)}
         assert answers == {url: 404 for url in answers}
 
-    def test_the_lists_hold_only_their_contest(self, client, contest, contest_b, alice, clip_path):
-        own = _submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID), clip_path)
+    def test_the_lists_hold_only_their_contest(self, client, contest, contest_b, alice, submit):
+        own = submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID))
         client.force_login(make_staff("btc.sl@example.com", "committee", contests=[contest]))
         submissions = client.get(reverse("admin:submissions_submission_changelist")).content.decode()
         assert own.code in submissions and contest_b["clip"].code not in submissions
@@ -326,8 +309,8 @@ class TestStaffOfOneContest:
         search = client.get(reverse("admin:submissions_registration_changelist") + "?q=Ba").content.decode()
         assert "Lò Văn Ba" not in search
 
-    def test_their_export_holds_only_their_contest(self, client, contest, contest_b, alice, clip_path):
-        own = _submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID), clip_path)
+    def test_their_export_holds_only_their_contest(self, client, contest, contest_b, alice, submit):
+        own = submit(_register(contest, alice, "Lò Thị Alice", ALICE_ID))
         client.force_login(make_staff("btc.sl@example.com", "committee", contests=[contest]))
         csv = b"".join(client.get(reverse("reports:export", args=["csv"])).streaming_content).decode()
         assert own.code in csv and "DB2025" not in csv
@@ -400,6 +383,20 @@ def test_the_migration_gives_each_role_member_their_role_in_every_contest(contes
     assert not screener.groups.exists()
 
 
+def _copy(contest, committee):
+    now = timezone.now()
+    return contest_copy(
+        contest=contest,
+        user=committee,
+        slug="son-la-2025",
+        code_prefix="CDS2025",
+        name="Cuộc thi 2025",
+        short_name="CĐS 2025",
+        opens_at=now + datetime.timedelta(days=100),
+        closes_at=now + datetime.timedelta(days=130),
+    )
+
+
 # Each contest's wording.
 
 
@@ -418,14 +415,14 @@ class TestMailTemplatesPerContest:
         assert mail_template_get(key="decision_shortlisted", contest=other) == own
         assert mail_template_get(key="decision_shortlisted", contest=contest) == default
 
-    def test_the_decision_mail_of_each_contest_is_worded_by_it(self, contest, other, alice, clip_path):
+    def test_the_decision_mail_of_each_contest_is_worded_by_it(self, contest, other, alice, submit):
         MailTemplate.objects.create(
             key="decision_shortlisted",
             contest=other,
             subject="Điện Biên: {{ submission.code }} vào chung khảo",
             body_text="Chúc mừng!",
         )
-        clip = _submit(_register(other, alice, "Lò Thị Alice", ALICE_ID), clip_path)
+        clip = submit(_register(other, alice, "Lò Thị Alice", ALICE_ID))
         Submission.objects.filter(pk=clip.pk).update(
             status=Submission.Status.SHORTLISTED, decided_at=timezone.now()
         )
@@ -454,17 +451,7 @@ class TestMailTemplatesPerContest:
         MailTemplate.objects.create(
             key="decision_shortlisted", contest=contest, subject="Riêng", body_text="Riêng"
         )
-        now = timezone.now()
-        copy = contest_copy(
-            contest=contest,
-            user=committee,
-            slug="son-la-2025",
-            code_prefix="CDS2025",
-            name="Cuộc thi 2025",
-            short_name="CĐS 2025",
-            opens_at=now + datetime.timedelta(days=100),
-            closes_at=now + datetime.timedelta(days=130),
-        )
+        copy = _copy(contest, committee)
         assert MailTemplate.objects.get(key="decision_shortlisted", contest=copy).subject == "Riêng"
         # Its committee prepares it.
         assert committee.has_perm("submissions.change_contest", copy)
@@ -499,3 +486,13 @@ def test_only_a_portal_administrator_gives_roles_on_the_contest_page(
     client.force_login(django_user_model.objects.create_superuser(email="admin@example.com", password=PASSWORD))
     html = client.get(url).content.decode()
     assert "staff_roles-TOTAL_FORMS" in html and "btc@example.com" in html
+
+
+def test_a_copy_takes_the_certificates_wording(contest, committee):
+    FinalRound.objects.filter(contest=contest).update(certificate_signatory="KT. TRƯỞNG BAN")
+    copy = _copy(contest, committee)
+    assert FinalRound.objects.get(contest=copy).certificate_wording() == (
+        "GIẤY CHỨNG NHẬN",
+        "Ban Tổ chức Cuộc thi 2025",
+        "KT. TRƯỞNG BAN",
+    )

@@ -143,6 +143,25 @@ def screenshot():
     return _screenshot
 
 
+def fill_registration_form(page, *, full_name, address, organisation=""):
+    """The registration form as an entrant fills it on the page: a woman born 1990-05-01 (Alice's ID number),
+    the first locality and category, every declaration ticked."""
+    from submissions.forms import DECLARATIONS
+
+    page.fill("#id_full_name", full_name)
+    page.fill("#id_date_of_birth", "1990-05-01")
+    page.check("input[name=gender][value=female]")
+    page.fill("#id_id_number", ALICE_ID[0])
+    page.fill("#id_phone", "0912 345 678")
+    if organisation:
+        page.fill("#id_organisation", organisation)
+    page.select_option("#id_locality", index=1)
+    page.fill("#id_address", address)
+    page.select_option("#id_category", index=1)
+    for name in DECLARATIONS:
+        page.check(f"input[name={name}]")
+
+
 def log_in(page, email, password=PASSWORD):
     page.goto("/tai-khoan/login/")
     page.fill("input[name=login]", email)

@@ -9,11 +9,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from playwright.sync_api import expect
 
-from submissions.forms import DECLARATIONS
 from submissions.models import Registration, Submission
 from tests.clips import make_clip
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, fill_registration_form
 
 pytestmark = pytest.mark.browser
 
@@ -49,17 +48,12 @@ def test_an_entrant_signs_up_confirms_fills_the_form_and_submits_a_clip(
     page.locator("main a[href$='/test-contest/phieu-dang-ky/']").click()
 
     expect(page.locator("#id_email")).to_have_value(email)
-    page.fill("#id_full_name", "Lò Thị Lan")
-    page.fill("#id_date_of_birth", "1990-05-01")
-    page.check("input[name=gender][value=female]")
-    page.fill("#id_id_number", "014190001234")
-    page.fill("#id_phone", "0912 345 678")
-    page.fill("#id_organisation", "Trường THPT Chuyên Sơn La")
-    page.select_option("#id_locality", index=1)
-    page.fill("#id_address", "Phường Chiềng Lề, Thành phố Sơn La")
-    page.select_option("#id_category", index=1)
-    for name in DECLARATIONS:
-        page.check(f"input[name={name}]")
+    fill_registration_form(
+        page,
+        full_name="Lò Thị Lan",
+        organisation="Trường THPT Chuyên Sơn La",
+        address="Phường Chiềng Lề, Thành phố Sơn La",
+    )
     screenshot(page, "registration-form")
     page.locator("#registration-form [type=submit]").click()
 

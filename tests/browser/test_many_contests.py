@@ -10,13 +10,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from judging.son_la_2024 import load_son_la_2024
-from submissions.forms import DECLARATIONS
 from submissions.models import Contest, Registration, Submission
 from submissions.phases import Phase
 from tests.clips import make_clip
 from tests.staff import make_staff
 
-from .conftest import DESKTOP, PHONE, admin_log_in, log_in
+from .conftest import DESKTOP, PHONE, admin_log_in, fill_registration_form, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,16 +54,7 @@ def test_an_entrant_picks_the_second_contest_registers_and_submits(
     page.locator("main a[href$='/dien-bien-2025/clip-cua-toi/gui-clip/']").first.click()
     # No registration form in this contest yet: the portal asks for it first.
     expect(page).to_have_url(re.compile(r"/dien-bien-2025/phieu-dang-ky/$"))
-    page.fill("#id_full_name", "Lò Thị Alice")
-    page.fill("#id_date_of_birth", "1990-05-01")
-    page.check("input[name=gender][value=female]")
-    page.fill("#id_id_number", "014190001234")
-    page.fill("#id_phone", "0912 345 678")
-    page.select_option("#id_locality", index=1)
-    page.fill("#id_address", "Phường Him Lam, Thành phố Điện Biên Phủ")
-    page.select_option("#id_category", index=1)
-    for name in DECLARATIONS:
-        page.check(f"input[name={name}]")
+    fill_registration_form(page, full_name="Lò Thị Alice", address="Phường Him Lam, Thành phố Điện Biên Phủ")
     page.locator("#registration-form [type=submit]").click()
     expect(page).to_have_url(re.compile(r"/dien-bien-2025/clip-cua-toi/$"))
     assert list(Registration.objects.filter(user=alice).values_list("contest__slug", flat=True)) == [
