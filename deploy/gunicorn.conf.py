@@ -1,0 +1,27 @@
+"""gunicorn for the portal, behind nginx (deploy/nginx/contest-portal.conf): `gunicorn -c deploy/gunicorn.conf.py`.
+
+nginx buffers every request body (a clip's PATCHes included) before it hands the request over, and buffers the
+answers, so a slow phone holds nginx's memory or disk, never a Python thread: a thread here is busy only while
+the portal itself works (a page, a 5 MiB PATCH arriving at loopback speed). Threads are therefore sized by what
+the portal does at once, not by how many people are connected.
+
+Each thread keeps one database connection (CONN_MAX_AGE), so this process holds at most WORKERS × THREADS of
+them: 2 × 8 = 16 by default, well inside PostgreSQL's default max_connections of 100 with room for the Celery
+workers (one each) and a second web server. Raise threads and watch `SELECT count(*) FROM pg_stat_activity`."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+wsgi_app = "contest_portal.wsgi:application"
+# One process per core: Python runs one thread at a time per process.
+workers = int(os.environ.get("GUNICORN_WORKERS", os.cpu_count() or 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+# A request that takes longer than this is stuck (accepting a clip reads it with PyAV: minutes for 4 GiB).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 600))
+graceful_timeout = 30
+keepalive = 5
+# The address of the visitor arrives in X-Forwarded-For from nginx (TRUSTED_PROXY_COUNT=1 in the portal's
+# settings); gunicorn's own access log would show nginx's, so logging is nginx's job.
+accesslog = None
+errorlog = "-"
