@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -60,9 +61,20 @@ def role_grant(user, role, contest):
     StaffRole.objects.get_or_create(user=user, contest=contest, group=role_group(role))
 
 
+def _first_to_work_on(contests):
+    """Of a person's contests, the one open now (the latest to open), else the latest to have opened, else the
+    next to open."""
+    now = timezone.now()
+    return (
+        contests.filter(opens_at__lte=now, closes_at__gte=now).order_by("-opens_at").first()
+        or contests.filter(opens_at__lte=now).order_by("-opens_at").first()
+        or contests.order_by("opens_at").first()
+    )
+
+
 class WorkingContestMiddleware:
     """Puts `working_contest` on a staff member: the one chosen in this session if they still work on it, else
-    the latest of theirs to open."""
+    the first to work on (then kept in the session)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,9 +84,12 @@ class WorkingContestMiddleware:
         if user.is_authenticated and user.is_staff:
             contests = contests_of(user).select_related("judging")
             chosen = request.session.get(SESSION_KEY)
-            user.working_contest = (chosen and contests.filter(pk=chosen).first()) or contests.order_by(
-                "-opens_at"
-            ).first()
+            contest = chosen and contests.filter(pk=chosen).first()
+            if contest is None:
+                contest = _first_to_work_on(contests)
+                if contest is not None:
+                    request.session[SESSION_KEY] = contest.pk
+            user.working_contest = contest
         return self.get_response(request)
 
 
