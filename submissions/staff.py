@@ -8,6 +8,7 @@ the account itself, not through a role, holds in every contest; a superuser is a
 
 from django.contrib import messages
 from django.contrib.auth.models import Permission
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -63,18 +64,19 @@ def role_grant(user, role, contest):
 
 def _first_to_work_on(contests):
     """Of a person's contests, the one open now (the latest to open), else the latest to have opened, else the
-    next to open."""
+    latest announced: one query."""
     now = timezone.now()
-    return (
-        contests.filter(opens_at__lte=now, closes_at__gte=now).order_by("-opens_at").first()
-        or contests.filter(opens_at__lte=now).order_by("-opens_at").first()
-        or contests.order_by("opens_at").first()
+    started = Case(
+        When(opens_at__lte=now, closes_at__gte=now, then=Value(0)),
+        When(opens_at__lte=now, then=Value(1)),
+        default=Value(2),
     )
+    return contests.annotate(started=started).order_by("started", "-opens_at").first()
 
 
 class WorkingContestMiddleware:
     """Puts `working_contest` on a staff member: the one chosen in this session if they still work on it, else
-    the first to work on (then kept in the session)."""
+    the first to work on."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -84,12 +86,7 @@ class WorkingContestMiddleware:
         if user.is_authenticated and user.is_staff:
             contests = contests_of(user).select_related("judging")
             chosen = request.session.get(SESSION_KEY)
-            contest = chosen and contests.filter(pk=chosen).first()
-            if contest is None:
-                contest = _first_to_work_on(contests)
-                if contest is not None:
-                    request.session[SESSION_KEY] = contest.pk
-            user.working_contest = contest
+            user.working_contest = (chosen and contests.filter(pk=chosen).first()) or _first_to_work_on(contests)
         return self.get_response(request)
 
 
