@@ -56,10 +56,12 @@ def contest_list(request):
         request,
         "submissions/contest_list.html",
         {
-            "open_contests": [contest for contest in public if contest.opens_at <= now <= contest.closes_at],
-            "coming_contests": [contest for contest in public if now < contest.opens_at],
+            "open_contests": [contest for contest in public if contest.is_open(now)],
+            "coming_contests": [contest for contest in public if contest.is_upcoming(now)],
             "past_contests": sorted(
-                (contest for contest in public if contest.closes_at < now), key=lambda c: c.closes_at, reverse=True
+                (contest for contest in public if not contest.is_open(now) and not contest.is_upcoming(now)),
+                key=lambda contest: contest.closes_at,
+                reverse=True,
             ),
             "draft_contests": drafts,
         },
