@@ -297,6 +297,12 @@ PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX = env("PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX",
 TUS_UPLOAD_EXPIRY_SECONDS = 7 * 24 * 60 * 60
 TUS_CHUNK_SIZE = 5 * 1024**2
 CELERY_BEAT_SCHEDULE["expire-uploads"] = {"task": "submissions.tasks.uploads_expire_task", "schedule": 60 * 60}
+# A received upload is checked by a worker (submissions.uploads.upload_check); one whose worker died is queued
+# again by this sweep.
+CELERY_BEAT_SCHEDULE["check-stalled-uploads"] = {
+    "task": "submissions.tasks.uploads_check_stalled_task",
+    "schedule": 60,
+}
 
 # Media pipeline (submissions/media/pipeline.py). Thumbnails and technical flags run on the default queue; previews
 # (minutes of CPU each) on their own `media` queue, so transcodes never hold up mail or thumbnails: a worker

@@ -622,11 +622,13 @@ class Upload(models.Model):
     """A resumable (tus) upload of a clip, in progress or finished.
 
     Its state lives here, not in a cache: the bytes received so far are in MEDIA_ROOT/uploads/<id>.part
-    and `offset` says how many of them count. When the last byte arrives the file is checked like a
-    plain-form upload and becomes a Submission, or is refused with the reason kept in `refusal`."""
+    and `offset` says how many of them count. When the last byte arrives the upload is `checking` until a
+    worker has checked the file like a plain-form upload: it becomes a Submission, or is refused with the
+    reason (and the HTTP status of the refusal) kept."""
 
     class State(models.TextChoices):
         RECEIVING = "receiving", _("receiving")
+        CHECKING = "checking", _("checking")
         COMPLETE = "complete", _("complete")
         REFUSED = "refused", _("refused")
 
@@ -639,6 +641,9 @@ class Upload(models.Model):
     offset = models.PositiveBigIntegerField(_("bytes received"), default=0)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVING)
     refusal = models.TextField(_("reason for refusal"), blank=True)
+    refusal_status = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # When the last byte arrived: the clip counts as submitted then, however long its check takes.
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
     submission = models.OneToOneField(
         Submission, models.SET_NULL, null=True, blank=True, related_name="upload", verbose_name=_("submission")
     )

@@ -46,10 +46,10 @@ def _localtime(value):
     return formats.date_format(timezone.localtime(value), "H:i:s d/m/Y")
 
 
-def contest_check_open(contest, action="submit"):
-    """Whether the contest's phase allows an entrant's `action` now (submissions.phases): before or after the
-    window the refusal says when it opens or closed; in any other phase, which phase it is."""
-    now = timezone.now()
+def contest_check_open(contest, action="submit", now=None):
+    """Whether the contest's phase allows an entrant's `action` now, or at `now` (submissions.phases): before
+    or after the window the refusal says when it opens or closed; in any other phase, which phase it is."""
+    now = now or timezone.now()
     if phase_allows(contest, action, now):
         return
     if contest.stage == Phase.ANNOUNCED and contest.is_upcoming(now):
@@ -201,11 +201,12 @@ def submission_check_limit(*, registration):
     _check_clip_limit(contest=registration.contest, people=_people(registration), adding=1)
 
 
-def submission_check_allowed(*, registration, size=None):
-    """Whether the registration's author(s) may submit a clip (of `size` bytes) now: the window, the clip limit
-    and the size, checked before any byte is read. Raises a Refusal; submission_create checks again."""
+def submission_check_allowed(*, registration, size=None, now=None):
+    """Whether the registration's author(s) may submit a clip (of `size` bytes) now (or at `now`): the window,
+    the clip limit and the size, checked before any byte is read. Raises a Refusal; submission_create checks
+    again."""
     contest = registration.contest
-    contest_check_open(contest)
+    contest_check_open(contest, now=now)
     submission_check_limit(registration=registration)
     if size is not None:
         _check_clip_size(contest, size)
@@ -251,13 +252,16 @@ def _documents_save(submission, documents, saved_files):
     return records
 
 
-def submission_create(*, registration, title, genre, summary, clip, documents=()):
+def submission_create(*, registration, title, genre, summary, clip, documents=(), received_at=None):
     """Accepts a clip (an UploadedFile already on disk, with its sha256) for the registration's author(s).
 
     The slow checks (reading the video) run first, outside any lock; the window and the limit are checked
-    again under the contest row lock, which also serialises the allocation of submission codes."""
+    again under the contest row lock, which also serialises the allocation of submission codes. A clip whose
+    last byte arrived earlier (`received_at`, a resumable upload checked by a worker) is judged by the window
+    as it was then: the check's delay never makes it late."""
     contest = registration.contest
-    submission_check_allowed(registration=registration)
+    submitted_at = received_at or timezone.now()
+    submission_check_allowed(registration=registration, now=submitted_at)
     if genre.contest_id != contest.pk:
         raise Refusal(_("Choose one of this contest's genres."), field="genre")
     info = _check_clip_file(contest, clip)
@@ -267,7 +271,7 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
     try:
         with transaction.atomic():
             contest = Contest.objects.select_for_update().get(pk=contest.pk)
-            contest_check_open(contest)
+            contest_check_open(contest, now=submitted_at)
             # As the registration is now, under the lock that registration_save takes too.
             registration = Registration.objects.get(pk=registration.pk)
             _check_clip_limit(contest=contest, people=_people(registration), adding=1)
@@ -293,7 +297,7 @@ def submission_create(*, registration, title, genre, summary, clip, documents=()
                 rotation=info.rotation,
                 frame_rate=info.frame_rate,
                 bitrate=info.bitrate,
-                submitted_at=timezone.now(),
+                submitted_at=submitted_at,
             )
             submission.clip.save(f"clip.{info.container}", clip, save=False)
             saved_files.append(submission.clip)

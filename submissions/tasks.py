@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.conf import settings
 
+from contest_portal.refusals import Refusal
+
 from .media.pipeline import submission_media_prepare, submission_preview_make
 
 
@@ -19,6 +21,25 @@ def submission_media_task(submission_id):
 )
 def submission_preview_task(submission_id):
     submission_preview_make(submission_id=submission_id)
+
+
+# Hashing and probing a received 4 GB clip takes a minute on a loaded machine: well within the limits.
+@shared_task(acks_late=True, soft_time_limit=15 * 60, time_limit=16 * 60)
+def upload_check_task(upload_id):
+    from .uploads import upload_check
+
+    try:
+        upload_check(upload_id=upload_id)
+    except Refusal:
+        # Kept on the upload, with its status: the entrant's script reads it by HEAD.
+        pass
+
+
+@shared_task
+def uploads_check_stalled_task():
+    from .uploads import upload_check_stalled
+
+    return upload_check_stalled()
 
 
 @shared_task

@@ -4,6 +4,10 @@ POST /tai-len/ creates an upload; HEAD /tai-len/<id>/ tells how many bytes arriv
 DELETE removes an unfinished upload; OPTIONS on either says what the server supports. Extensions: creation,
 termination, checksum (sha1, md5, sha256) and expiration.
 
+After the last byte a worker checks the file (uploads.upload_check): until it is done, HEAD answers with the
+whole length and no Upload-Submission; then with Upload-Submission and Upload-Receipt, or 410 and the
+refusal in Upload-Refusal. Without a worker the check runs in the PATCH, which answers with its outcome.
+
 Only the protocol lives here: what may be uploaded, and what becomes of it, is decided in uploads.py and
 services.py. Requests come from the portal's own script, with the session cookie and the CSRF header."""
 
@@ -242,6 +246,9 @@ def _patch(request, upload):
     upload = uploads.upload_receive(
         upload=upload, offset=offset, body=request, body_length=body_length, checksum=checksum
     )
+    if upload.state == Upload.State.REFUSED:
+        # Checked at once (no worker) and refused by the contest's rules: final, like any Upload-Refusal.
+        return _response(upload.refusal_status or 400, upload.refusal, Upload_Refusal=_quoted(upload.refusal))
     response = _response(204, Upload_Offset=str(upload.offset), **_outcome(upload))
     if upload.state == Upload.State.RECEIVING:
         response["Upload-Expires"] = http_date(upload.expires_at.timestamp())

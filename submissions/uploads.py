@@ -76,12 +76,14 @@ class HashingFileUploadHandler(TemporaryFileUploadHandler):
 READ_SIZE = 1024 * 1024
 # A request holds an upload for LEASE and renews the hold every RENEW_EVERY while it streams. It writes only
 # within RENEW_EVERY of a successful renewal, so a request whose hold lapsed (a stalled client, a killed
-# worker) can never write after another one took over.
-LEASE = timedelta(seconds=60)
-RENEW_EVERY = timedelta(seconds=10)
-# Turning the last byte into a submission re-reads the whole file and probes it; hold the upload long enough
-# that no retried request starts the same completion next to it.
-COMPLETION_LEASE = timedelta(minutes=15)
+# worker) can never write after another one took over. LEASE is also how long an upload whose server died
+# mid-PATCH stays locked: the client's retry gets through after at most that long. Behind nginx a body
+# arrives at disk speed (nginx holds it until the last byte), so a renewal every two seconds costs little.
+LEASE = timedelta(seconds=8)
+RENEW_EVERY = timedelta(seconds=2)
+# Checking a received file (submission_create: the probe, the database) happens between two renewals of the
+# hash; it may take longer than LEASE on a loaded machine, so the worker holds the upload this long for it.
+CHECK_LEASE = timedelta(minutes=2)
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 
 
@@ -266,17 +268,36 @@ def upload_receive(*, upload, offset, body, body_length, checksum=None):
         if body_length:
             upload.offset = _receive_into_part(upload, lease, offset, body, body_length, checksum)
             upload.expires_at = _expiry()
-            if upload.offset < upload.length:
-                # One write stores the new offset and lets the upload go: a PATCH costs two commits in all.
-                if not lease.release(offset=upload.offset, expires_at=upload.expires_at):
-                    raise UploadLocked(_("Another request took over this upload; ask for its offset and go on."))
-                return upload
-            lease.update(offset=upload.offset, expires_at=upload.expires_at)
         if upload.offset == upload.length and upload.state == Upload.State.RECEIVING:
-            _upload_complete(upload, lease)
-        return upload
+            upload.state, upload.received_at = Upload.State.CHECKING, timezone.now()
+        elif not body_length:
+            if upload.state == Upload.State.CHECKING:
+                # The client asks again to finish (say, after its check failed and answered 500): let it.
+                lease.release()
+                _upload_check_queue(upload)
+            return upload
+        # One write stores the new offset (and, with the last byte, that the file waits for its check) and lets
+        # the upload go: a PATCH costs two commits in all.
+        if not lease.release(
+            offset=upload.offset, expires_at=upload.expires_at, state=upload.state, received_at=upload.received_at
+        ):
+            raise UploadLocked(_("Another request took over this upload; ask for its offset and go on."))
     finally:
         lease.release()
+    if upload.state == Upload.State.CHECKING:
+        _upload_check_queue(upload)
+    return upload
+
+
+def _upload_check_queue(upload):
+    """Queues the check of a received upload, then reads how it stands: with a worker it is still `checking`
+    (the client asks by HEAD until it is not); without one the check ran right here.
+
+    delay(), not delay_on_commit(): the PATCH runs in autocommit, the row saying `checking` is committed."""
+    from .tasks import upload_check_task
+
+    upload_check_task.delay(str(upload.pk))
+    upload.refresh_from_db(fields=["state", "refusal", "refusal_status", "submission"])
 
 
 def _receive_into_part(upload, lease, offset, body, body_length, checksum):
@@ -351,15 +372,48 @@ def _sha256_of(path, lease):
     return digest.hexdigest()
 
 
+def upload_check(*, upload_id):
+    """Checks an upload whose every byte is in (state `checking`): it becomes a submission (`complete`) or is
+    refused (`refused`, the reason and its status kept, the file removed; the Refusal is raised). Run by a
+    worker (tasks.upload_check_task), because hashing and probing a 4 GB file takes longer than a request
+    should. Safe to run twice, or next to itself: only the run holding the upload works on it; an upload no
+    longer `checking` is left alone (returns None)."""
+    lease = _Lease(upload_id)
+    if not lease.acquire(state=Upload.State.CHECKING):
+        return None
+    try:
+        upload = Upload.objects.select_related("registration__contest").get(pk=upload_id)
+        _upload_complete(upload, lease)
+        return upload
+    finally:
+        lease.release()
+
+
+def upload_check_stalled(*, now=None):
+    """Queues again the check of every upload `checking` that nobody holds (its worker died, its task was
+    lost); returns how many. Run every minute by beat."""
+    from .tasks import upload_check_task
+
+    now = now or timezone.now()
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    stalled = Upload.objects.filter(free, state=Upload.State.CHECKING, received_at__lt=now - LEASE)
+    upload_ids = [str(upload_id) for upload_id in stalled.values_list("pk", flat=True)]
+    for upload_id in upload_ids:
+        upload_check_task.delay(upload_id)
+    if upload_ids:
+        log.warning("%d stalled upload check(s) queued again", len(upload_ids))
+    return len(upload_ids)
+
+
 def _upload_complete(upload, lease):
     """The last byte is in: the file becomes a submission (state complete) or is refused (state refused,
-    the reason kept and the file removed; the Refusal goes on to the client).
+    the reason kept and the file removed; the Refusal goes on).
 
     submission_create moves a second name of the file (a hard link) into storage, so a failure other than
     a refusal, after it moved the file, leaves the .part in place for a retry: nothing received is lost."""
     part = upload_part_path(upload.pk)
     sha256 = _sha256_of(part, lease)
-    lease.keep(COMPLETION_LEASE)
+    lease.keep(CHECK_LEASE)
     clip_path = part.with_suffix(".clip")
     _remove(clip_path)
     try:
@@ -384,10 +438,15 @@ def _upload_complete(upload, lease):
             genre=genre,
             summary=upload.metadata.get("summary", ""),
             clip=clip,
+            received_at=upload.received_at,
         )
     except Refusal as refusal:
-        upload.state, upload.refusal = Upload.State.REFUSED, str(refusal.message)
-        lease.release(state=upload.state, refusal=upload.refusal)
+        upload.state, upload.refusal, upload.refusal_status = (
+            Upload.State.REFUSED,
+            str(refusal.message),
+            refusal.status,
+        )
+        lease.release(state=upload.state, refusal=upload.refusal, refusal_status=upload.refusal_status)
         _remove(clip_path)
         _remove(part)
         log.info("upload %s refused: %s", upload.pk, upload.refusal)

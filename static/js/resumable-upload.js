@@ -32,6 +32,7 @@
 
   var upload = null;
   var outcome = null;
+  var lastWasPatch = false;
   var samples = [];
   var waiting = null;
   var paused = false;
@@ -195,6 +196,7 @@
 
   function stop() {
     clearWaiting();
+    bar.parentNode.classList.remove("checking");
     busy(false);
     box.hidden = true;
   }
@@ -214,8 +216,24 @@
     ui.showError(clipInput, messageOf(error.originalResponse));
   }
 
+  // After the last byte a worker checks the clip: seconds, a minute for a file of gigabytes. Meanwhile HEAD
+  // answers with the whole length and no receipt; then with the receipt, or 410 and the refusal.
+  var CHECK_EVERY = 2000;
+
+  function plainMessage(response, text) {
+    var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
+    return plain && text ? text : gettext("The server did not accept the upload. Please reload the page and try again.");
+  }
+
+  function takeOutcome(response) {
+    if (!response.headers.get("Upload-Submission")) { return false; }
+    outcome = { code: response.headers.get("Upload-Submission"), receipt: response.headers.get("Upload-Receipt") };
+    return true;
+  }
+
   function finishOnServer() {
-    // The transfer ended on a HEAD (every byte was already in): the last, empty PATCH makes the submission.
+    // The transfer ended on a HEAD (every byte was already in): an empty PATCH asks for the check again, in
+    // case the one after the last byte went wrong.
     return fetch(upload.url, {
       method: "PATCH",
       credentials: "same-origin",
@@ -227,15 +245,31 @@
         "X-CSRFToken": csrfToken(),
       },
     }).then(function (response) {
-      if (response.headers.get("Upload-Submission")) {
-        outcome = { code: response.headers.get("Upload-Submission"), receipt: response.headers.get("Upload-Receipt") };
-        return null;
-      }
+      if (takeOutcome(response) || response.ok) { return null; }
       return response.text().then(function (text) {
-        var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
-        throw { input: clipInput, message: plain && text ? text : gettext("The server did not accept the upload. Please reload the page and try again.") };
+        throw { input: clipInput, message: plainMessage(response, text) };
       });
     });
+  }
+
+  function waitForCheck() {
+    if (outcome) { return Promise.resolve(); }
+    statusLine.textContent = gettext("Every byte is in. Checking the clip, this takes a moment…");
+    var again = function () {
+      return new Promise(function (resolve) { setTimeout(resolve, CHECK_EVERY); }).then(waitForCheck);
+    };
+    return fetch(upload.url, {
+      method: "HEAD",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Tus-Resumable": "1.0.0" },
+    }).then(function (response) {
+      if (takeOutcome(response)) { return null; }
+      var refusal = response.headers.get("Upload-Refusal");
+      if (refusal) { throw { input: clipInput, message: decodeURIComponent(refusal) }; }
+      if (response.ok || response.status >= 500) { return again(); }
+      throw { input: clipInput, message: plainMessage(response, "") };
+    }, again);
   }
 
   function sendDocuments() {
@@ -286,8 +320,10 @@
 
   function finish(values, sent) {
     controls.hidden = true;
-    statusLine.textContent = gettext("The clip is received.");
-    (outcome ? Promise.resolve() : finishOnServer())
+    bar.parentNode.classList.add("checking");
+    (outcome || lastWasPatch ? Promise.resolve() : finishOnServer())
+      .then(waitForCheck)
+      .then(function () { statusLine.textContent = gettext("The clip is received."); })
       .then(sendDocuments)
       .then(function () { return saveChangedDetails(values, sent); })
       .then(function () { window.location.assign(outcome.receipt); })
@@ -336,6 +372,7 @@
       removeFingerprintOnSuccess: true,
       onShouldRetry: shouldRetry,
       onAfterResponse: function (request, response) {
+        lastWasPatch = request.getMethod() === "PATCH" && response.getStatus() === 204;
         if (response.getHeader("Upload-Submission")) {
           outcome = { code: response.getHeader("Upload-Submission"), receipt: response.getHeader("Upload-Receipt") };
         }

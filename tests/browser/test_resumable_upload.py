@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from submissions import tus
 from submissions.models import Submission, SubmissionDocument, Upload
+from submissions.tasks import upload_check_task
 from tests.clips import make_clip, make_pdf
 
 from .conftest import log_in
@@ -181,3 +182,30 @@ def test_documents_chosen_with_a_large_clip_follow_it(
     (document,) = SubmissionDocument.objects.all()
     assert document.original_filename == "kịch bản.pdf"
     assert document.sha256 == hashlib.sha256(script.read_bytes()).hexdigest()
+
+
+def test_after_the_last_byte_the_uploader_says_the_clip_is_being_checked_then_shows_the_receipt(
+    page, registered_alice, live_contest, big_clip, slow_transfer, requests_seen, screenshot, monkeypatch
+):
+    # The check waits for a worker, as in production: held here (the broker's part); the test is the worker.
+    queued = []
+    monkeypatch.setattr(upload_check_task, "delay", queued.append)
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
+    _fill_in_and_pick(page, big_clip)
+    page.locator("#submission-form [type=submit]").click()
+
+    status = page.locator("#upload-progress p.help")
+    expect(status).to_contain_text("Đang kiểm tra clip", timeout=30_000)
+    expect(page.locator("#upload-progress .progress")).to_have_class(re.compile(r"\bchecking\b"))
+    screenshot(page, "resumable-upload-checking")
+    upload = Upload.objects.get()
+    assert upload.state == Upload.State.CHECKING
+    # It keeps asking, and stays on the page, while the check has not run.
+    page.wait_for_timeout(2500)
+    assert [method for method, offset in requests_seen].count("HEAD") >= 1
+    assert "/gui-clip/" in page.url
+
+    upload_check_task(queued[0])  # the worker's part
+
+    _assert_received_once(page, big_clip, f"{live_contest.code_prefix}-0001")

@@ -17,7 +17,7 @@ from django.utils.http import parse_http_date
 
 from submissions import uploads
 from submissions.models import Contest, Submission, SubmissionDocument, Upload
-from submissions.tasks import uploads_expire_task
+from submissions.tasks import upload_check_task, uploads_expire_task
 from submissions.uploads import upload_expire_stale, upload_part_path
 from tests.clips import make_jpeg, make_pdf
 from tests.conftest import ALICE_ID, BOB_ID
@@ -668,16 +668,117 @@ class TestCompletion:
 
         upload = _upload(started)
         assert (upload.state, upload.offset, upload.locked_until) == (
-            Upload.State.RECEIVING,
+            Upload.State.CHECKING,
             len(clip_bytes),
             None,
         )
         assert upload_part_path(upload.pk).read_bytes() == clip_bytes
-        # An empty PATCH at the end finishes the job.
+        # An empty PATCH at the end finishes the job (so does the sweep of stalled checks, see below).
         response = _patch(alice_client, started, b"", len(clip_bytes))
         assert response.status_code == 204
         assert Submission.objects.get().sha256 == _sha256(clip_bytes)
 
+
+@pytest.fixture
+def with_worker(monkeypatch):
+    """The check waits for a worker, as in production: the checks queued are held here (the broker's part)
+    and the test does the worker's part itself."""
+    queued = []
+    monkeypatch.setattr(upload_check_task, "delay", queued.append)
+    return queued
+
+
+class TestCheckByWorker:
+    def test_the_last_patch_answers_at_once_and_head_tells_when_the_check_is_done(
+        self, alice_client, started, clip_bytes, with_worker
+    ):
+        response = _patch(alice_client, started, clip_bytes, 0)
+
+        assert response.status_code == 204
+        assert response["Upload-Offset"] == str(len(clip_bytes))
+        assert "Upload-Submission" not in response
+        assert not Submission.objects.exists()
+        upload = _upload(started)
+        assert (upload.state, upload.locked_until) == (Upload.State.CHECKING, None)
+        head = _head(alice_client, started)
+        assert (head.status_code, head["Upload-Offset"], "Upload-Submission" in head) == (
+            200,
+            str(len(clip_bytes)),
+            False,
+        )
+        # More bytes are refused; an empty PATCH changes nothing.
+        assert _patch(alice_client, started, b"x", len(clip_bytes)).status_code == 413
+        assert _patch(alice_client, started, b"", len(clip_bytes)).status_code == 204
+
+        uploads.upload_check(upload_id=upload.pk)  # what the worker does
+
+        submission = Submission.objects.get()
+        assert submission.sha256 == _sha256(clip_bytes)
+        assert submission.submitted_at == upload.received_at
+        head = _head(alice_client, started)
+        assert head["Upload-Submission"] == submission.code
+        assert head["Upload-Receipt"] == reverse("submissions:receipt", args=["test-contest", submission.code])
+        assert not upload_part_path(upload.pk).exists()
+
+    def test_a_clip_whose_last_byte_came_before_the_deadline_counts_though_checked_after(
+        self, alice_client, contest, started, clip_bytes, with_worker
+    ):
+        Contest.objects.filter(pk=contest.pk).update(closes_at=timezone.now() + datetime.timedelta(minutes=1))
+        _patch(alice_client, started, clip_bytes, 0)
+        received_at = _upload(started).received_at
+
+        with time_machine.travel(received_at + datetime.timedelta(minutes=5), tick=False):
+            uploads.upload_check(upload_id=_upload(started).pk)
+
+        submission = Submission.objects.get()
+        assert submission.submitted_at == received_at < Contest.objects.get(pk=contest.pk).closes_at
+
+    def test_a_refusal_found_by_the_worker_is_told_by_head(self, alice_client, contest, tmp_path, with_worker):
+        picture = make_jpeg(tmp_path / "clip.mp4").read_bytes()
+        url = _create(alice_client, contest, len(picture), filename="clip.mp4")["Location"]
+        assert _patch(alice_client, url, picture, 0).status_code == 204
+
+        with pytest.raises(uploads.FileNotAccepted):
+            uploads.upload_check(upload_id=_upload(url).pk)
+
+        upload = _upload(url)
+        assert (upload.state, upload.refusal_status) == (Upload.State.REFUSED, 415)
+        head = _head(alice_client, url)
+        assert head.status_code == 410
+        assert "(JPEG) is not accepted" in unquote(head["Upload-Refusal"])
+
+    def test_a_check_whose_worker_died_is_queued_again_by_the_sweep(
+        self, alice_client, started, clip_bytes, with_worker
+    ):
+        _patch(alice_client, started, clip_bytes, 0)
+        upload = _upload(started)
+        assert with_worker == [str(upload.pk)]
+        # Just received (its task is on the way), or held by a worker: not stalled.
+        assert uploads.upload_check_stalled(now=upload.received_at) == 0
+        held = Upload.objects.filter(pk=upload.pk)
+        held.update(received_at=timezone.now() - datetime.timedelta(minutes=5))
+        held.update(locked_until=timezone.now() + datetime.timedelta(minutes=1))
+        assert uploads.upload_check_stalled() == 0
+
+        # The worker died: its hold ran out.
+        held.update(locked_until=timezone.now() - datetime.timedelta(seconds=1))
+        assert uploads.upload_check_stalled() == 1
+        assert with_worker == [str(upload.pk), str(upload.pk)]
+
+        upload_check_task(str(upload.pk))  # the worker's part
+        assert _upload(started).state == Upload.State.COMPLETE
+        assert Submission.objects.get().sha256 == _sha256(clip_bytes)
+
+    def test_a_second_check_of_the_same_upload_does_nothing(self, alice_client, started, clip_bytes, with_worker):
+        _patch(alice_client, started, clip_bytes, 0)
+        upload_id = _upload(started).pk
+        uploads.upload_check(upload_id=upload_id)
+
+        assert uploads.upload_check(upload_id=upload_id) is None
+        assert Submission.objects.count() == 1
+
+
+class TestCompletionDocuments:
     def test_documents_follow_a_received_clip(self, alice_client, started, clip_bytes, tmp_path):
         _patch(alice_client, started, clip_bytes, 0)
         pdf = make_pdf(tmp_path / "kịch bản.pdf")
