@@ -17,7 +17,8 @@ wsgi_app = "contest_portal.wsgi:application"
 workers = int(os.environ.get("GUNICORN_WORKERS", os.cpu_count() or 2))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 8))
-# A request that takes longer than this is stuck (accepting a clip reads it with PyAV: minutes for 4 GiB).
+# A request that takes longer than this is stuck. (Checking a received clip, minutes for 4 GiB, is a worker's job;
+# without a broker it runs in the request that brings the last byte.)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 600))
 graceful_timeout = 30
 keepalive = 5

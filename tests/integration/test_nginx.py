@@ -6,11 +6,7 @@ itself (the media only after the portal's check, through X-Accel-Redirect), and 
 to browsers."""
 
 import gzip
-import os
-import shutil
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,75 +15,9 @@ import pytest
 from django.utils import timezone
 
 from submissions.models import Contest
-from tests.conftest import require_service
+from tests.integration.servers import start_nginx
 
 pytestmark = pytest.mark.integration
-
-BASE_DIR = Path(__file__).resolve().parents[2]
-LOCATIONS = BASE_DIR / "deploy" / "nginx" / "portal-locations.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def _start_nginx(folder, *, upstream_port, static_root, media_root):
-    """nginx on a free port with the repository's locations, in front of 127.0.0.1:upstream_port: (port, process)."""
-    require_service(Path(NGINX).exists(), "needs nginx: apt-get install nginx")
-    folder.mkdir()
-    locations = LOCATIONS.read_text()
-    for installed, here in {
-        "/srv/contest_portal/var/static/": f"{static_root}/",
-        "/srv/contest_portal/var/media/": f"{media_root}/",
-    }.items():
-        assert installed in locations, f"{LOCATIONS.name} no longer names {installed}"
-        locations = locations.replace(installed, here)
-    (folder / "portal-locations.conf").write_text(locations)
-    port = _free_port()
-    temp_paths = "\n".join(
-        f"    {name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (folder / "nginx.conf").write_text(
-        f"""{"user root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 64; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-{temp_paths}
-    upstream contest_portal {{ server 127.0.0.1:{upstream_port}; keepalive 4; }}
-    server {{
-        listen 127.0.0.1:{port};
-        server_name localhost;
-        include {folder}/portal-locations.conf;
-    }}
-}}
-"""
-    )
-    check = subprocess.run([NGINX, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf")], capture_output=True)
-    assert check.returncode == 0, check.stderr.decode()
-    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")])
-    deadline = time.monotonic() + 10
-    while not _answers(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"nginx did not come up: {(folder / 'error.log').read_text()}")
-        time.sleep(0.05)
-    return port, process
 
 
 @pytest.fixture
@@ -96,9 +26,9 @@ def nginx(live_server, tmp_path, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
-    port, process = _start_nginx(
+    port, process = start_nginx(
         tmp_path / "nginx",
-        upstream_port=int(live_server.url.rsplit(":", 1)[1]),
+        upstream_ports=[int(live_server.url.rsplit(":", 1)[1])],
         static_root=settings.STATIC_ROOT,
         media_root=settings.MEDIA_ROOT,
     )
@@ -174,9 +104,9 @@ def test_a_slow_phones_upload_reaches_the_portal_only_once_it_has_all_arrived(tm
     upstream.bind(("127.0.0.1", 0))
     upstream.listen(1)
     upstream.settimeout(5)
-    port, process = _start_nginx(
+    port, process = start_nginx(
         tmp_path / "nginx",
-        upstream_port=upstream.getsockname()[1],
+        upstream_ports=[upstream.getsockname()[1]],
         static_root=tmp_path,
         media_root=tmp_path,
     )
