@@ -193,7 +193,9 @@ def tus_uploads(request, method, contest):
     )
     return _response(
         201,
-        Location=request.build_absolute_uri(reverse("submissions:tus_upload", args=[upload.pk])),
+        # A path, which clients resolve against the address they used: behind a proxy the host the portal
+        # sees (nginx's $host, without a port) need not be the one the browser sent to.
+        Location=reverse("submissions:tus_upload", args=[upload.pk]),
         Upload_Expires=http_date(upload.expires_at.timestamp()),
     )
 

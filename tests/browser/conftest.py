@@ -107,6 +107,33 @@ def new_page(browser, live_server, csp_violations):
         context.close()
 
 
+@pytest.fixture
+def page_through_nginx(browser, live_server, csp_violations, settings, tmp_path):
+    """A phone's page on a real nginx, configured by deploy/nginx/portal-locations.conf, in front of the live
+    server: bodies buffered, static files and private media sent by nginx (tests/integration/servers.py)."""
+    from django.core.management import call_command
+
+    from tests.integration.servers import start_nginx
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.PRIVATE_MEDIA_ACCEL_REDIRECT_PREFIX = "/_private/"
+    call_command("collectstatic", interactive=False, verbosity=0)
+    port, process = start_nginx(
+        tmp_path / "nginx",
+        upstream_ports=[int(live_server.url.rsplit(":", 1)[1])],
+        static_root=settings.STATIC_ROOT,
+        media_root=settings.MEDIA_ROOT,
+    )
+    # nginx passes the host without the port (in production, 443): the browser's Origin carries this one.
+    settings.CSRF_TRUSTED_ORIGINS = [f"http://127.0.0.1:{port}"]
+    context = csp_violations.watch(browser.new_context(base_url=f"http://127.0.0.1:{port}", **PHONE))
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+    process.terminate()
+    process.wait(10)
+
+
 def admin_log_in(page, email):
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/admin/login/"))

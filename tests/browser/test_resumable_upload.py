@@ -209,3 +209,34 @@ def test_after_the_last_byte_the_uploader_says_the_clip_is_being_checked_then_sh
     upload_check_task(queued[0])  # the worker's part
 
     _assert_received_once(page, big_clip, f"{live_contest.code_prefix}-0001")
+
+
+@pytest.mark.integration
+def test_through_nginx_a_phone_sends_a_large_clip_with_a_drop_midway_and_watches_its_preview(
+    page_through_nginx, registered_alice, live_contest, big_clip, slow_transfer, requests_seen, tmp_path
+):
+    page = page_through_nginx
+    script = make_pdf(tmp_path / "kịch bản.pdf")
+    log_in(page, "alice@example.com")
+    expect(page).to_have_url(re.compile(r"/test-contest/clip-cua-toi/$"))
+    _fill_in_and_pick(page, big_clip)
+    page.set_input_files("input[name=documents]", str(script))
+    page.locator("#submission-form [type=submit]").click()
+    page.wait_for_function(MIDWAY)
+    page.context.set_offline(True)
+    page.wait_for_timeout(1000)
+    page.context.set_offline(False)
+
+    _assert_received_once(page, big_clip, f"{live_contest.code_prefix}-0001")
+    assert SubmissionDocument.objects.get().original_filename == "kịch bản.pdf"
+    # The receipt's preview plays from nginx (X-Accel-Redirect), the page's script and style too.
+    video = page.locator("video")
+    expect(video).to_be_visible()
+    assert page.evaluate(
+        """async () => {
+            const source = document.querySelector("video source, video");
+            const response = await fetch(source.src || source.currentSrc, { headers: { Range: "bytes=0-99" } });
+            return [response.status, (await response.arrayBuffer()).byteLength];
+        }"""
+    ) == [206, 100]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

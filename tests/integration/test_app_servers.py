@@ -103,7 +103,7 @@ def _create(base, contest, clip, session):
         timeout=30,
     )
     assert response.status_code == 201, response.text
-    return response.headers["Location"].split("://", 1)[1].split("/", 1)[1]
+    return response.headers["Location"].lstrip("/")
 
 
 def _patch(base, path, session, offset, piece):
