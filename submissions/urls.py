@@ -12,6 +12,7 @@ contest_pages = [
     path("phieu-dang-ky/", views.registration_edit, name="registration"),
     path("clip-cua-toi/", views.my_clips, name="my_clips"),
     path("clip-cua-toi/gui-clip/", views.submission_new, name="submission_new"),
+    path("clip-cua-toi/video.json", views.my_clips_media, name="my_clips_media"),
     path("clip-cua-toi/<str:code>/", views.submission_receipt, name="receipt"),
     path("clip-cua-toi/<str:code>/sua/", views.submission_edit, name="edit"),
     path("clip-cua-toi/<str:code>/rut/", views.submission_withdraw, name="withdraw"),

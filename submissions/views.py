@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -174,6 +174,19 @@ def my_clips(request, contest):
             "is_open": phase_allows(contest, "change_clip"),
         },
     )
+
+
+@contest_page
+@login_required
+def my_clips_media(request, contest):
+    """How the media work of the user's clips in this contest stands, {code: media_state}: My clips and the
+    receipt ask now and then while a preview is being made, and reload when it is ready (js/media-state.js)."""
+    states = Submission.objects.filter(contest=contest, registration__user=request.user).values_list(
+        "code", "media_state"
+    )
+    response = JsonResponse(dict(states))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _limit_reason(registration):

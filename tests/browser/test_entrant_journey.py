@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from submissions.models import Registration, Submission
 from tests.clips import make_clip
 
-from .conftest import PASSWORD, fill_registration_form
+from .conftest import PASSWORD, fill_registration_form, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -111,3 +111,29 @@ def test_an_entrant_signs_up_confirms_fills_the_form_and_submits_a_clip(
     screenshot(page, "my-clips")
 
     assert any(code in message.subject for message in _mail_to(email))
+
+
+@pytest.mark.parametrize("where", ["my_clips", "receipt"])
+def test_my_clips_and_the_receipt_show_the_preview_by_themselves_once_it_is_ready(
+    page, registered_alice, live_contest, submit, where
+):
+    submission = submit(registered_alice.registrations.get())
+    made = Submission.objects.get(pk=submission.pk)
+    assert made.media_state == Submission.MediaState.READY  # tasks ran in-process; pretend they have not yet
+    Submission.objects.filter(pk=submission.pk).update(media_state=Submission.MediaState.PROCESSING, preview="")
+    log_in(page, "alice@example.com")
+    if where == "receipt":
+        page.goto(f"/{live_contest.slug}/clip-cua-toi/{submission.code}/")
+        expect(page.get_by_text("Bản xem trước đang được tạo", exact=False)).to_be_visible()
+    else:
+        page.goto(f"/{live_contest.slug}/clip-cua-toi/")
+    expect(page.locator(f'[data-code="{submission.code}"][data-media-state="processing"]')).to_be_visible()
+
+    Submission.objects.filter(pk=submission.pk).update(media_state=Submission.MediaState.READY, preview=made.preview)
+
+    if where == "receipt":
+        expect(page.locator("video.clip-player")).to_be_visible(timeout=30_000)
+    else:
+        expect(page.locator(f'[data-code="{submission.code}"][data-media-state="ready"]')).to_be_visible(
+            timeout=30_000
+        )

@@ -304,6 +304,44 @@ class TestMyClips:
         assert counts[0] == counts[1]
 
 
+class TestMediaStateOfMyClips:
+    """What My clips and the receipt ask while a preview is being made (static/js/media-state.js)."""
+
+    def test_it_tells_the_state_of_the_users_own_clips_only(self, contest, client, alice, bob, register, submit):
+        mine = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        theirs = submit(register(bob, "Cầm Văn Bob", BOB_ID))
+        Submission.objects.filter(pk=theirs.pk).update(media_state=Submission.MediaState.READY)
+        client.force_login(alice)
+
+        response = client.get(reverse("submissions:my_clips_media", args=[contest.slug]))
+
+        assert response.status_code == 200
+        assert response.json() == {mine.code: "processing"}
+        assert response["Cache-Control"] == "no-store"
+        Submission.objects.filter(pk=mine.pk).update(media_state=Submission.MediaState.READY)
+        assert client.get(reverse("submissions:my_clips_media", args=[contest.slug])).json() == {mine.code: "ready"}
+
+    def test_it_needs_a_login(self, contest, client):
+        response = client.get(reverse("submissions:my_clips_media", args=[contest.slug]))
+        assert response.status_code == 302
+        assert reverse("account_login") in response["Location"]
+
+    def test_pages_with_a_clip_in_the_works_carry_the_script_and_the_address_to_ask(
+        self, contest, client, alice, register, submit
+    ):
+        submission = submit(register(alice, "Lò Thị Alice", ALICE_ID))
+        client.force_login(alice)
+        address = reverse("submissions:my_clips_media", args=[contest.slug])
+        for page in (
+            reverse("submissions:my_clips", args=[contest.slug]),
+            reverse("submissions:receipt", args=[contest.slug, submission.code]),
+        ):
+            html = client.get(page).content.decode()
+            assert f'data-media-url="{address}"' in html
+            assert f'data-media-state="processing" data-code="{submission.code}"' in html
+            assert "js/media-state" in html
+
+
 def test_an_oversized_upload_with_csrf_checks_on_is_still_a_413(contest, alice, register, tmp_path, settings):
     """The CSRF check reads the body first; the entrant must still be told the file is too large."""
     from django.test import Client
