@@ -35,9 +35,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check --quiet -r $(VENV)/requirements.txt
 	touch $@
 
+# The web server and, beside it, a Celery worker with beat, on a broker kept in files under var/celery/ (or on
+# CELERY_BROKER_URL when it is set): checking an upload, making previews and sending mail happen off the request,
+# as in production. Work a stopped worker left is queued again at start (manage.py resume_work). Ctrl-C stops both.
 run: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	@export EMBEDDED_WORKER=1; \
+	$(PY) manage.py resume_work && \
+	{ $(PY) -m celery -A contest_portal worker --beat --queues=celery,media --concurrency=2 --loglevel=INFO \
+		--without-gossip --without-mingle & } && \
+	trap 'kill -TERM $$! 2>/dev/null; wait $$!' EXIT && \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Runs the whole suite (PYTEST_ARGS narrows it, e.g. PYTEST_ARGS='-m "not integration"'). pytest's own exit

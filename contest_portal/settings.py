@@ -215,11 +215,23 @@ MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=6)
 MAIL_SEND_LEASE_SECONDS = env.int("MAIL_SEND_LEASE_SECONDS", default=9 * EMAIL_TIMEOUT)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+if not CELERY_BROKER_URL and env.bool("EMBEDDED_WORKER", default=False):
+    # `make run`: a worker runs next to the web server on a broker kept in files under var/celery/ (kombu's
+    # filesystem transport), so uploads, previews and mail are done off the request as in production, and
+    # what was queued before a stop is done after the next start.
+    CELERY_BROKER_URL = "filesystem://"
 # Without a broker every task runs in-process, right after the transaction that queued it commits.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
+(VAR_DIR / "celery").mkdir(exist_ok=True)
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_folder = VAR_DIR / "celery" / "queue"
+    _queue_folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_queue_folder), "data_folder_out": str(_queue_folder)}
+# Where `celery beat` keeps when each periodic task last ran.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

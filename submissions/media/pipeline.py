@@ -122,6 +122,19 @@ def submission_media_prepare(*, submission_id):
     )
 
 
+def media_work_requeue():
+    """Queues again the media work of every clip still `processing`, oldest first; returns how many. For a
+    worker lost with its tasks (`manage.py resume_work`, which `make run` runs at each start): both steps are
+    safe to run twice, so a clip whose task is still queued is not harmed by a second one."""
+    from ..tasks import submission_media_task
+
+    waiting = Submission.objects.filter(media_state=Submission.MediaState.PROCESSING).order_by("submitted_at")
+    submission_ids = list(waiting.values_list("pk", flat=True))
+    for submission_id in submission_ids:
+        submission_media_task.delay(submission_id)
+    return len(submission_ids)
+
+
 def preview_time_limits(duration):
     """The soft and hard time limits, in seconds, of making the preview of a clip lasting `duration` seconds:
     the transcode's time grows with the clip's length. See settings.MEDIA_PREVIEW_*."""

@@ -42,7 +42,7 @@ from tests.clips import (
     top_level_boxes,
     truncate,
 )
-from tests.conftest import ALICE_ID, as_upload
+from tests.conftest import ALICE_ID, BOB_ID, as_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -547,3 +547,21 @@ class TestAdmin:
         assert response.status_code == 200
         assert "no sound" in html and "low resolution" in html
         assert 'name="technical_flags"' not in html and 'name="media_state"' not in html
+
+
+def test_resume_work_queues_the_media_of_clips_a_lost_worker_left_processing(
+    db, contest, alice, bob, register, submit, capsys, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    left = submit(register(alice, "Lò Thị Alice", ALICE_ID))  # its task was never run (the worker was lost)
+    done = submit(register(bob, "Cầm Văn Bob", BOB_ID))
+    Submission.objects.filter(pk=done.pk).update(media_state=Submission.MediaState.FAILED, media_error="x")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resume_work")  # tasks run in-process here
+
+    assert "1 clip(s) queued for media work, 0 upload check(s) queued." in capsys.readouterr().out
+    left.refresh_from_db()
+    assert (left.media_state, bool(left.thumbnail), bool(left.preview)) == (Submission.MediaState.READY, True, True)
+    assert Submission.objects.get(pk=done.pk).media_state == Submission.MediaState.FAILED
