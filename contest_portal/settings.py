@@ -320,7 +320,10 @@ CELERY_BEAT_SCHEDULE["check-stalled-uploads"] = {
 # (minutes of CPU each) on their own `media` queue, so transcodes never hold up mail or thumbnails: a worker
 # must consume it (`celery worker -Q celery,media`, or a dedicated `-Q media` worker). At the soft limit a
 # transcode stops, removes its temporary file and marks the clip failed; the hard limit kills what is left.
-CELERY_TASK_ROUTES = {"submissions.tasks.submission_preview_task": {"queue": "media"}}
+CELERY_TASK_ROUTES = {
+    "submissions.tasks.submission_preview_task": {"queue": "media"},
+    "submissions.tasks.submission_preview_improve_task": {"queue": "media"},
+}
 MEDIA_PREPARE_SOFT_TIME_LIMIT = 5 * 60
 # A preview's limits grow with the clip: these two are for a clip of no length, and each second of clip adds
 # MEDIA_PREVIEW_TIME_LIMIT_PER_CLIP_SECOND seconds to both (a 15-minute clip: 90 and 95 minutes). The test

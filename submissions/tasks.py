@@ -3,7 +3,7 @@ from django.conf import settings
 
 from contest_portal.refusals import Refusal
 
-from .media.pipeline import submission_media_prepare, submission_preview_make
+from .media.pipeline import submission_media_prepare, submission_preview_improve, submission_preview_make
 
 
 @shared_task(acks_late=True, soft_time_limit=settings.MEDIA_PREPARE_SOFT_TIME_LIMIT)
@@ -24,6 +24,16 @@ def submission_preview_task(submission_id):
 
 
 # Hashing and probing a received 4 GB clip takes a minute on a loaded machine: well within the limits.
+# The 720p preview after a quick one, on the `media` queue too, sent at the lowest priority.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.MEDIA_PREVIEW_SOFT_TIME_LIMIT,
+    time_limit=settings.MEDIA_PREVIEW_TIME_LIMIT,
+)
+def submission_preview_improve_task(submission_id):
+    submission_preview_improve(submission_id=submission_id)
+
+
 @shared_task(acks_late=True, soft_time_limit=15 * 60, time_limit=16 * 60)
 def upload_check_task(upload_id):
     from .uploads import upload_check

@@ -2,8 +2,12 @@
 
 1. `submission_media_prepare` (the default queue, a second or so): the technical flags screeners see and the
    thumbnail the entrant sees; then it queues step 2.
-2. `submission_preview_make` (the `media` queue, minutes): the browser-playable preview; the clip is then
-   `ready`. Its time limits grow with the clip's length (`preview_time_limits`).
+2. `submission_preview_make` (the `media` queue): the browser-playable preview; the clip is then `ready`. A clip
+   browsers play as it is gets its streams copied (seconds); any other gets the quick 480p rendition (a few
+   minutes for a long clip), and then
+3. `submission_preview_improve` (the `media` queue, at the lowest priority: only when no clip waits for its
+   first preview) replaces it by the 720p one.
+   The transcodes' time limits grow with the clip's length (`preview_time_limits`).
 
 The clip's metadata (duration, size, codecs, rotation, frame rate, bitrate) is stored once, by
 `submission_create`, from the probe that accepted the file.
@@ -26,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Submission
-from .preview import preview_write
+from .preview import FULL, QUICK, first_rendition, preview_write
 from .probe import ClipRejected, display_size
 from .thumbnail import clip_thumbnail
 
@@ -142,19 +146,22 @@ def preview_time_limits(duration):
     return settings.MEDIA_PREVIEW_SOFT_TIME_LIMIT + extra, settings.MEDIA_PREVIEW_TIME_LIMIT + extra
 
 
+# The quick rendition's file name ends so; the 720p one that replaces it is `<id>.mp4`.
+QUICK_SUFFIX = ".quick.mp4"
+# Redis takes a lower number first (kombu's default priority steps are 0, 3, 6 and 9).
+IMPROVE_PRIORITY = 9
+
+
 def submission_preview_make(*, submission_id):
-    """Makes the preview of a clip still `processing`, which is then `ready`; a withdrawn clip gets none."""
+    """Makes the first preview of a clip still `processing`, which is then `ready`; a withdrawn clip gets none.
+    A quick rendition is followed by the 720p one (submission_preview_improve), queued at the lowest priority."""
     submission = _processing(submission_id)
     if submission is None or submission.status == Submission.Status.WITHDRAWN:
         return
-    storage = submission.preview.storage
-    name = _file_name(submission, "previews", ".mp4")
-    final = Path(storage.path(name))
-    partial = Path(storage.path(f"previews/tmp/{submission.pk}.partial.mp4"))
-    for folder in {final.parent, partial.parent}:
-        folder.mkdir(parents=True, exist_ok=True)
     with _failing_on_error(submission, "the preview") as outcome:
-        made = preview_write(source=submission.clip.path, partial=partial, final=final)
+        how = first_rendition(submission.clip.path)
+        name = _file_name(submission, "previews", QUICK_SUFFIX if how == QUICK else ".mp4")
+        final, made = _preview_write(submission, name, how)
     if outcome.failed:
         return
     if not made:
@@ -167,7 +174,51 @@ def submission_preview_make(*, submission_id):
         # Nothing got updated: the clip's media state changed meanwhile; the file has no owner.
         final.unlink(missing_ok=True)
         return
-    log.info("submission %s: preview ready", submission.pk)
+    log.info("submission %s: preview ready (%s)", submission.pk, how)
+    if how == QUICK:
+        from ..tasks import submission_preview_improve_task
+
+        soft_limit, hard_limit = preview_time_limits(submission.duration)
+        submission_preview_improve_task.apply_async_on_commit(
+            (submission.pk,), soft_time_limit=soft_limit, time_limit=hard_limit, priority=IMPROVE_PRIORITY
+        )
+
+
+def submission_preview_improve(*, submission_id):
+    """Replaces the quick rendition of a `ready` clip by the 720p preview. Should this fail, the clip keeps the
+    quick one, which plays: the failure is only logged. The quick file stays, for a screener still playing it."""
+    submission = (
+        Submission.objects.select_related("contest")
+        .filter(pk=submission_id, media_state=Submission.MediaState.READY, preview__endswith=QUICK_SUFFIX)
+        .exclude(status=Submission.Status.WITHDRAWN)
+        .first()
+    )
+    if submission is None:
+        return
+    quick = submission.preview.name
+    name = _file_name(submission, "previews", ".mp4")
+    try:
+        final, made = _preview_write(submission, name, FULL)
+    except SoftTimeLimitExceeded:
+        log.warning("submission %s: the 720p preview reached its time limit; the quick one stays", submission.pk)
+        return
+    except Exception:
+        log.exception("submission %s: the 720p preview could not be made; the quick one stays", submission.pk)
+        return
+    if made and not Submission.objects.filter(pk=submission.pk, preview=quick).update(preview=name):
+        final.unlink(missing_ok=True)
+        return
+    if made:
+        log.info("submission %s: 720p preview ready", submission.pk)
+
+
+def _preview_write(submission, name, how):
+    storage = submission.preview.storage
+    final = Path(storage.path(name))
+    partial = Path(storage.path(f"previews/tmp/{submission.pk}.partial.mp4"))
+    for folder in {final.parent, partial.parent}:
+        folder.mkdir(parents=True, exist_ok=True)
+    return final, preview_write(source=submission.clip.path, partial=partial, final=final, how=how)
 
 
 class _Outcome:

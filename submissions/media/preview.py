@@ -1,5 +1,10 @@
-"""The browser-playable preview of a clip: H.264 and AAC in a faststart MP4, at most 720p and 30 frames a
-second, transcoded with PyAV frame by frame, and written under its final name only once complete."""
+"""The browser-playable preview of a clip, written under its final name only once complete.
+
+A clip browsers already play (`browser_plays`: H.264 in 8-bit 4:2:0, AAC or no sound, at most 1080p, in an MP4
+or a MOV, which is what most phones record) keeps its streams: they are copied into a faststart MP4
+(`remux_preview`), seconds whatever its length, its rotation kept. Any other clip is transcoded with PyAV frame
+by frame (`transcode_preview`) to H.264 and AAC in a faststart MP4: first a quick 480p rendition
+(`QUICK_PREVIEW`), so screeners can watch it soon, then the 720p one (see pipeline.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +25,17 @@ from .probe import (
     upright_rotation,
 )
 
-__all__ = ["PreviewInfo", "preview_size", "preview_write", "transcode_preview"]
+__all__ = [
+    "QUICK_PREVIEW",
+    "PreviewInfo",
+    "browser_plays",
+    "first_rendition",
+    "preview_make",
+    "preview_size",
+    "preview_write",
+    "remux_preview",
+    "transcode_preview",
+]
 
 # The preview every browser plays: H.264 (yuv420p) and AAC in an MP4 whose index (moov) comes first, so
 # playback and seeking start before the whole file has arrived. "720p": the short side at most 720 pixels,
@@ -32,6 +47,22 @@ PREVIEW_MAX_FRAME_RATE = 30
 PREVIEW_VIDEO_OPTIONS = {"preset": "veryfast", "crf": "23"}
 PREVIEW_AUDIO_RATE = 48000
 PREVIEW_AUDIO_BITRATE = 128_000
+
+# What browsers play as it is (see browser_plays): the streams are copied, not transcoded.
+REMUX_CONTAINERS = frozenset({"mov", "mp4"})  # names of FFmpeg's mov demuxer
+REMUX_VIDEO_CODECS = frozenset({"h264"})
+REMUX_PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p"})  # 8-bit 4:2:0: not High 10, not 4:2:2 or 4:4:4
+REMUX_AUDIO_CODECS = frozenset({"aac"})
+REMUX_MAX_SHORT_SIDE, REMUX_MAX_LONG_SIDE = 1080, 1920
+REMUX_MAX_FRAME_RATE = 61
+# The quick rendition of a clip that must be transcoded: a third of 720p's pixels, the fastest x264 preset that
+# still compresses well, so a screener can watch it minutes before the 720p is made.
+QUICK_PREVIEW = {
+    "max_short_side": 480,
+    "max_long_side": 854,
+    "video_options": {"preset": "superfast", "crf": "26"},
+    "audio_bitrate": 96_000,
+}
 
 # A preview must cover the clip: shorter by more than this (seconds, or this fraction of the clip), the
 # source could not be read to its end.
@@ -302,6 +333,83 @@ def transcode_preview(
     return PreviewInfo(width=width, height=height, duration=covered, has_audio=audio_path is not None)
 
 
+def browser_plays(source) -> bool:
+    """Whether every browser plays the clip at ``source`` as it is (see REMUX_*): then its preview is a remux."""
+    import av
+
+    try:
+        with av.open(os.fspath(source), mode="r", metadata_errors="replace") as container:
+            if not REMUX_CONTAINERS & set((container.format.name or "").split(",")):
+                return False
+            videos = [stream for stream in container.streams.video if is_motion_video(stream)]
+            if len(videos) != 1:
+                return False
+            video = videos[0]
+            codec = video.codec_context
+            rate = video.average_rate or video.guessed_rate
+            if (
+                codec.name not in REMUX_VIDEO_CODECS
+                or codec.format is None
+                or codec.format.name not in REMUX_PIXEL_FORMATS
+                or not codec.width
+                or min(codec.width, codec.height) > REMUX_MAX_SHORT_SIDE
+                or max(codec.width, codec.height) > REMUX_MAX_LONG_SIDE
+                or (rate and rate > REMUX_MAX_FRAME_RATE)
+            ):
+                return False
+            audio = container.streams.audio
+            return not audio or audio[0].codec_context.name in REMUX_AUDIO_CODECS
+    except (av.error.FFmpegError, UnicodeDecodeError):
+        return False
+
+
+def remux_preview(source, target) -> PreviewInfo:
+    """Copies the video and the first sound stream of ``source`` (a clip `browser_plays`) into a faststart MP4
+    at ``target``: nothing is decoded or encoded, and the display matrix (a phone's rotation) goes along.
+    Raises ClipRejected ("damaged or incomplete") when the packets stop well before the clip's end."""
+    import av
+
+    source = os.fspath(source)
+    try:
+        first = _first_frame(source)
+        source_container = av.open(source, mode="r", metadata_errors="replace")
+    except StopIteration:
+        raise ClipRejected(_("The file has no video.")) from None
+    except (av.error.FFmpegError, UnicodeDecodeError) as error:
+        raise damaged() from error
+    with source_container:
+        video = next(stream for stream in source_container.streams.video if is_motion_video(stream))
+        audio = source_container.streams.audio[0] if source_container.streams.audio else None
+        end = None
+        with av.open(os.fspath(target), mode="w", format="mp4", options={"movflags": "faststart"}) as output:
+            copies = {video: output.add_stream_from_template(video)}
+            if audio is not None:
+                copies[audio] = output.add_stream_from_template(audio)
+            packets = source_container.demux(*copies)
+            while True:
+                try:
+                    packet = next(packets)
+                except StopIteration:
+                    break
+                except (av.error.FFmpegError, UnicodeDecodeError) as error:
+                    raise damaged() from error
+                if packet.dts is None:
+                    continue  # the demuxer's empty packet at the end of each stream
+                if packet.stream is video and packet.pts is not None:
+                    packet_end = float((packet.pts + (packet.duration or 0)) * video.time_base)
+                    end = packet_end if end is None else max(end, packet_end)
+                packet.stream = copies[packet.stream]
+                output.mux(packet)
+        duration = clip_duration(source_container, video) or 0.0
+        start = to_seconds(video.start_time, video.time_base) or 0.0
+
+    covered = (end or 0.0) - start
+    if covered < duration - max(_PREVIEW_SHORTFALL_SECONDS, duration * _PREVIEW_SHORTFALL_FRACTION):
+        raise damaged()
+    width, height = display_size(first.width, first.height, first.rotation)
+    return PreviewInfo(width=width, height=height, duration=covered, has_audio=audio is not None)
+
+
 def _decode_into(container, video, audio, video_path, audio_path):
     """Demuxes and decodes the source, handing each frame to its path.
 
@@ -327,8 +435,25 @@ def _decode_into(container, video, audio, video_path, audio_path):
             target.push(frame)
 
 
-def preview_write(*, source, partial, final) -> bool:
-    """Makes the preview of ``source`` at ``final``, through ``partial``, for one run at a time.
+# How a preview is made (preview_make).
+REMUX, QUICK, FULL = "remux", "quick", "full"
+
+
+def first_rendition(source) -> str:
+    """How a clip's first preview is made: a remux when browsers play it as it is, else the quick transcode."""
+    return REMUX if browser_plays(source) else QUICK
+
+
+def preview_make(source, target, *, how=FULL) -> PreviewInfo:
+    """The preview of ``source`` at ``target``: copied streams (REMUX), the quick 480p rendition (QUICK) or the
+    720p one (FULL)."""
+    if how == REMUX:
+        return remux_preview(source, target)
+    return transcode_preview(source, target, **(QUICK_PREVIEW if how == QUICK else {}))
+
+
+def preview_write(*, source, partial, final, how=FULL) -> bool:
+    """Makes the preview of ``source`` at ``final`` (preview_make), through ``partial``, for one run at a time.
 
     ``partial`` has a fixed name per clip: a run killed midway leaves it behind, and the next run starts
     by removing it. ``final`` only ever appears complete (a rename on the same file system). Two runs for
@@ -345,7 +470,7 @@ def preview_write(*, source, partial, final) -> bool:
             return False
         _remove(partial)
         try:
-            transcode_preview(source, partial)
+            preview_make(source, partial, how=how)
             os.replace(partial, final)
         except BaseException:
             _remove(partial)

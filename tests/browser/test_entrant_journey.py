@@ -129,7 +129,9 @@ def test_my_clips_and_the_receipt_show_the_preview_by_themselves_once_it_is_read
         page.goto(f"/{live_contest.slug}/clip-cua-toi/")
     expect(page.locator(f'[data-code="{submission.code}"][data-media-state="processing"]')).to_be_visible()
 
-    Submission.objects.filter(pk=submission.pk).update(media_state=Submission.MediaState.READY, preview=made.preview)
+    Submission.objects.filter(pk=submission.pk).update(
+        media_state=Submission.MediaState.READY, preview=made.preview
+    )
 
     if where == "receipt":
         expect(page.locator("video.clip-player")).to_be_visible(timeout=30_000)

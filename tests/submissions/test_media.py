@@ -11,7 +11,15 @@ from django.utils import translation
 from PIL import Image
 
 from submissions.media.containers import CONTAINER_DEMUXERS
-from submissions.media.preview import preview_size, transcode_preview
+from submissions.media.preview import (
+    QUICK,
+    REMUX,
+    browser_plays,
+    first_rendition,
+    preview_size,
+    remux_preview,
+    transcode_preview,
+)
 from submissions.media.probe import ClipInfo, ClipRejected, format_duration, probe_clip
 from submissions.media.thumbnail import clip_thumbnail
 from tests.clips import (
@@ -717,3 +725,58 @@ def _picture_types(path: Path) -> set[str]:
 
     with av.open(str(path)) as container:
         return {PictureType(frame.pict_type).name for frame in container.decode(video=0)}
+
+
+# Remuxing what browsers play as it is -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "plays"),
+    [
+        ("phone.mp4", {"rotate": 90}, True),
+        ("camera.mov", {}, True),
+        ("silent.mp4", {"audio": False}, True),
+        ("full-hd.mp4", {"width": 1920, "height": 1080}, True),
+        ("upright-full-hd.mp4", {"width": 1080, "height": 1920}, True),
+        ("qhd.mp4", {"width": 2560, "height": 1440}, False),
+        ("chroma.mp4", {"pix_fmt": "yuv444p"}, False),
+        ("matroska.mkv", {}, False),
+        ("webm.webm", {}, False),
+        ("old.avi", {}, False),
+    ],
+)
+def test_only_h264_aac_up_to_1080p_in_mp4_or_mov_is_remuxed(tmp_path, name, options, plays):
+    source = make_clip(tmp_path / name, seconds=1.0, **({"width": 320, "height": 240} | options))
+    assert browser_plays(source) is plays
+    assert first_rendition(source) == (REMUX if plays else QUICK)
+
+
+def test_an_iphone_hevc_mov_is_transcoded():
+    assert browser_plays(DATA / "hevc.mov") is False
+
+
+def test_a_file_that_is_not_a_video_is_not_remuxed(tmp_path):
+    assert browser_plays(make_jpeg(tmp_path / "clip.mp4")) is False
+
+
+def test_a_remux_keeps_the_streams_and_the_rotation_with_the_index_first(tmp_path):
+    source = make_clip(tmp_path / "phone.mp4", seconds=2.0, width=640, height=360, rotate=90)
+
+    info = remux_preview(source, tmp_path / "preview.mp4")
+
+    boxes = top_level_boxes(tmp_path / "preview.mp4")
+    assert boxes.index("moov") < boxes.index("mdat")
+    facts, original = read_video(tmp_path / "preview.mp4"), read_video(source)
+    assert (facts.video_codec, facts.width, facts.height, facts.rotations) == ("h264", 640, 360, {-90})
+    assert facts.frames_decoded == original.frames_decoded
+    assert facts.audio_codecs == ["aac"]
+    assert (info.width, info.height, info.has_audio) == (360, 640, True)  # upright, as shown
+    assert info.duration == pytest.approx(2.0, abs=0.1)
+
+
+def test_a_remux_of_a_clip_that_breaks_off_is_refused_as_damaged(tmp_path):
+    source = make_clip(tmp_path / "clip.mp4", seconds=5.0, width=160, height=120, faststart=True)
+    broken = truncate(source, 0.5, target=tmp_path / "broken.mp4")
+
+    with pytest.raises(ClipRejected, match="damaged"):
+        remux_preview(broken, tmp_path / "preview.mp4")

@@ -27,13 +27,14 @@ from submissions.media.pipeline import (
     TECHNICAL_FLAGS,
     preview_time_limits,
     submission_media_prepare,
+    submission_preview_improve,
     submission_preview_make,
     technical_flag_labels,
     technical_flags,
 )
 from submissions.media.probe import ClipInfo
 from submissions.models import Submission
-from submissions.tasks import submission_preview_task
+from submissions.tasks import submission_preview_improve_task, submission_preview_task
 from tests.clips import (
     make_clip,
     make_dropped_frame_clip,
@@ -135,31 +136,103 @@ class TestAPhoneClipRecordedUpright:
         assert is_red(image.getpixel((image.width - 5, image.height // 2)))
         assert not is_red(image.getpixel((5, image.height // 2)))
 
-    def test_its_preview_is_upright_and_says_no_rotation(self, receive, clips):
+    def test_its_preview_is_its_own_streams_with_its_rotation_in_a_faststart_mp4(self, receive, clips):
+        # H.264 and AAC in an MP4, as phones record: browsers play it as it is, so nothing is transcoded.
         submission = receive(clips["phone"])
 
+        assert submission.preview.name.endswith(f"/{submission.pk}.mp4")
+        assert _video_packets(submission.preview.path) == _video_packets(clips["phone"])
         facts = read_video(submission.preview.path)
-        assert (facts.width, facts.height) == (360, 640)
-        assert facts.rotations == {0}
-        assert is_red(facts.first_frame.getpixel((facts.width - 5, facts.height // 2)))
-        assert not is_red(facts.first_frame.getpixel((5, facts.height // 2)))
+        assert (facts.width, facts.height, facts.audio_codecs) == (640, 360, ["aac"])
+        assert facts.rotations == {-90}  # the display matrix browsers turn it by, as the source's
+        assert top_level_boxes(submission.preview.path).index("moov") < top_level_boxes(
+            submission.preview.path
+        ).index("mdat")
 
     def test_it_is_flagged_portrait(self, receive, clips):
         assert "portrait" in receive(clips["phone"]).technical_flags
 
 
+def _video_packets(path):
+    import av
+
+    with av.open(str(path)) as container:
+        return [bytes(packet) for packet in container.demux(container.streams.video[0]) if packet.size]
+
+
 class TestAPhoneClipOfIrregularFrames:
     @pytest.mark.parametrize("make", [make_vfr_clip, make_dropped_frame_clip], ids=["vfr", "dropped-frames"])
-    def test_it_gets_an_upright_preview_and_is_ready(self, receive, tmp_path, make):
+    def test_it_is_ready_with_its_frames_as_they_came(self, receive, tmp_path, make):
         source = make(tmp_path / "phone.mp4", seconds=3.0, width=320, height=180, rotate=90, top_colour=RED)
 
         submission = receive(source)
 
         assert (submission.media_state, submission.media_error) == (READY, "")
         facts = read_video(submission.preview.path)
-        assert (facts.width, facts.height, facts.audio_codecs) == (180, 320, ["aac"])
+        assert (facts.width, facts.height, facts.audio_codecs, facts.rotations) == (320, 180, ["aac"], {-90})
         assert facts.duration == pytest.approx(3.0, abs=0.15)
-        assert is_red(facts.first_frame.getpixel((facts.width - 5, facts.height // 2)))
+        # The same instants (the MP4 muxer counts them in a finer time base).
+        source_pts = read_video(source).frame_pts
+        scale = facts.frame_pts[1] / source_pts[1]
+        assert facts.frame_pts == [round(pts * scale) for pts in source_pts]
+
+
+class TestAClipBrowsersDoNotPlay:
+    """A clip that must be transcoded (H.264 in Matroska here; an iPhone's HEVC MOV likewise): a quick 480p
+    rendition first, then the 720p one at the lowest priority."""
+
+    def test_it_gets_the_quick_rendition_then_the_720p_one(
+        self, receive, tmp_path, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        source = make_clip(tmp_path / "iphone.mkv", seconds=2.0, width=1280, height=720)
+        sent = []
+        original = submission_preview_improve_task.apply_async
+        monkeypatch.setattr(
+            submission_preview_improve_task,
+            "apply_async",
+            lambda *args, **options: sent.append(options) or original(*args, **options),
+        )
+        submission = receive(source, run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            submission_preview_make(submission_id=submission.pk)
+        submission.refresh_from_db()
+        assert submission.media_state == READY
+        assert submission.preview.name.endswith(f"/{submission.pk}.quick.mp4")
+        quick = read_video(submission.preview.path)
+        assert (quick.width, quick.height, quick.video_codec) == (854, 480, "h264")
+        quick_path = Path(submission.preview.path)
+
+        for callback in queued:
+            callback()  # the 720p, queued with the quick one's commit
+        assert sent and sent[0]["priority"] == 9
+        submission.refresh_from_db()
+        assert submission.preview.name.endswith(f"/{submission.pk}.mp4")
+        full = read_video(submission.preview.path)
+        assert (full.width, full.height, full.video_codec) == (1280, 720, "h264")
+        assert quick_path.exists()  # a screener may be watching it
+
+    def test_a_failing_720p_leaves_the_quick_rendition_playing(
+        self, receive, tmp_path, django_capture_on_commit_callbacks, monkeypatch, caplog
+    ):
+        source = make_clip(tmp_path / "iphone.mkv", seconds=2.0, width=640, height=360)
+        submission = receive(source, run_media=False)
+        prepare_only(submission, django_capture_on_commit_callbacks)
+        submission_preview_make(submission_id=submission.pk)
+        submission.refresh_from_db()
+        quick = submission.preview.name
+
+        def broken(source, target, **options):
+            raise RuntimeError("encoder exploded")
+
+        monkeypatch.setattr("submissions.media.preview.transcode_preview", broken)
+        with caplog.at_level(logging.WARNING, logger="submissions.media.pipeline"):
+            submission_preview_improve(submission_id=submission.pk)
+
+        submission.refresh_from_db()
+        assert (submission.media_state, submission.preview.name) == (READY, quick)
+        assert "the 720p preview could not be made; the quick one stays" in caplog.text
 
 
 class TestAClipWithoutSound:
@@ -196,11 +269,11 @@ class TestFailures:
         submission = receive(clip_path, run_media=False)
         prepare_only(submission, django_capture_on_commit_callbacks)
 
-        def broken_encoder(source, target):
+        def broken_encoder(source, target, **options):
             Path(target).write_bytes(b"\x00" * 1000)
             raise RuntimeError("encoder exploded")
 
-        monkeypatch.setattr("submissions.media.preview.transcode_preview", broken_encoder)
+        monkeypatch.setattr("submissions.media.preview.preview_make", broken_encoder)
         with caplog.at_level(logging.WARNING, logger="submissions.media.pipeline"):
             submission_preview_make(submission_id=submission.pk)
 
@@ -217,11 +290,11 @@ class TestFailures:
         submission = receive(clip_path, run_media=False)
         prepare_only(submission, django_capture_on_commit_callbacks)
 
-        def interrupted(source, target):
+        def interrupted(source, target, **options):
             Path(target).write_bytes(b"\x00" * 1000)
             raise SoftTimeLimitExceeded()
 
-        monkeypatch.setattr("submissions.media.preview.transcode_preview", interrupted)
+        monkeypatch.setattr("submissions.media.preview.preview_make", interrupted)
         submission_preview_make(submission_id=submission.pk)
 
         submission.refresh_from_db()
@@ -563,5 +636,9 @@ def test_resume_work_queues_the_media_of_clips_a_lost_worker_left_processing(
 
     assert "1 clip(s) queued for media work, 0 upload check(s) queued." in capsys.readouterr().out
     left.refresh_from_db()
-    assert (left.media_state, bool(left.thumbnail), bool(left.preview)) == (Submission.MediaState.READY, True, True)
+    assert (left.media_state, bool(left.thumbnail), bool(left.preview)) == (
+        Submission.MediaState.READY,
+        True,
+        True,
+    )
     assert Submission.objects.get(pk=done.pk).media_state == Submission.MediaState.FAILED

@@ -319,7 +319,9 @@ class TestMediaStateOfMyClips:
         assert response.json() == {mine.code: "processing"}
         assert response["Cache-Control"] == "no-store"
         Submission.objects.filter(pk=mine.pk).update(media_state=Submission.MediaState.READY)
-        assert client.get(reverse("submissions:my_clips_media", args=[contest.slug])).json() == {mine.code: "ready"}
+        assert client.get(reverse("submissions:my_clips_media", args=[contest.slug])).json() == {
+            mine.code: "ready"
+        }
 
     def test_it_needs_a_login(self, contest, client):
         response = client.get(reverse("submissions:my_clips_media", args=[contest.slug]))
