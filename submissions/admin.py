@@ -668,7 +668,7 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         if not obj.thumbnail:
             return "—"
         return format_html(
-            '<img class="screening-thumb" src="{}" alt="" loading="lazy" width="80" height="45">',
+            '<img class="screening-thumb" src="{}?w=160" alt="" loading="lazy" width="80" height="45">',
             reverse("submissions:thumbnail", args=[obj.code]),
         )
 

@@ -11,6 +11,7 @@ import unicodedata
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_safe
 from contest_portal.permissions import may_view_submissions
 
 from .documents import document_kind
+from .media.thumbnail import THUMBNAIL_WIDTHS, thumbnail_variant
 from .models import Submission
 
 # Large enough that a 4 GB clip is not read in millions of small pieces, small enough to stay off the heap.
@@ -114,12 +116,21 @@ def submission_preview(request, code):
 
 @require_safe
 def submission_thumbnail(request, code):
+    """The clip's thumbnail, or with ?w=160, 320 or 480 a copy that wide (THUMBNAIL_WIDTHS); another width gets
+    the stored one."""
     submission = _viewable_submission(request, code, watching=True)
     if not submission.thumbnail:
         raise Http404
-    return serve_private_file(
-        request, submission.thumbnail, content_type="image/jpeg", filename=f"{submission.code}.jpg"
-    )
+    picture = submission.thumbnail
+    width = request.GET.get("w", "")
+    if width.isdigit() and int(width) in THUMBNAIL_WIDTHS:
+        try:
+            picture = FieldFile(
+                submission, picture.field, thumbnail_variant(picture.storage, picture.name, int(width))
+            )
+        except OSError:
+            pass  # missing (the stored one answers 404) or unreadable: the stored one, as it is
+    return serve_private_file(request, picture, content_type="image/jpeg", filename=f"{submission.code}.jpg")
 
 
 @require_safe

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .probe import MAX_PACKETS_FOR_FIRST_FRAME, ClipRejected, damaged, is_motion_video, upright_rotation
 
-__all__ = ["clip_thumbnail"]
+__all__ = ["THUMBNAIL_WIDTHS", "clip_thumbnail", "thumbnail_variant"]
 
 
 def clip_thumbnail(path, *, at_seconds: float = 1.0, max_size: int = 640, quality: int = 85) -> bytes:
@@ -65,3 +65,31 @@ def _frame_image_at(container, video, at_seconds: float, *, max_size: int | None
         # Pillow turns counter-clockwise.
         image = image.rotate(-rotation, expand=True)
     return image
+
+
+# Narrower copies of a stored thumbnail, for where it is shown small: the screening list (80 CSS pixels wide,
+# twice that on a sharp screen), My clips (160) and the gallery's cards on phones (480). Made from the stored
+# one at the first request and kept beside it; a thumbnail made again makes them again.
+THUMBNAIL_WIDTHS = (160, 320, 480)
+THUMBNAIL_VARIANT_QUALITY = 75
+
+
+def thumbnail_variant(storage, name, width: int) -> str:
+    """The storage name of the thumbnail ``name`` at most ``width`` pixels wide, made if missing or stale."""
+    from PIL import Image
+
+    if width not in THUMBNAIL_WIDTHS:
+        raise ValueError(f"no thumbnail variant {width} pixels wide")
+    variant = f"{os.path.splitext(name)[0]}.{width}w.jpg"
+    source, target = storage.path(name), storage.path(variant)
+    try:
+        if os.stat(target).st_mtime >= os.stat(source).st_mtime:
+            return variant
+    except FileNotFoundError:
+        pass
+    with Image.open(source) as image:
+        image.thumbnail((width, width * 4))
+        partial = f"{target}.{os.getpid()}.partial"
+        image.convert("RGB").save(partial, format="JPEG", quality=THUMBNAIL_VARIANT_QUALITY, optimize=True)
+    os.replace(partial, target)
+    return variant

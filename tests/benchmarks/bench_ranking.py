@@ -54,10 +54,13 @@ def _fill():
 
     from judging.models import Assignment, Criterion, FinalRound, Score, Scorecard
     from judging.son_la_2024 import load_son_la_2024
-    from submissions.models import Registration, Submission
+    from submissions.models import Contest, Registration, Submission
+    from submissions.phases import Phase
 
     rng = random.Random(2024)
     contest = load_son_la_2024(slug="bench")
+    # In its final round, as contest_close_preliminary leaves it: ranking is refused in any other phase.
+    Contest.objects.filter(pk=contest.pk).update(stage=Phase.FINAL)
     FinalRound.objects.update_or_create(contest=contest, defaults={"min_scorecards": 3, "method": "mean"})
     # The demo rubric, if the loader made one, gives way to this benchmark's.
     Criterion.objects.filter(contest=contest).delete()

@@ -1,13 +1,17 @@
 """The finalist gallery, as an anonymous visitor on a phone sees it once the committee has published it."""
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image, ImageFilter
 from playwright.sync_api import expect
 
-from submissions.models import Submission
+from submissions.models import Contest, Submission
 from submissions.publication import finalists_publish
 from tests.clips import make_jpeg
 from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user
@@ -48,11 +52,22 @@ def test_the_gallery_plays_both_finalists_and_a_share_page_has_its_image(
     for finalist in two_published_finalists:
         card = page.locator(f"li.finalist[data-code='{finalist.code}']")
         expect(card.locator("h2")).to_have_text(finalist.title)
+        expect(card.locator("video")).to_have_count(0)
+        expect(card.locator(".play-button")).to_be_visible()
+    screenshot(page, "gallery-phone")
+    for finalist in two_published_finalists:
+        # Pressing play puts the player there; an anonymous visitor's browser fetches the preview and plays it.
+        card = page.locator(f"li.finalist[data-code='{finalist.code}']")
+        card.locator(".finalist-poster").click()
         player = card.locator("video[controls]")
         expect(player).to_be_visible()
-        # An anonymous visitor's browser fetches the preview itself: its metadata loads, so it would play.
         page.wait_for_function("video => video.readyState >= 1 && video.duration > 1", arg=player.element_handle())
-    screenshot(page, "gallery-phone")
+        expect(page).to_have_url(re.compile(r"/test-contest/chung-ket/$"))
+    # Only one plays at a time.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('video.finalist-player')].filter(v => !v.paused).length <= 1"
+    )
+    screenshot(page, "gallery-playing")
 
     first = two_published_finalists[0]
     page.locator(f"li.finalist[data-code='{first.code}'] .share-link").click()
@@ -68,3 +83,44 @@ def test_the_gallery_plays_both_finalists_and_a_share_page_has_its_image(
     # The image as it would show on the fanpage, for a person to look at.
     page.goto(og_image)
     screenshot(page, "gallery-share-image")
+
+
+@pytest.mark.integration
+def test_the_gallery_of_fifty_finalists_weighs_less_than_250_kb_on_a_phone_through_nginx(
+    page_through_nginx, live_contest, make_finalists, tmp_path
+):
+    finalists = make_finalists(50, with_preview=True)
+    # A 640 px thumbnail as detailed as a sharp photo (68 KB; a phone video's frame is often half that).
+    noise = Image.merge("RGB", [Image.effect_noise((640, 360), 60) for _ in range(3)]).filter(
+        ImageFilter.GaussianBlur(0.7)
+    )
+    picture = Image.blend(noise, Image.linear_gradient("L").resize((640, 360)).convert("RGB"), 0.4)
+    jpeg = io.BytesIO()
+    picture.save(jpeg, format="JPEG", quality=85, optimize=True)
+    jpeg = jpeg.getvalue()
+    for finalist in finalists:
+        Path(finalist.thumbnail.path).write_bytes(jpeg)
+    Contest.objects.filter(pk=live_contest.pk).update(finalists_published_at=timezone.now())
+    page = page_through_nginx
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    urls, wire = {}, {}
+    network.on("Network.responseReceived", lambda event: urls.update({event["requestId"]: event["response"]}))
+    network.on(
+        "Network.loadingFinished", lambda event: wire.update({event["requestId"]: event["encodedDataLength"]})
+    )
+
+    page.goto("/test-contest/chung-ket/")
+    page.wait_for_load_state("networkidle")
+
+    expect(page.locator("li.finalist")).to_have_count(50)
+    total = sum(wire.values())
+    by_kind = {}
+    for request_id, size in wire.items():
+        kind = urls.get(request_id, {}).get("mimeType", "?")
+        by_kind[kind] = by_kind.get(kind, 0) + size
+    print(f"gallery of 50 over the wire: {total / 1000:.0f} KB; by type: {by_kind}; jpeg {len(jpeg)} B")
+    assert total < 250_000
+    page_response = next(response for response in urls.values() if response["url"].endswith("/chung-ket/"))
+    assert {name.lower(): value for name, value in page_response["headers"].items()}["content-encoding"] == "gzip"
+    assert by_kind.get("video/mp4", 0) == 0  # nothing of the clips before play is pressed

@@ -279,14 +279,27 @@ class TestTheGallery:
         assert gone.code not in html
         assert published[1].code in html
 
-    def test_each_finalist_has_a_player_with_its_poster(self, contest, client, published):
+    def test_each_finalist_has_its_picture_loaded_lazily_and_a_play_button_fetching_nothing_before(
+        self, contest, client, published
+    ):
         html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()
+        assert "<video" not in html  # fifty players would each fetch their clip's index at once
         for finalist in published:
+            page = reverse("submissions:finalist", args=[contest.slug, finalist.code])
             preview = reverse("submissions:preview", args=[finalist.code])
-            poster = reverse("submissions:thumbnail", args=[finalist.code])
+            thumbnail = reverse("submissions:thumbnail", args=[finalist.code])
             assert re.search(
-                rf'<video [^>]*controls preload="metadata" playsinline src="{preview}" poster="{poster}"', html
+                rf'<a class="finalist-player finalist-poster" href="{page}" data-preview="{preview}"[^>]*>\s*'
+                rf'<img src="{thumbnail}\?w=480" alt="" loading="lazy"',
+                html,
             )
+        assert "js/gallery" in html
+
+    def test_a_finalists_own_page_has_the_player(self, contest, client, published):
+        finalist = published[0]
+        html = client.get(reverse("submissions:finalist", args=[contest.slug, finalist.code])).content.decode()
+        preview = reverse("submissions:preview", args=[finalist.code])
+        assert re.search(rf'<video [^>]*controls preload="metadata" playsinline src="{preview}"', html)
 
     def test_it_hides_the_authors_unless_the_contest_allows(self, client, contest, published):
         html = client.get(reverse("submissions:gallery", args=[contest.slug])).content.decode()

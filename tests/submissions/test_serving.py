@@ -2,6 +2,8 @@
 
 Alice owns the clip; bob is another entrant; charlie is staff, with or without the right to view clips."""
 
+import io
+import os
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -11,6 +13,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from submissions.models import Submission
 from tests.clips import make_jpeg, make_pdf
@@ -235,6 +238,45 @@ class TestEachKindOfFile:
         assert response["Content-Disposition"].startswith("inline")
         assert _content(response).startswith(b"\xff\xd8")
 
+    @pytest.mark.parametrize("width", [160, 320, 480])
+    def test_the_thumbnail_comes_narrower_for_small_places(self, client, with_preview_and_thumbnail, width):
+        clip = with_preview_and_thumbnail
+        Image.new("RGB", (640, 360), (200, 30, 30)).save(clip.thumbnail.path, format="JPEG")
+        url = _url("thumbnail", clip) + f"?w={width}"
+        response = client.get(url)
+
+        assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
+        with Image.open(io.BytesIO(_content(response))) as image:
+            assert image.width == width
+        stored = Path(clip.thumbnail.path)
+        variant = stored.with_name(f"{stored.stem}.{width}w.jpg")
+        made_at = variant.stat().st_mtime_ns
+        assert _content(client.get(url)) == variant.read_bytes()
+        assert variant.stat().st_mtime_ns == made_at  # made once, then served
+
+    def test_a_thumbnail_made_again_makes_its_narrower_copies_again(
+        self, client, with_preview_and_thumbnail, tmp_path
+    ):
+        clip = with_preview_and_thumbnail
+        stored = Path(clip.thumbnail.path)
+        Image.new("RGB", (640, 360), (200, 30, 30)).save(stored, format="JPEG")
+        url = _url("thumbnail", clip) + "?w=160"
+        first = _content(client.get(url))
+        Image.new("RGB", (640, 480), (0, 0, 255)).save(stored, format="JPEG")
+        later = os.stat(stored).st_mtime + 5
+        os.utime(stored, (later, later))
+
+        again = _content(client.get(url))
+        assert again != first
+        with Image.open(io.BytesIO(again)) as image:
+            assert image.size == (160, 120)
+
+    @pytest.mark.parametrize("width", ["640", "161", "abc", "-160", ""])
+    def test_another_width_gets_the_stored_thumbnail(self, client, with_preview_and_thumbnail, width):
+        clip = with_preview_and_thumbnail
+        response = client.get(_url("thumbnail", clip) + f"?w={width}")
+        assert _content(response) == Path(clip.thumbnail.path).read_bytes()
+
     @pytest.mark.parametrize(
         "name, content_type",
         [("Hồ sơ Đội Mường La.pdf", "application/pdf"), ("Kịch bản.docx", DOCX), ("thuyết minh.doc", ODT)],
@@ -348,6 +390,7 @@ class TestNginxHandsTheFileOver:
         for url, name in [
             (_url("preview", clip), clip.preview.name),
             (_url("thumbnail", clip), clip.thumbnail.name),
+            (_url("thumbnail", clip) + "?w=160", clip.thumbnail.name.removesuffix(".jpg") + ".160w.jpg"),
             (_url("document", clip, document.pk), document.file.name),
         ]:
             assert client.get(url)["X-Accel-Redirect"] == f"/_private/{name}"
