@@ -128,14 +128,24 @@ def portal_environment(var_dir, database_url=None):
     return env
 
 
+def gunicorn_as_deployed(port, env):
+    """gunicorn as deploy/gunicorn.conf.py runs it in production (workers and threads from that file)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(BASE_DIR / "deploy" / "gunicorn.conf.py")],
+        cwd=BASE_DIR,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+    )
+
+
 @contextmanager
-def running_portal(env):
-    """(gunicorn master, Session logged in as the demo entrant, with a registration form), for the block."""
+def running_portal(env, *, as_deployed=False):
+    """(gunicorn master, Session logged in as the demo entrant, with a registration form), for the block: one
+    gthread worker, or with `as_deployed` the workers and threads of deploy/gunicorn.conf.py."""
     python = sys.executable
     for command in (["migrate", "-v0"], ["collectstatic", "--no-input", "-v0"], ["load_demo"]):
         subprocess.run([python, "manage.py", *command], cwd=BASE_DIR, env=env, check=True, capture_output=True)
     port = free_port()
-    server = gunicorn("contest_portal.wsgi", port, env)
+    server = gunicorn_as_deployed(port, env) if as_deployed else gunicorn("contest_portal.wsgi", port, env)
     try:
         session = Session(port)
         for _ in range(100):

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
-
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCATIONS = BASE_DIR / "deploy" / "nginx" / "portal-locations.conf"
 GUNICORN_CONFIG = BASE_DIR / "deploy" / "gunicorn.conf.py"
@@ -43,10 +41,9 @@ def _wait_until_listening(port, process, what, log_path):
         time.sleep(0.05)
 
 
-def start_nginx(folder, *, upstream_ports, static_root, media_root):
-    """nginx on a free port with the repository's locations, in front of 127.0.0.1 at each of upstream_ports
-    (taken in turn, nginx's round robin): (port, process)."""
-    require_service(Path(NGINX).exists(), "needs nginx: apt-get install nginx")
+def nginx_config(folder, *, port, upstream_ports, static_root, media_root, worker_connections=64, extra=""):
+    """Writes folder/nginx.conf: nginx on 127.0.0.1:port with the repository's locations in front of 127.0.0.1 at
+    each of upstream_ports (taken in turn, nginx's round robin), plus `extra` inside `http`; returns its path."""
     folder.mkdir()
     locations = LOCATIONS.read_text()
     for installed, here in {
@@ -56,18 +53,18 @@ def start_nginx(folder, *, upstream_ports, static_root, media_root):
         assert installed in locations, f"{LOCATIONS.name} no longer names {installed}"
         locations = locations.replace(installed, here)
     (folder / "portal-locations.conf").write_text(locations)
-    port = free_port()
     temp_paths = "\n".join(
         f"    {name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     servers = " ".join(f"server 127.0.0.1:{upstream};" for upstream in upstream_ports)
-    (folder / "nginx.conf").write_text(
+    config = folder / "nginx.conf"
+    config.write_text(
         f"""{"user root;" if os.geteuid() == 0 else ""}
 worker_processes 1;
 daemon off;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log;
-events {{ worker_connections 64; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     include /etc/nginx/mime.types;
     access_log off;
@@ -78,14 +75,33 @@ http {{
         server_name localhost;
         include {folder}/portal-locations.conf;
     }}
+{extra}
 }}
 """
     )
-    check = subprocess.run([NGINX, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf")], capture_output=True)
+    return config
+
+
+def run_nginx(folder, config, port):
+    """Checks `config` and starts nginx with it; returns the process once it listens on `port`."""
+    check = subprocess.run([NGINX, "-t", "-p", str(folder), "-c", str(config)], capture_output=True)
     assert check.returncode == 0, check.stderr.decode()
-    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")])
+    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(config)])
     _wait_until_listening(port, process, "nginx", folder / "error.log")
-    return port, process
+    return process
+
+
+def start_nginx(folder, *, upstream_ports, static_root, media_root):
+    """nginx on a free port with the repository's locations, in front of 127.0.0.1 at each of upstream_ports
+    (taken in turn, nginx's round robin): (port, process)."""
+    from tests.conftest import require_service
+
+    require_service(Path(NGINX).exists(), "needs nginx: apt-get install nginx")
+    port = free_port()
+    config = nginx_config(
+        folder, port=port, upstream_ports=upstream_ports, static_root=static_root, media_root=media_root
+    )
+    return port, run_nginx(folder, config, port)
 
 
 class Gunicorn:

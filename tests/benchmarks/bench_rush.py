@@ -1,0 +1,332 @@
+"""Deadline night, two ways.
+
+1. The rush, for real at reduced size: BENCH_RUSH_PHONES phones (200) start at once, each sending BENCH_RUSH_MIB
+   MiB (10) at 0.25 MB/s in 5 MiB PATCHes, through a real nginx configured by deploy/nginx/portal-locations.conf,
+   to the portal under gunicorn as deploy/gunicorn.conf.py runs it (the check of each received file queued for a
+   worker, as in production); then the same phones, the same way, to @tus/server (Node.js) behind the same nginx
+   with the same body buffering. Meanwhile a visitor loads the landing page every 0.25 s. Prints the rush time of
+   each (first request to last answer) and their ratio (target ≤ 1.0×), the longest a phone's send was blocked
+   (target ≤ 1 s), the landing page's median and p99 during the portal's rush (target p99 < 200 ms), and with
+   BENCH_DATABASE_URL (PostgreSQL) the most connections the portal's database had (target ≤ 40).
+2. A 20,000-entrant deadline night in simulated time: arrivals over the last 48 hours of the call, most on the
+   last evening (the curve below), clips of 1 to 10 minutes of 1080p, 60 % H.264 phone MP4 (their first preview a
+   remux), 40 % HEVC MOV or other (a quick 480p transcode first). The work per clip is measured in this run on a
+   short clip and scaled with the length; the simulation prints, for 1, 2, 3… media workers, how long a clip
+   waits until screeners can play it (median, p95, max), and the fewest workers keeping the p95 under a minute.
+
+Environment: BENCH_RUSH_PHONES, BENCH_RUSH_MIB, BENCH_DATABASE_URL."""
+
+import asyncio
+import heapq
+import http.client
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from base64 import b64encode
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from _portal import BASE_DIR, free_port, portal_environment, running_portal, throwaway_database  # noqa: E402
+from _tus_node import tus_node_server  # noqa: E402
+from _tus_node import version as tus_node_version  # noqa: E402
+
+from tests.integration.servers import nginx_config, run_nginx  # noqa: E402
+
+PHONES = int(os.environ.get("BENCH_RUSH_PHONES", "200"))
+MIB = int(os.environ.get("BENCH_RUSH_MIB", "10"))
+RATE = 250_000  # bytes a second, a phone on a crowded 3G/4G cell
+CHUNK = 5 * 1024 * 1024
+PIECE = 32 * 1024  # what a phone's network stack hands over at a time
+CONTEST = "demo-son-la-2024"
+# nginx in front of @tus/server, with the same body handling as the portal's location (portal-locations.conf).
+PEER_SERVER = """
+    upstream tus_node {{ server 127.0.0.1:{node_port}; keepalive 4; }}
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 0;
+        client_body_buffer_size 1m;
+        location /files {{
+            proxy_pass http://tus_node;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_request_buffering on;
+            proxy_buffering on;
+            proxy_read_timeout 600s;
+        }}
+    }}
+"""
+
+
+class Phone:
+    def __init__(self):
+        self.blocked = 0.0  # the longest one send waited, seconds
+
+
+async def _request(host, port, head, body=b"", phone=None):
+    """One HTTP/1.1 request on its own connection, the body sent at RATE: (status, headers)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(head.encode())
+    started, sent = time.monotonic(), 0
+    view = memoryview(body)
+    while sent < len(body):
+        piece = view[sent : sent + PIECE]
+        writer.write(piece)
+        waiting = time.monotonic()
+        await writer.drain()
+        if phone:
+            phone.blocked = max(phone.blocked, time.monotonic() - waiting)
+        sent += len(piece)
+        delay = started + sent / RATE - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    status_line = await reader.readline()
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if int(headers.get("content-length", "0")):
+        await reader.readexactly(int(headers["content-length"]))
+    writer.close()
+    return int(status_line.split()[1]), headers
+
+
+async def _one_phone(port, create_path, extra_headers, phone, data):
+    host = f"Host: 127.0.0.1:{port}\r\n"
+    metadata = {"filename": "clip.mp4", "filetype": "video/mp4", **extra_headers.pop("metadata", {})}
+    encoded = ",".join(f"{key} {b64encode(str(value).encode()).decode()}" for key, value in metadata.items())
+    common = "".join(f"{name}: {value}\r\n" for name, value in extra_headers.items())
+    status, headers = await _request(
+        "127.0.0.1",
+        port,
+        f"POST {create_path} HTTP/1.1\r\n{host}{common}Tus-Resumable: 1.0.0\r\nUpload-Length: {len(data)}\r\n"
+        f"Upload-Metadata: {encoded}\r\nContent-Length: 0\r\n\r\n",
+    )
+    assert status == 201, f"creation: {status} {headers}"
+    path = (
+        "/" + headers["location"].split("://", 1)[-1].split("/", 1)[1]
+        if "://" in headers["location"]
+        else (headers["location"])
+    )
+    for offset in range(0, len(data), CHUNK):
+        piece = data[offset : offset + CHUNK]
+        status, _ = await _request(
+            "127.0.0.1",
+            port,
+            f"PATCH {path} HTTP/1.1\r\n{host}{common}Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n"
+            f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(piece)}\r\n\r\n",
+            piece,
+            phone,
+        )
+        assert status == 204, f"PATCH at {offset}: {status}"
+
+
+def _rush(port, create_path, headers_for):
+    data = os.urandom(MIB * 1024 * 1024)
+    phones = [Phone() for _ in range(PHONES)]
+
+    async def everyone():
+        await asyncio.gather(*(_one_phone(port, create_path, headers_for(), phone, data) for phone in phones))
+
+    started = time.monotonic()
+    asyncio.run(everyone())
+    return time.monotonic() - started, max(phone.blocked for phone in phones)
+
+
+class Watcher(threading.Thread):
+    """Loads a page every 0.25 s, and counts the database's connections, until stopped."""
+
+    def __init__(self, port, path, database_url):
+        super().__init__(daemon=True)
+        self.port, self.path, self.database_url = port, path, database_url
+        self.latencies, self.connections = [], 0
+        self.stopping = threading.Event()
+
+    def run(self):
+        counter = None
+        if self.database_url:
+            import psycopg2
+
+            counter = psycopg2.connect(self.database_url)
+            counter.autocommit = True
+        while not self.stopping.is_set():
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            connection.request("GET", self.path, headers={"X-Forwarded-Proto": "https"})
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            self.latencies.append(time.perf_counter() - started)
+            assert response.status == 200, response.status
+            if counter:
+                with counter.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                        "pg_backend_pid()"
+                    )
+                    self.connections = max(self.connections, cursor.fetchone()[0])
+            self.stopping.wait(0.25)
+        if counter:
+            counter.close()
+
+
+def rush():
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-rush-") as var_dir,
+        throwaway_database(os.environ.get("BENCH_DATABASE_URL")) as database_url,
+    ):
+        env = {**portal_environment(var_dir, database_url), "EMBEDDED_WORKER": "1", "TRUSTED_PROXY_COUNT": "1"}
+        env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+        with (
+            running_portal(env, as_deployed=True) as (server, session),
+            tus_node_server(node_port := free_port(), Path(var_dir) / "tus-node"),
+        ):
+            folder = Path(var_dir) / "nginx"
+            port, peer_port = free_port(), free_port()
+            config = nginx_config(
+                folder,
+                port=port,
+                upstream_ports=[session.port],
+                static_root=Path(var_dir) / "static",
+                media_root=Path(var_dir) / "media",
+                worker_connections=4 * PHONES + 64,
+                extra=PEER_SERVER.format(node_port=node_port, port=peer_port),
+            )
+            nginx = run_nginx(folder, config, port)
+            try:
+                _, page = session.request("GET", f"/{CONTEST}/clip-cua-toi/gui-clip/")
+                import re
+
+                genre = re.search(rb'name="genre" value="(\d+)"', page).group(1).decode()
+                cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+                portal_headers = lambda: {  # noqa: E731
+                    "Cookie": cookie,
+                    "X-CSRFToken": session.cookies["csrftoken"],
+                    "X-Forwarded-Proto": "https",
+                    "Referer": f"https://127.0.0.1:{port}/",
+                    "metadata": {"title": "Rush", "genre": genre, "summary": "x"},
+                }
+                watcher = Watcher(port, f"/{CONTEST}/", database_url)
+                watcher.start()
+                portal_time, portal_blocked = _rush(port, f"/{CONTEST}/tai-len/", portal_headers)
+                watcher.stopping.set()
+                watcher.join()
+                peer_time, peer_blocked = _rush(peer_port, "/files", dict)
+            finally:
+                nginx.terminate()
+                nginx.wait(10)
+    sent = PHONES * MIB * 1024 * 1024
+    alone = MIB * 1024 * 1024 / RATE
+    latencies = sorted(watcher.latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"== the rush: {PHONES} phones × {MIB} MiB at {RATE / 1e6:g} MB/s in 5 MiB PATCHes, through nginx")
+    print(f"  one phone alone would take {alone:.1f} s; {sent / 1e9:.2f} GB in all")
+    print(f"  portal (gunicorn as deployed):   {portal_time:6.1f} s, longest blocked send {portal_blocked:.2f} s")
+    print(f"  {tus_node_version()}: {peer_time:6.1f} s, longest blocked send {peer_blocked:.2f} s")
+    print(f"  rush time portal / @tus/server: {portal_time / peer_time:.2f}× (target ≤ 1.0×)")
+    print(
+        f"  landing page during the portal's rush ({len(latencies)} loads): median "
+        f"{statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms (target < 200 ms)"
+    )
+    if database_url:
+        print(f"  most database connections: {watcher.connections} (target ≤ 40)")
+    else:
+        print("  database connections: set BENCH_DATABASE_URL (PostgreSQL) to count them")
+
+
+# The share of a 48-hour window's arrivals in each hour, counting back from the deadline (midnight): the last
+# evening holds most of it, the last hour the most of all. 20,000 entrants bring about 20,000 clips.
+ENTRANTS = 20_000
+LAST_48_HOURS_SHARE = 0.6  # the rest came in the weeks before and is long screened
+HOURLY = [1] * 24 + [1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 5, 6, 8, 10, 14, 20]
+
+
+def _media_seconds_per_clip_second():
+    """(remux, quick 480p transcode) seconds per second of a 1080p clip, measured on a 10 s clip made here."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contest_portal.settings")
+    django.setup()
+    from tests.clips import make_clip
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = make_clip(Path(folder) / "clip.mp4", seconds=10, width=1920, height=1080, fps=30)
+        seconds = {}
+        for how in ("remux", "quick"):
+            best = None
+            for _ in range(2):
+                started = time.perf_counter()
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import sys, django; django.setup(); from submissions.media.preview import preview_make; "
+                        "preview_make(sys.argv[1], sys.argv[2], how=sys.argv[3])",
+                        str(source),
+                        str(Path(folder) / "out.mp4"),
+                        how,
+                    ],
+                    cwd=BASE_DIR,
+                    check=True,
+                    env={**os.environ},
+                )
+                elapsed = time.perf_counter() - started
+                best = elapsed if best is None else min(best, elapsed)
+            seconds[how] = best / 10
+    return seconds["remux"], seconds["quick"]
+
+
+def _simulate(workers, arrivals, remux, quick):
+    """Time from last byte to playable for each clip with `workers` media workers taking clips in arrival order."""
+    free = [0.0] * workers
+    waits = []
+    for arrived, length, plays_as_is in arrivals:
+        start = max(arrived, heapq.heappop(free))
+        done = start + 2.0 + length * (remux if plays_as_is else quick)  # 2 s: hash, probe, thumbnail
+        heapq.heappush(free, done)
+        waits.append(done - arrived)
+    return sorted(waits)
+
+
+def deadline_night():
+    remux, quick = _media_seconds_per_clip_second()
+    random.seed(2024)
+    clips = int(ENTRANTS * LAST_48_HOURS_SHARE)
+    total = sum(HOURLY)
+    arrivals = []
+    for hour, weight in enumerate(HOURLY):
+        for _ in range(round(clips * weight / total)):
+            length = min(600, max(60, random.lognormvariate(5.2, 0.5)))  # about 3 minutes, 1 to 10
+            arrivals.append((hour * 3600 + random.uniform(0, 3600), length, random.random() < 0.6))
+    arrivals.sort()
+    peak = max(HOURLY) / total * clips
+    print(
+        f"\n== a {ENTRANTS:,}-entrant deadline night, simulated: {len(arrivals):,} clips in the last 48 hours, "
+        f"{peak:.0f} in the last hour"
+    )
+    print(
+        f"  measured here: remux {remux * 300:.1f} s, quick 480p {quick * 300:.1f} s for 5 minutes of 1080p "
+        "(HEVC decodes slower than this H.264: see bench_media.py)"
+    )
+    for workers in range(1, 41):
+        waits = _simulate(workers, arrivals, remux, quick)
+        p95 = waits[int(len(waits) * 0.95)]
+        print(
+            f"  {workers:2} media worker(s): until playable median {statistics.median(waits):7.0f} s, "
+            f"p95 {p95:7.0f} s, max {waits[-1]:7.0f} s"
+        )
+        if p95 < 60:
+            print(f"  fewest 2-core media workers keeping the p95 under a minute: {workers}")
+            break
+
+
+if __name__ == "__main__":
+    rush()
+    deadline_night()
