@@ -6,8 +6,9 @@ the portal itself works (a page, a 5 MiB PATCH arriving at loopback speed). Thre
 the portal does at once, not by how many people are connected.
 
 Each thread keeps one database connection (CONN_MAX_AGE), so this process holds at most WORKERS × THREADS of
-them: 2 × 8 = 16 by default, well inside PostgreSQL's default max_connections of 100 with room for the Celery
-workers (one each) and a second web server. Raise threads and watch `SELECT count(*) FROM pg_stat_activity`."""
+them: 2 × 8 = 16 by default, and 8 for the uploads' server (contest-portal-uploads.service runs this file with
+GUNICORN_WORKERS=1 on port 8001), well inside PostgreSQL's default max_connections of 100 with room for the
+Celery workers (one each) and a second machine. Raise threads and watch `SELECT count(*) FROM pg_stat_activity`."""
 
 import os
 

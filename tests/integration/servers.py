@@ -41,9 +41,21 @@ def _wait_until_listening(port, process, what, log_path):
         time.sleep(0.05)
 
 
-def nginx_config(folder, *, port, upstream_ports, static_root, media_root, worker_connections=64, extra=""):
+def nginx_config(
+    folder,
+    *,
+    port,
+    upstream_ports,
+    static_root,
+    media_root,
+    upload_ports=None,
+    worker_processes=1,
+    worker_connections=64,
+    extra="",
+):
     """Writes folder/nginx.conf: nginx on 127.0.0.1:port with the repository's locations in front of 127.0.0.1 at
-    each of upstream_ports (taken in turn, nginx's round robin), plus `extra` inside `http`; returns its path."""
+    each of upstream_ports (taken in turn, nginx's round robin), the resumable uploads at upload_ports (the same
+    servers unless given), plus `extra` inside `http`; returns its path."""
     folder.mkdir()
     locations = LOCATIONS.read_text()
     for installed, here in {
@@ -57,10 +69,11 @@ def nginx_config(folder, *, port, upstream_ports, static_root, media_root, worke
         f"    {name}_temp_path {folder}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     servers = " ".join(f"server 127.0.0.1:{upstream};" for upstream in upstream_ports)
+    upload_servers = " ".join(f"server 127.0.0.1:{upstream};" for upstream in upload_ports or upstream_ports)
     config = folder / "nginx.conf"
     config.write_text(
         f"""{"user root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
+worker_processes {worker_processes};
 daemon off;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log;
@@ -70,6 +83,7 @@ http {{
     access_log off;
 {temp_paths}
     upstream contest_portal {{ {servers} keepalive 4; }}
+    upstream contest_portal_uploads {{ {upload_servers} keepalive 4; }}
     server {{
         listen 127.0.0.1:{port};
         server_name localhost;
