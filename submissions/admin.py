@@ -1073,7 +1073,8 @@ def _status_label(value):
 @admin.register(Upload)
 class UploadAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     contest_lookup = "registration__contest"
-    """Resumable uploads, to look at: the entrant's script and the expiry task are the only ones to change them."""
+    """Resumable uploads, to look at: the entrant's script, the worker checking them and the expiry task are the
+    only ones to change them."""
 
     list_display = ["filename", "user", "state", "progress", "submission", "updated_at", "expires_at"]
     list_filter = ["state"]
@@ -1088,6 +1089,7 @@ class UploadAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         "length",
         "offset",
         "state",
+        "received_at",
         "refusal",
         "submission",
         "locked_until",

@@ -643,7 +643,7 @@ class Upload(models.Model):
     refusal = models.TextField(_("reason for refusal"), blank=True)
     refusal_status = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # When the last byte arrived: the clip counts as submitted then, however long its check takes.
-    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_at = models.DateTimeField(_("last byte received"), null=True, blank=True)
     submission = models.OneToOneField(
         Submission, models.SET_NULL, null=True, blank=True, related_name="upload", verbose_name=_("submission")
     )

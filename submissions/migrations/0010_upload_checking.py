@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='upload',
             name='received_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='received'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='last byte received'),
         ),
         migrations.AddField(
             model_name='upload',
