@@ -644,6 +644,8 @@ class Upload(models.Model):
     refusal_status = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # When the last byte arrived: the clip counts as submitted then, however long its check takes.
     received_at = models.DateTimeField(_("last byte received"), null=True, blank=True)
+    # When its check was last sent to the workers (uploads.upload_check_stalled sends it again after a while).
+    check_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     submission = models.OneToOneField(
         Submission, models.SET_NULL, null=True, blank=True, related_name="upload", verbose_name=_("submission")
     )

@@ -84,6 +84,10 @@ RENEW_EVERY = timedelta(seconds=2)
 # Checking a received file (submission_create: the probe, the database) happens between two renewals of the
 # hash; it may take longer than LEASE on a loaded machine, so the worker holds the upload this long for it.
 CHECK_LEASE = timedelta(minutes=2)
+# A check sent to the workers this long ago that nobody holds is sent again (its worker died, its task was lost).
+# Longer than a deadline night's queue is likely to be, and each waiting check is sent again at most this often:
+# a copy that finds the upload checked already does nothing.
+CHECK_REQUEUE_AFTER = timedelta(minutes=10)
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 
 
@@ -273,13 +277,18 @@ def upload_receive(*, upload, offset, body, body_length, checksum=None):
         elif not body_length:
             if upload.state == Upload.State.CHECKING:
                 # The client asks again to finish (say, after its check failed and answered 500): let it.
-                lease.release()
+                lease.release(check_queued_at=timezone.now())
                 _upload_check_queue(upload)
             return upload
         # One write stores the new offset (and, with the last byte, that the file waits for its check) and lets
         # the upload go: a PATCH costs two commits in all.
+        queued = {"check_queued_at": upload.received_at} if upload.state == Upload.State.CHECKING else {}
         if not lease.release(
-            offset=upload.offset, expires_at=upload.expires_at, state=upload.state, received_at=upload.received_at
+            offset=upload.offset,
+            expires_at=upload.expires_at,
+            state=upload.state,
+            received_at=upload.received_at,
+            **queued,
         ):
             raise UploadLocked(_("Another request took over this upload; ask for its offset and go on."))
     finally:
@@ -389,20 +398,24 @@ def upload_check(*, upload_id):
         lease.release()
 
 
-def upload_check_stalled(*, now=None):
-    """Queues again the check of every upload `checking` that nobody holds (its worker died, its task was
-    lost); returns how many. Run every minute by beat."""
+def upload_check_stalled(*, now=None, sent_before=None):
+    """Queues again the check of every upload `checking` that nobody holds and whose check was sent before
+    `sent_before` (by default CHECK_REQUEUE_AFTER ago: its worker died, its task was lost); returns how many. Run
+    every minute by beat, and by `manage.py resume_work` for every check sent until then."""
     from .tasks import upload_check_task
 
     now = now or timezone.now()
     free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    stalled = Upload.objects.filter(free, state=Upload.State.CHECKING, received_at__lt=now - LEASE)
-    upload_ids = [str(upload_id) for upload_id in stalled.values_list("pk", flat=True)]
-    for upload_id in upload_ids:
-        upload_check_task.delay(upload_id)
-    if upload_ids:
-        log.warning("%d stalled upload check(s) queued again", len(upload_ids))
-    return len(upload_ids)
+    stalled = Q(state=Upload.State.CHECKING, check_queued_at__lt=sent_before or now - CHECK_REQUEUE_AFTER)
+    queued = 0
+    for upload_id in list(Upload.objects.filter(free, stalled).values_list("pk", flat=True)):
+        # Marked first: a sweep running beside this one does not send it twice.
+        if Upload.objects.filter(free, stalled, pk=upload_id).update(check_queued_at=now):
+            upload_check_task.delay(str(upload_id))
+            queued += 1
+    if queued:
+        log.warning("%d stalled upload check(s) queued again", queued)
+    return queued
 
 
 def _upload_complete(upload, lease):

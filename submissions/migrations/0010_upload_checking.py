@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='upload',
+            name='check_queued_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='upload',
             name='refusal_status',
             field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
         ),

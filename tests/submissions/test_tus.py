@@ -753,17 +753,21 @@ class TestCheckByWorker:
         _patch(alice_client, started, clip_bytes, 0)
         upload = _upload(started)
         assert with_worker == [str(upload.pk)]
-        # Just received (its task is on the way), or held by a worker: not stalled.
-        assert uploads.upload_check_stalled(now=upload.received_at) == 0
+        assert upload.check_queued_at == upload.received_at
+        # Sent a moment ago (it may wait in a long queue), or held by a worker: left alone.
+        assert uploads.upload_check_stalled(now=upload.received_at + datetime.timedelta(minutes=9)) == 0
         held = Upload.objects.filter(pk=upload.pk)
-        held.update(received_at=timezone.now() - datetime.timedelta(minutes=5))
-        held.update(locked_until=timezone.now() + datetime.timedelta(minutes=1))
-        assert uploads.upload_check_stalled() == 0
+        held.update(locked_until=timezone.now() + datetime.timedelta(minutes=15))
+        assert uploads.upload_check_stalled(now=timezone.now() + datetime.timedelta(minutes=11)) == 0
+        assert with_worker == [str(upload.pk)]
 
-        # The worker died: its hold ran out.
+        # The worker died: its hold ran out, and the check was sent long ago. Sent again, once.
         held.update(locked_until=timezone.now() - datetime.timedelta(seconds=1))
-        assert uploads.upload_check_stalled() == 1
+        later = timezone.now() + datetime.timedelta(minutes=11)
+        assert uploads.upload_check_stalled(now=later) == 1
+        assert uploads.upload_check_stalled(now=later + datetime.timedelta(minutes=1)) == 0
         assert with_worker == [str(upload.pk), str(upload.pk)]
+        assert _upload(started).check_queued_at == later
 
         upload_check_task(str(upload.pk))  # the worker's part
         assert _upload(started).state == Upload.State.COMPLETE
@@ -917,3 +921,16 @@ class TestExpiry:
 
         assert "1 expired upload(s) removed." in capsys.readouterr().out
         assert not Upload.objects.exists()
+
+
+def test_resume_work_sends_again_every_check_nobody_holds(alice_client, started, clip_bytes, monkeypatch, capsys):
+    queued = []
+    monkeypatch.setattr(upload_check_task, "delay", queued.append)
+    _patch(alice_client, started, clip_bytes, 0)
+    upload = _upload(started)
+    assert queued == [str(upload.pk)]
+
+    call_command("resume_work")
+
+    assert queued == [str(upload.pk), str(upload.pk)]
+    assert "0 clip(s) queued for media work, 1 upload check(s) queued." in capsys.readouterr().out
