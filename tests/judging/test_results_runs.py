@@ -225,6 +225,18 @@ def test_a_run_that_cannot_be_ranked_fails_and_says_why(contest, committee, djan
     assert (run.inputs, run.results, run.inputs_digest) == ({}, {}, "")
 
 
+def test_a_run_whose_scorecards_lack_a_criterion_added_since_fails_and_keeps_none_of_its_inputs(
+    contest, committee, scored, django_capture_on_commit_callbacks
+):
+    contest.criteria.create(name="Âm thanh", max_points=10, order=9)
+
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    assert run.state == RankingRun.State.FAILED
+    assert "has no points for criterion" in run.error
+    assert (run.inputs, run.results, run.inputs_digest) == ({}, {}, "")
+
+
 def test_starting_a_run_needs_the_permission(contest, judges, alice):
     for user in (judges[0], alice):
         with pytest.raises(NotAllowed, match="You may not compute the ranking"):
