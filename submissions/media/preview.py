@@ -280,6 +280,20 @@ class _AudioPath:
 _AAC_FRAME_SIZE = 1024
 
 
+def _open_source(source):
+    """(its first frame's facts, the clip opened for reading) of the clip at ``source``, or ClipRejected."""
+    import av
+
+    source = os.fspath(source)
+    try:
+        first = _first_frame(source)
+        return first, av.open(source, mode="r", metadata_errors="replace")
+    except StopIteration:
+        raise ClipRejected(_("The file has no video.")) from None
+    except (av.error.FFmpegError, UnicodeDecodeError) as error:
+        raise damaged() from error
+
+
 def transcode_preview(
     source,
     target,
@@ -296,14 +310,7 @@ def transcode_preview(
     incomplete") when the source cannot be read to its end; errors while writing propagate as they are."""
     import av
 
-    source = os.fspath(source)
-    try:
-        first = _first_frame(source)
-        source_container = av.open(source, mode="r", metadata_errors="replace")
-    except StopIteration:
-        raise ClipRejected(_("The file has no video.")) from None
-    except (av.error.FFmpegError, UnicodeDecodeError) as error:
-        raise damaged() from error
+    first, source_container = _open_source(source)
     with source_container:
         video = next(stream for stream in source_container.streams.video if is_motion_video(stream))
         video.thread_type = "AUTO"
@@ -369,14 +376,7 @@ def remux_preview(source, target) -> PreviewInfo:
     Raises ClipRejected ("damaged or incomplete") when the packets stop well before the clip's end."""
     import av
 
-    source = os.fspath(source)
-    try:
-        first = _first_frame(source)
-        source_container = av.open(source, mode="r", metadata_errors="replace")
-    except StopIteration:
-        raise ClipRejected(_("The file has no video.")) from None
-    except (av.error.FFmpegError, UnicodeDecodeError) as error:
-        raise damaged() from error
+    first, source_container = _open_source(source)
     with source_container:
         video = next(stream for stream in source_container.streams.video if is_motion_video(stream))
         audio = source_container.streams.audio[0] if source_container.streams.audio else None
