@@ -229,7 +229,12 @@ if not CELERY_BROKER_URL:
 if CELERY_BROKER_URL == "filesystem://":
     _queue_folder = VAR_DIR / "celery" / "queue"
     _queue_folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_queue_folder), "data_folder_out": str(_queue_folder)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_folder),
+        "data_folder_out": str(_queue_folder),
+        # Its exchange tables; kombu's default is ./control, in whatever directory the worker started.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
+    }
 # Where `celery beat` keeps when each periodic task last ran.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_TASK_ACKS_LATE = True

@@ -101,6 +101,22 @@ class Contest(models.Model):
     min_age = models.PositiveSmallIntegerField(
         _("minimum age"), default=6, help_text=_("Every author's age on the day entries close, in years.")
     )
+    guardian_age = models.PositiveSmallIntegerField(
+        _("age below which a guardian consents"),
+        default=16,
+        help_text=_("An author younger than this on the day entries close takes part with a guardian's consent."),
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("months personal data is kept after the results"),
+        default=12,
+        help_text=_(
+            "Then ID numbers, birth dates, addresses and phones are anonymised, except what the prize payments "
+            "need."
+        ),
+    )
+    personal_data_anonymised_at = models.DateTimeField(
+        _("personal data anonymised"), null=True, blank=True, editable=False
+    )
     form_fields = models.JSONField(
         _("registration form fields"),
         default=default_form_fields,
@@ -333,22 +349,47 @@ class Registration(models.Model):
 
 
 class CoAuthor(models.Model):
+    """A person the registrant names as an author of the group's clips. They count against the clip limit
+    from the moment they are named; they confirm their own details and consents by the link mailed to them
+    (submissions.coauthors), or decline and are removed."""
+
     registration = models.ForeignKey(Registration, models.CASCADE, related_name="coauthors")
     full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("e-mail"), blank=True, help_text=_("The invitation to confirm is sent here."))
     date_of_birth = models.DateField(_("date of birth"))
     id_number = models.CharField(_("personal ID number"), max_length=12)
     organisation = models.CharField(_("organisation or school"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=15, blank=True)
+    # The account the co-author confirmed with: they see the group's clips in their own My clips.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coauthorships",
+        verbose_name=_("account"),
+    )
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("co-author")
         verbose_name_plural = _("co-authors")
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["registration", "id_number"], name="coauthor_listed_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "id_number"], name="coauthor_listed_once"),
+            models.UniqueConstraint(
+                fields=["registration", "email"], condition=~models.Q(email=""), name="coauthor_email_once"
+            ),
+        ]
         indexes = [models.Index(fields=["id_number"])]
 
     def __str__(self):
         return self.full_name
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
 
     def clean(self):
         try:
@@ -586,6 +627,16 @@ class SubmissionAuthor(models.Model):
     id_number = models.CharField(_("personal ID number"), max_length=12)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     organisation = models.CharField(_("organisation or school"), max_length=300, blank=True)
+    # The co-author as named on the registration, whose confirmation the clip waits for; None for the
+    # registrant, and for an author the committee recorded by hand.
+    coauthor = models.ForeignKey(
+        CoAuthor,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clip_authorships",
+        verbose_name=_("co-author"),
+    )
 
     class Meta:
         verbose_name = _("author of a clip")
@@ -725,3 +776,137 @@ class SubmissionEvent(models.Model):
 
     def __str__(self):
         return f"{self.submission_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class Guardian(models.Model):
+    """The parent or guardian of an author younger than the contest's guardian_age on the day entries close:
+    until they consent by the link mailed to them, that author's clips wait (neither screened nor published).
+    `coauthor` is None when the minor is the registrant."""
+
+    registration = models.ForeignKey(Registration, models.CASCADE, related_name="guardians")
+    coauthor = models.ForeignKey(
+        CoAuthor, models.CASCADE, null=True, blank=True, related_name="guardians", verbose_name=_("co-author")
+    )
+    full_name = models.CharField(_("guardian's full name"), max_length=150)
+    relation = models.CharField(
+        _("relation"), max_length=60, help_text=_("Father, mother, or the legal guardian's relation.")
+    )
+    phone = models.CharField(_("guardian's phone"), max_length=15)
+    email = models.EmailField(_("guardian's e-mail"), help_text=_("The consent link is sent here."))
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    consented_at = models.DateTimeField(_("consented"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("consent withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"], condition=models.Q(coauthor=None), name="one_guardian_per_registrant"
+            ),
+            models.UniqueConstraint(
+                fields=["coauthor"], condition=~models.Q(coauthor=None), name="one_guardian_per_coauthor"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def has_consented(self):
+        return self.consented_at is not None and self.withdrawn_at is None
+
+
+class ConsentText(models.Model):
+    """One version of a text people agree to (or, for the privacy notice, are shown), per contest. A version
+    is never changed once saved: the committee adds the next one, and marks it `asks_again` when it changes
+    what people agreed to, so those who agreed to an older one are asked again (submissions.consents)."""
+
+    class Kind(models.TextChoices):
+        RULES = "rules", _("the contest rules")
+        PUBLICATION = "publication", _("publication of the clips")
+        DATA_PROCESSING = "data_processing", _("processing of personal data")
+        GUARDIAN = "guardian", _("a guardian's consent")
+        PRIVACY_NOTICE = "privacy_notice", _("privacy notice")
+
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="consent_texts", verbose_name=_("contest"))
+    kind = models.CharField(_("text"), max_length=20, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField(_("version"), editable=False)
+    body = models.TextField(_("wording"))
+    asks_again = models.BooleanField(
+        _("ask again"),
+        default=False,
+        help_text=_("A material change: people who agreed to an earlier version are asked to agree again."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        ordering = ["contest", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "kind", "version"], name="consent_text_version_once")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class Consent(models.Model):
+    """That someone agreed to one version of a text, when, from which account: the registrant, a co-author
+    (`coauthor`) or a guardian (`guardian`, who may have no account)."""
+
+    text = models.ForeignKey(ConsentText, models.PROTECT, related_name="consents", verbose_name=_("text"))
+    registration = models.ForeignKey(Registration, models.CASCADE, related_name="consents")
+    coauthor = models.ForeignKey(CoAuthor, models.CASCADE, null=True, blank=True, related_name="consents")
+    guardian = models.ForeignKey(Guardian, models.CASCADE, null=True, blank=True, related_name="consents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("account"),
+    )
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at", "-id"]
+
+    def __str__(self):
+        return f"{self.text} · {self.given_at:%Y-%m-%d %H:%M}"
+
+
+class PersonalDataAccess(models.Model):
+    """A member of staff saw unmasked personal data: a registration page, an export with personal columns, a
+    certificate batch. The committee reads these in the admin; nobody edits them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("who"))
+    contest = models.ForeignKey(
+        Contest, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("contest")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    what = models.CharField(_("what"), max_length=200)
+    records = models.PositiveIntegerField(_("records"), default=1)
+    path = models.CharField(_("address"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} · {self.what} · {self.at:%Y-%m-%d %H:%M}"
