@@ -38,10 +38,11 @@ $(VENV)/.installed: pyproject.toml
 # The web server and, beside it, a Celery worker with beat, on a broker kept in files under var/celery/ (or on
 # CELERY_BROKER_URL when it is set): checking an upload, making previews and sending mail happen off the request,
 # as in production. Work a stopped worker left is queued again at start (manage.py resume_work). Ctrl-C stops both.
+# The links in the mails it writes lead to the address it serves (SITE_URL).
 run: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
-	@export EMBEDDED_WORKER=1; \
+	@export EMBEDDED_WORKER=1 SITE_URL=http://127.0.0.1:$(PORT); \
 	$(PY) manage.py resume_work && \
 	{ $(PY) -m celery -A contest_portal worker --beat --queues=celery,media --concurrency=2 --loglevel=INFO \
 		--without-gossip --without-mingle & } && \

@@ -19,6 +19,8 @@ def _has(permission):
 # The contest and its preliminary round.
 may_preview_contest = _has("submissions.view_contest")  # a draft's public pages, before it is announced
 may_run_contest = _has("submissions.run_contest")
+may_change_contest_settings = _has("submissions.change_contest")  # its rules, form, and consent texts
+may_view_registrations = _has("submissions.view_registration")
 may_view_submissions = _has("submissions.view_submission")
 may_screen = _has("submissions.screen_submission")
 may_disqualify = _has("submissions.disqualify_submission")

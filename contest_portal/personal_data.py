@@ -23,10 +23,29 @@ PERSONAL_FIELDS = {
     "submissions.Registration": {"id_number", "date_of_birth", "phone", "email", "address"},
     "submissions.CoAuthor": {"id_number", "date_of_birth", "phone"},
     "submissions.SubmissionAuthor": {"id_number", "date_of_birth"},
+    "submissions.Guardian": {"phone", "email"},
     "accounts.User": {"email"},
     "account.EmailAddress": {"email"},
     "mail.OutgoingMail": {"to"},
 }
+
+
+def personal_data_access_log(*, user, contest, what, records=1, path=""):
+    """Records that `user`, a member of staff, was shown unmasked personal data of `records` people or rows in
+    `contest`: the page, list, export or print that shows it calls this once each time it is shown, after
+    checking the user may see it. Nothing is recorded for no rows (an empty page of a list).
+
+    `what` is the English source text (marked with gettext_noop), so each reader of the log gets it in their
+    own language; `path` is the address that showed it, which says whose data."""
+    if not records:
+        return None
+    # The model lives with the contest's other records; this module is imported by every app's admin.
+    from django.apps import apps
+
+    access_model = apps.get_model("submissions", "PersonalDataAccess")
+    return access_model.objects.create(
+        user=user, contest=contest, what=str(what)[:200], records=records, path=path[:500]
+    )
 
 
 def mask_email(address):

@@ -6,6 +6,7 @@ and EMAIL_URL switch to PostgreSQL, Redis with a real worker, and SMTP. See .env
 """
 
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -144,7 +145,6 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Throttling (kept in the cache, see CACHE_URL): sign-ups and reset mails per IP; failed logins per address,
 # per account and address, and per account over every address (contest_portal/accounts/throttle.py says why
 # three, and why a browser that logged in to the account before is held back by the first one only).
@@ -160,7 +160,17 @@ ACCOUNT_RATE_LIMITS = {
 # header is ignored and every visitor behind the proxy would share the proxy's address, and its login limits.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The portal's public address, for the links in its mails (a mail is written off the request, by a worker);
+# `make run` sets it to the address it serves. Production must say it: every link would lead to a developer's
+# machine otherwise.
+SITE_URL = env("SITE_URL", default="" if DJANGO_ENV == "production" else "http://127.0.0.1:8000")
+if DJANGO_ENV == "production" and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"Set SITE_URL to the portal's public address, such as https://cuocthi.example.vn (it is {SITE_URL!r})."
+    )
+# What the portal calls itself in the account mails (sign-up confirmation, password reset); the contests' own
+# mails name their contest.
+SITE_NAME = env("SITE_NAME", default="Cuộc thi Chuyển đổi số")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -319,6 +329,12 @@ CELERY_BEAT_SCHEDULE["expire-uploads"] = {"task": "submissions.tasks.uploads_exp
 CELERY_BEAT_SCHEDULE["check-stalled-uploads"] = {
     "task": "submissions.tasks.uploads_check_stalled_task",
     "schedule": 60,
+}
+# Each contest's personal data is anonymised once its retention period is over (submissions.retention); a day
+# late is soon enough. `manage.py anonymise_personal_data` shows what it would do.
+CELERY_BEAT_SCHEDULE["anonymise-personal-data"] = {
+    "task": "submissions.tasks.personal_data_retention_task",
+    "schedule": 24 * 60 * 60,
 }
 
 # Media pipeline (submissions/media/pipeline.py). Thumbnails and technical flags run on the default queue; previews

@@ -16,18 +16,24 @@ from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from contest_portal.admin import ReadOnly, WorkingContestScope, admin_page, row_id
-from contest_portal.mail.models import OutgoingMail
-from contest_portal.permissions import may_approve_ranking, may_award, may_publish_results, may_rank
+from contest_portal.permissions import (
+    may_approve_ranking,
+    may_award,
+    may_publish_results,
+    may_rank,
+    may_release_mail,
+)
+from contest_portal.personal_data import personal_data_access_log
 from contest_portal.refusals import Refusal
 from submissions.models import Submission
 from submissions.staff import contests_of, staff_contest
 
 from . import prizes, publication, runs
-from .certificates import certificate_awards, certificate_pdf, certificates_pdf
+from .certificates import certificate_authors, certificate_awards, certificate_pdf, certificates_pdf
 from .exports import (
     XLSX_CONTENT_TYPE,
     may_export_prizes,
@@ -236,11 +242,35 @@ class RankingRunAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         )
 
 
+def _printed_certificates(request, contest, awards):
+    """Certificates name their authors, their organisation and their prize: each print is in the access log
+    (contest_portal.personal_data), a record per certificate."""
+    personal_data_access_log(
+        user=request.user,
+        contest=contest,
+        what=gettext_noop("Certificates of the prize winners"),
+        records=sum(len(certificate_authors(award.submission)) for award in awards),
+        path=request.get_full_path(),
+    )
+
+
 def _proposed_tiers(proposal, titles):
-    """The proposal as the prize screen lists it: each clip with its title."""
+    """The proposal as the prize screen lists it: each clip with its title, and who it still waits for (a
+    clip with a co-author who has not confirmed cannot be awarded: prizes.clips_waiting)."""
+    placed_ids = [
+        clip.submission_id
+        for tier in proposal.tiers
+        for clip in [*tier.winners, *(tier.tie.candidates if tier.tie else [])]
+    ]
+    waiting = {
+        pk: who["coauthors"] + who["guardians"] for pk, (_clip, who) in prizes.clips_waiting(placed_ids).items()
+    }
 
     def clips(placed):
-        return [{"clip": clip, "title": titles.get(clip.submission_id, "")} for clip in placed]
+        return [
+            {"clip": clip, "title": titles.get(clip.submission_id, ""), "waiting": waiting.get(clip.submission_id)}
+            for clip in placed
+        ]
 
     return [
         {
@@ -318,6 +348,11 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
                 name="judging_award_publish",
             ),
             path(
+                "giai-thuong/<slug:slug>/gui-thu/",
+                view(require_POST(self.release_mails_view)),
+                name="judging_award_release_mails",
+            ),
+            path(
                 "giai-thuong/<slug:slug>/danh-sach-giai.xlsx",
                 view(self.prize_list_view),
                 name="judging_award_list_xlsx",
@@ -380,9 +415,9 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             "can_award": may_award(request.user) and not published,
             "can_publish": may_publish_results(request.user) and not published,
             "outstanding": [] if published else scorecards_outstanding(contest),
-            "result_drafts": OutgoingMail.objects.filter(
-                kind__in=publication.RESULT_MAIL_KINDS, state=OutgoingMail.State.DRAFT
-            ).count(),
+            "result_drafts": publication.result_drafts_waiting(contest=contest) if published else None,
+            "planned_mails": None if published else publication.result_mails_planned(contest=contest),
+            "may_release": may_release_mail(request.user),
             "may_export_runs": may_export_runs(request.user),
         }
         return TemplateResponse(request, "admin/judging/results/prizes.html", context)
@@ -444,17 +479,73 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             _("The side prize is withdrawn."),
         )
 
+    def _confirm_mails(self, request, contest, *, action, mails, title):
+        """The confirmation before e-mails go out: how many, to whom; its button posts the form again, confirmed."""
+        context = {
+            **admin_page(self, request),
+            "title": title,
+            "contest": contest,
+            "action": action,
+            "mails": mails,
+            "reason": request.POST.get("reason", ""),
+        }
+        return TemplateResponse(request, "admin/judging/results/mails_confirm.html", context)
+
     def publish_view(self, request, slug):
+        """Publishes the results; the e-mails wait in the outbox, or, asked for and confirmed, go out with it."""
         contest = staff_contest(request, slug)
         _require(request, may_publish_results)
+        if "release" not in request.POST:
+            return self._act(
+                request,
+                slug,
+                lambda: publication.results_publish(
+                    contest=contest, user=request.user, reason=request.POST.get("reason", "")
+                ),
+                _(
+                    "The results are published. The e-mails to the finalists wait in the outbox for you to "
+                    "release them."
+                ),
+            )
+        _require(request, may_release_mail)
+        if "confirmed" not in request.POST:
+            return self._confirm_mails(
+                request,
+                contest,
+                action="publish",
+                mails=publication.result_mails_planned(contest=contest),
+                title=_("Publish the results and send the e-mails"),
+            )
         return self._act(
             request,
             slug,
             lambda: publication.results_publish(
-                contest=contest, user=request.user, reason=request.POST.get("reason", "")
+                contest=contest, user=request.user, reason=request.POST.get("reason", ""), release=True
             ),
-            _(
-                "The results are published. The e-mails to the finalists wait in the outbox for you to release them."
+            _("The results are published and their e-mails are being sent."),
+        )
+
+    def release_mails_view(self, request, slug):
+        """Sends the result e-mails waiting in the outbox, after a confirmation that says how many, to whom."""
+        contest = staff_contest(request, slug)
+        _require(request, may_release_mail)
+        if "confirmed" not in request.POST:
+            return self._confirm_mails(
+                request,
+                contest,
+                action="release",
+                mails=publication.result_drafts_waiting(contest=contest),
+                title=_("Send the result e-mails"),
+            )
+        return self._act(
+            request,
+            slug,
+            lambda: publication.result_drafts_release(contest=contest, user=request.user),
+            lambda release: (
+                ngettext(
+                    "%(count)d e-mail is being sent.", "%(count)d e-mails are being sent.", len(release.released)
+                )
+                % {"count": len(release.released)}
             ),
         )
 
@@ -473,9 +564,11 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         awards = certificate_awards(contest=contest)
         if not awards:
             raise Http404
+        _printed_certificates(request, contest, awards)
         return _pdf(certificates_pdf(awards), f"{slugify(contest.code_prefix)}-giay-chung-nhan.pdf")
 
     def certificate_view(self, request, pk):
         award = get_object_or_404(self.get_queryset(request).select_related("submission"), pk=pk)
         self._check_prize_exports(request)
+        _printed_certificates(request, award.submission.contest, [award])
         return _pdf(certificate_pdf(award=award), f"giay-chung-nhan-{award.submission.code}-{award.pk}.pdf")

@@ -10,12 +10,18 @@ class JudgingConfig(AppConfig):
         from contest_portal.mail.outbox import drafts_register
         from submissions.phases import Phase, phase_entered
         from submissions.serving import watchers_register
+        from submissions.stages import outcomes_register
+        from submissions.winners import winners_register
 
+        from .outcomes import clip_outcomes
+        from .prizes import awarded_submission_ids
         from .publication import RESULT_DRAFTS
         from .services import final_round_open, judge_may_watch
 
         watchers_register(judge_may_watch)
         drafts_register(RESULT_DRAFTS)
+        outcomes_register(clip_outcomes)
+        winners_register(awarded_submission_ids)
 
         def on_phase_entered(sender, contest, phase, user, **kwargs):
             if phase == Phase.FINAL:

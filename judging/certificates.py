@@ -115,20 +115,31 @@ def _page(pdf, award, author, organisation, *, issued_on):
     pdf.cell(pdf.w / 2 - pdf.r_margin, 7, signatory, align="C")
 
 
-def certificates_pdf(awards):
+def certificates_pdf(awards, *, author=None):
     """The certificates of these awards (from certificate_awards or certificate_pdf) as PDF bytes: a page for
-    each author of each awarded clip, dated the day the results were published (today until then)."""
+    each author of each awarded clip, or only for `author` (one of the clips' SubmissionAuthor), dated the day
+    the results were published (today until then)."""
     pdf = _Certificate()
     for award in awards:
         contest = award.submission.contest
         published = getattr(getattr(contest, "judging", None), "results_published_at", None)
         issued_on = timezone.localdate(published or timezone.now())
         pdf.set_title(_text(f"Giấy chứng nhận — {contest.short_name}"))
-        for author, organisation in certificate_authors(award.submission):
-            _page(pdf, award, author, organisation, issued_on=issued_on)
+        people = (
+            certificate_authors(award.submission) if author is None else [(author.full_name, author.organisation)]
+        )
+        for name, organisation in people:
+            _page(pdf, award, name, organisation, issued_on=issued_on)
     return bytes(pdf.output())
 
 
 def certificate_pdf(*, award):
     """The certificates of one award's authors, as PDF bytes."""
     return certificates_pdf(_awards(Award.objects.filter(pk=award.pk)))
+
+
+def certificate_author_pdf(*, submission, author):
+    """The certificates of one author of an awarded clip, a page for each prize the clip won, as PDF bytes;
+    None when the clip won nothing."""
+    awards = list(_awards(Award.objects.filter(submission=submission)).order_by("tier__order", "rank", "id"))
+    return certificates_pdf(awards, author=author) if awards else None

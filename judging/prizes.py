@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from contest_portal.permissions import may_award
 from contest_portal.refusals import Refusal
+from submissions.coauthors import clip_waiting_for
 from submissions.gallery import finalist_authors
 from submissions.models import Submission
 
@@ -160,6 +161,32 @@ def check_run_for_awards(run):
         )
 
 
+def clips_waiting(submission_ids):
+    """{submission id: who the clip still waits for} for the clips among `submission_ids` that may not be
+    awarded yet: a co-author who has not confirmed, or a minor author's guardian who has not consented."""
+    clips = Submission.objects.filter(pk__in=submission_ids).prefetch_related(
+        "authors__coauthor", "authors__guardian"
+    )
+    waiting = {clip.pk: (clip, clip_waiting_for(clip)) for clip in clips}
+    return {pk: (clip, who) for pk, (clip, who) in waiting.items() if who["coauthors"] or who["guardians"]}
+
+
+def _check_authors_confirmed(submission_ids):
+    waiting = clips_waiting(submission_ids)
+    if waiting:
+        raise Refusal(
+            _(
+                "A clip cannot be awarded a prize until every co-author has confirmed (and every guardian consented): %(clips)s."
+            )
+            % {
+                "clips": "; ".join(
+                    f"{clip.code} ({', '.join(who['coauthors'] + who['guardians'])})"
+                    for clip, who in sorted(waiting.values(), key=lambda item: item[0].code)
+                )
+            }
+        )
+
+
 @transaction.atomic
 def awards_confirm(*, contest, user, choices=None):
     """Stores the prizes of the approved run as Award rows, replacing those awarded from it before (side
@@ -188,6 +215,13 @@ def awards_confirm(*, contest, user, choices=None):
         for clip in tie.candidates:
             reasons.setdefault(clip.submission_id, reason)
     Award.objects.filter(tier__contest=contest, run__isnull=False).delete()
+    _check_authors_confirmed(
+        [
+            clip.submission_id
+            for proposal_tier in proposal.tiers
+            for clip in [*proposal_tier.winners, *(proposal_tier.tie.chosen if proposal_tier.tie else [])]
+        ]
+    )
     awards = [
         Award(
             tier=proposal_tier.tier,
@@ -233,6 +267,7 @@ def side_prize_designate(*, tier, submission, user, reason):
     check_phase(tier.contest, "award")
     if not Submission.objects.filter(pk=submission.pk, contest=tier.contest).finalists().exists():
         raise Refusal(_("Only a finalist of the contest can get a prize."))
+    _check_authors_confirmed([submission.pk])
     award = Award.objects.filter(tier=tier, submission=submission).first()
     if award is not None:
         Award.objects.filter(pk=award.pk).update(reason=reason, awarded_by=user, awarded_at=timezone.now())
@@ -282,3 +317,9 @@ def prize_list(*, contest):
         award.authors = finalist_authors(award.submission)
     planned = sum(tier.total for tier in PrizeTier.objects.filter(contest=contest))
     return PrizeList(awards=awards, total=sum(award.tier.amount for award in awards), planned=planned)
+
+
+def awarded_submission_ids(contest):
+    """The ids of the contest's clips that won a prize, published or not, as a queryset: registered with
+    submissions.winners, whose rules on personal data spare the prize winners."""
+    return Award.objects.filter(tier__contest=contest).values("submission_id")

@@ -1,23 +1,29 @@
 """Publishing the results: the contest's phase moves to "results published", the public results page opens and
-every finalist's author is told, by an e-mail drafted in the outbox, where the committee releases it as it does
-the decision mails: the winners of their prize, the other finalists that their clip won none this time."""
+every finalist's authors are told, by e-mails drafted in the outbox, where the committee releases them as it
+does the decision mails (or releases them with the publication): the winners of their prize, the other finalists
+that their clip won none this time; the registrant and each co-author with an address, a mail each."""
 
 import logging
+from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contest_portal.mail.models import OutgoingMail
-from contest_portal.mail.outbox import OutboxDrafts
+from contest_portal.mail.outbox import OutboxDrafts, drafts_release
 from contest_portal.mail.services import mail_draft
-from contest_portal.permissions import may_publish_results
+from contest_portal.permissions import may_publish_results, may_release_mail
 from contest_portal.refusals import Refusal
 from submissions.decision_mail import sample_submission
 from submissions.gallery import finalist_authors
 from submissions.phases import Phase, contest_move
+from submissions.recipients import clip_recipients, drafts_for, is_coauthor_key
 from submissions.templatetags.portal import vnd
 
 from .models import Award, FinalRound, PrizeTier
@@ -62,74 +68,144 @@ def _award_context(award):
     }
 
 
-def _draft_result_mails(contest):
-    """A draft for each award, and one for each finalist that won nothing (the dedupe keys keep any of them
-    from being drafted twice). Returns how many were drafted."""
-    awards = list(
+# Whom a result mail is for, as the committee's confirmation counts them.
+WINNER, WITHOUT_PRIZE, COAUTHOR = "winner", "without_prize", "coauthor"
+
+
+def _role(kind, dedupe_key):
+    if is_coauthor_key(dedupe_key):
+        return COAUTHOR
+    return WINNER if kind == AWARD_TEMPLATE[0] else WITHOUT_PRIZE
+
+
+@dataclass(frozen=True)
+class ResultMails:
+    """How many result mails there are, by whom they are for: the registrants of awarded clips (one mail per
+    prize), those of the finalists without a prize, and the co-authors of either."""
+
+    winners: int = 0
+    without_prize: int = 0
+    coauthors: int = 0
+
+    @property
+    def total(self):
+        return self.winners + self.without_prize + self.coauthors
+
+    @classmethod
+    def of(cls, roles):
+        counted = Counter(roles)
+        return cls(winners=counted[WINNER], without_prize=counted[WITHOUT_PRIZE], coauthors=counted[COAUTHOR])
+
+    def __str__(self):
+        return ngettext(
+            "%(total)d e-mail: %(winners)d to prize winners, %(without_prize)d to finalists without a prize, "
+            "%(coauthors)d to co-authors",
+            "%(total)d e-mails: %(winners)d to prize winners, %(without_prize)d to finalists without a prize, "
+            "%(coauthors)d to co-authors",
+            self.total,
+        ) % {
+            "total": self.total,
+            "winners": self.winners,
+            "without_prize": self.without_prize,
+            "coauthors": self.coauthors,
+        }
+
+
+def _result_mails(contest):
+    """What publication tells, as (template, dedupe key, context, recipients): one mail per award and one per
+    finalist that won nothing, each to the clip's registrant and its co-authors with an address
+    (submissions.recipients); a recipient's dedupe key is the one here followed by their suffix."""
+    awards = (
         Award.objects.filter(tier__contest=contest)
         .select_related("tier__contest", "submission__registration__user")
-        .prefetch_related("submission__authors")
+        .prefetch_related("submission__authors__coauthor")
         .order_by("tier__order", "rank", "id")
     )
+    for award in awards:
+        key = f"{AWARD_KEY_PREFIX}{award.pk}"
+        yield AWARD_TEMPLATE, key, _award_context(award), clip_recipients(award.submission)
     without_prize = (
         contest.submissions.finalists()
-        .exclude(pk__in=[award.submission_id for award in awards])
+        .exclude(pk__in=Award.objects.filter(tier__contest=contest).values("submission"))
         .select_related("contest", "registration__user")
-        .prefetch_related("authors")
+        .prefetch_related("authors__coauthor")
         .order_by("sequence")
     )
-    drafted = set(
-        OutgoingMail.objects.filter(dedupe_key__startswith=AWARD_KEY_PREFIX).values_list("dedupe_key", flat=True)
-    ) | set(
-        OutgoingMail.objects.filter(dedupe_key__startswith=NO_PRIZE_KEY_PREFIX).values_list(
-            "dedupe_key", flat=True
-        )
+    for finalist in without_prize:
+        key = f"{NO_PRIZE_KEY_PREFIX}{finalist.pk}"
+        yield NO_PRIZE_TEMPLATE, key, _no_prize_context(finalist), clip_recipients(finalist)
+
+
+def _no_prize_context(finalist):
+    return {
+        "contest": finalist.contest,
+        "submission": finalist,
+        "registration": finalist.registration,
+        "authors": finalist_authors(finalist),
+        "results_url": _results_url(finalist.contest),
+    }
+
+
+def _drafted_keys():
+    return set(
+        OutgoingMail.objects.filter(
+            Q(dedupe_key__startswith=AWARD_KEY_PREFIX) | Q(dedupe_key__startswith=NO_PRIZE_KEY_PREFIX)
+        ).values_list("dedupe_key", flat=True)
     )
-    key, description = AWARD_TEMPLATE
-    mails = [
-        mail_draft(
-            key=key,
-            description=description,
-            context=_award_context(award),
-            to=award.submission.registration.user.email,
-            dedupe_key=f"{AWARD_KEY_PREFIX}{award.pk}",
-        )
-        for award in awards
-        if f"{AWARD_KEY_PREFIX}{award.pk}" not in drafted
-    ]
-    key, description = NO_PRIZE_TEMPLATE
-    mails += [
-        mail_draft(
-            key=key,
-            description=description,
-            context={
-                "contest": contest,
-                "submission": finalist,
-                "registration": finalist.registration,
-                "authors": finalist_authors(finalist),
-                "results_url": _results_url(contest),
-            },
-            to=finalist.registration.user.email,
-            dedupe_key=f"{NO_PRIZE_KEY_PREFIX}{finalist.pk}",
-        )
-        for finalist in without_prize
-        if f"{NO_PRIZE_KEY_PREFIX}{finalist.pk}" not in drafted
-    ]
+
+
+def result_mails_planned(*, contest):
+    """The result mails publishing would draft now, counted as a ResultMails (none drafted twice)."""
+    drafted = _drafted_keys()
+    return ResultMails.of(
+        _role(template[0], key + recipient.key_suffix)
+        for template, key, _context, recipients in _result_mails(contest)
+        for recipient in recipients
+        if key + recipient.key_suffix not in drafted
+    )
+
+
+def result_drafts(*, contest):
+    """The result mails of `contest` still waiting in the outbox for the committee to release them."""
+    return OutgoingMail.objects.filter(contest=contest, kind__in=RESULT_MAIL_KINDS, state=OutgoingMail.State.DRAFT)
+
+
+def result_drafts_waiting(*, contest):
+    """The result mails waiting in the outbox, counted as a ResultMails."""
+    return ResultMails.of(
+        _role(kind, key) for kind, key in result_drafts(contest=contest).values_list("kind", "dedupe_key")
+    )
+
+
+def _draft_result_mails(contest):
+    """The drafts of _result_mails, each worded once for all its recipients; the dedupe keys keep any of them
+    from being drafted twice. Returns how many were drafted."""
+    drafted = _drafted_keys()
+    mails = []
+    for (template, description), key, context, recipients in _result_mails(contest):
+        recipients = [recipient for recipient in recipients if key + recipient.key_suffix not in drafted]
+        if not recipients:
+            continue
+        worded = mail_draft(key=template, description=description, context=context, to="", dedupe_key=key)
+        mails += drafts_for(draft=worded, recipients=recipients, dedupe_key=key)
     OutgoingMail.objects.bulk_create(mails)
     return len(mails)
 
 
 @transaction.atomic
-def results_publish(*, contest, user, reason=""):
+def results_publish(*, contest, user, reason="", release=False):
     """Publishes the results: the contest's phase becomes "results published", the public results page opens,
-    and an e-mail per award, and one per finalist without a prize, is drafted in the outbox for the committee
-    to release.
+    and an e-mail per award, and one per finalist without a prize, is drafted in the outbox for the clip's
+    registrant and each of its co-authors with an address, for the committee to release; with `release`, they
+    are released at once (which needs mail.release_outgoingmail too).
 
     Refused outside the final round, without an approved, current run and its prizes, and while a finalist
     still waits for a judge's scorecard, unless `reason` says why the committee publishes without it (kept in
     the contest's history). Publishing again changes nothing. Needs judging.publish_results. Returns True when
     this call published."""
     check_may(user, may_publish_results, _("You may not publish the results."))
+    if release:
+        check_may(user, may_release_mail, _("You may not release e-mails."))
     final_round = lock_final_round(contest)
     if final_round.results_published_at is not None:
         return False
@@ -158,7 +234,15 @@ def results_publish(*, contest, user, reason=""):
     contest.judging = final_round
     drafted = _draft_result_mails(contest)
     log.info("Results of %s published by user %s; %d e-mails drafted", contest.slug, user.pk, drafted)
+    if release:
+        result_drafts_release(contest=contest, user=user)
     return True
+
+
+def result_drafts_release(*, contest, user):
+    """Releases the result mails of `contest` waiting in the outbox (contest_portal.mail.outbox.drafts_release):
+    a second click sends nothing twice. Needs mail.release_outgoingmail. Returns the outbox's Release."""
+    return drafts_release(mails=result_drafts(contest=contest), user=user)
 
 
 def result_mail_sample_context(*, key):

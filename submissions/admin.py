@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.admin import OthersAreNotFound, ReadOnly, WorkingContestScope, admin_page
@@ -24,10 +24,11 @@ from contest_portal.permissions import (
     may_view_outbox,
     may_view_submissions,
 )
-from contest_portal.personal_data import PERSONAL_FIELDS, sees_personal_data
+from contest_portal.personal_data import PERSONAL_FIELDS, personal_data_access_log, sees_personal_data
 from contest_portal.refusals import Refusal
 from contest_portal.roles import ROLES
 
+from .coauthors import clip_waiting_for
 from .copying import contest_copy
 from .fanpage_pack import may_export_fanpage_pack
 from .identity import mask_id_number
@@ -387,6 +388,19 @@ def _id_number_field(request):
     return "id_number" if _sees_personal_data(request) else "masked_id_number"
 
 
+def _shown_personal_data(request, *, contest, what, records=1):
+    """A page that showed `request.user` unmasked personal data: in the access log (contest_portal.personal_data)."""
+    personal_data_access_log(
+        user=request.user, contest=contest, what=what, records=records, path=request.get_full_path()
+    )
+
+
+def _rendered(response, name):
+    """What a page of the admin's rendered with `name`, or None for a redirect or a refusal."""
+    context = getattr(response, "context_data", None) or {}
+    return context.get(name) if response.status_code == 200 else None
+
+
 class CoAuthorInline(admin.TabularInline):
     model = CoAuthor
     extra = 0
@@ -444,6 +458,27 @@ class RegistrationAdmin(WorkingContestScope, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # With the permission, the list shows ID numbers and the page every personal field: both are logged.
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = _rendered(response, "cl")
+        if changelist is not None and _sees_personal_data(request):
+            _shown_personal_data(
+                request,
+                contest=getattr(request.user, "working_contest", None),
+                what=gettext_noop("List of registration forms"),
+                records=len(changelist.result_list),
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        registration = _rendered(response, "original")
+        if registration is not None and _sees_personal_data(request):
+            _shown_personal_data(request, contest=registration.contest, what=gettext_noop("Registration form"))
+        return response
 
 
 class SubmissionDocumentInline(admin.TabularInline):
@@ -638,6 +673,7 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
                 ),
                 my_recommendation=Subquery(mine.values("recommendation")[:1]),
             )
+            .with_waiting()
         )
 
     # Submitted content is read-only for everyone (ReadOnly): decisions go through the screening page.
@@ -692,7 +728,13 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
 
     @admin.display(description=_("technical flags"))
     def flag_list(self, obj):
-        return ", ".join(str(label) for label in technical_flag_labels(obj.technical_flags)) or "—"
+        flags = [str(label) for label in technical_flag_labels(obj.technical_flags)]
+        # Who the clip waits for (SubmissionQuerySet.with_waiting): a guardian's consent stops its screening.
+        if getattr(obj, "waits_for_guardian", False):
+            flags.insert(0, str(_("waiting for a guardian")))
+        if getattr(obj, "waits_for_coauthors", False):
+            flags.insert(0, str(_("waiting for co-authors")))
+        return ", ".join(flags) or "—"
 
     @admin.display(description=_("screening"), ordering="status")
     def screening_state(self, obj):
@@ -788,6 +830,12 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
                         messages.SUCCESS,
                     )
                     return self._after_screening(request, submission)
+        if _sees_personal_data(request):
+            _shown_personal_data(
+                request,
+                contest=submission.contest,
+                what=gettext_noop("Screening page of a clip, with its authors"),
+            )
         return TemplateResponse(
             request,
             "admin/submissions/submission/screen.html",
@@ -831,6 +879,7 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             "form": form,
             "may_review": may_review,
             "decisions": decisions_allowed(request.user, submission),
+            "waiting": clip_waiting_for(submission),
             "told_lock": decision_is_told_to(request.user, submission),
             "previous": previous,
             "next": following,
@@ -916,6 +965,8 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
                     return redirect("admin:submissions_submission_screen", submission.pk)
             else:
                 status = 400
+        # Only those who see personal data may change the authors: the form shows their ID numbers.
+        _shown_personal_data(request, contest=submission.contest, what=gettext_noop("Authors of a clip"))
         context = {
             **admin_page(self, request),
             "title": _("Authors of %(code)s") % {"code": submission.code},
@@ -1006,11 +1057,13 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected clips (CSV)"), permissions=["export"])
     def export_csv(self, request, queryset):
-        return submissions_export(queryset=queryset, user=request.user, format="csv")
+        return submissions_export(queryset=queryset, user=request.user, format="csv", path=request.get_full_path())
 
     @admin.action(description=_("Export the selected clips (XLSX)"), permissions=["export"])
     def export_xlsx(self, request, queryset):
-        return submissions_export(queryset=queryset, user=request.user, format="xlsx")
+        return submissions_export(
+            queryset=queryset, user=request.user, format="xlsx", path=request.get_full_path()
+        )
 
     # Publication of the finalists.
 
@@ -1102,3 +1155,6 @@ class UploadAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     @admin.display(description=_("received"))
     def progress(self, obj):
         return f"{obj.offset * 100 // obj.length if obj.length else 100} %"
+
+
+from . import admin_consents  # noqa: E402,F401

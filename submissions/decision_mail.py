@@ -5,15 +5,18 @@ committee's editable template; the committee reviews the outbox and releases the
 (contest_portal.mail.outbox.drafts_release), which holds back a draft telling a decision changed since and,
 through DECISION_DRAFTS registered here, records that the entrants were told.
 
-There is one draft per submission and decision. Its dedupe key names the submission and the instant of the
-decision (`decision:<submission pk>:<decided_at>`): a decision changed before release rewords the same draft,
-and a decision changed after the entrant was told gets a new mail, while a decision already mailed is never
-mailed twice (the key is unique)."""
+There is one draft per submission, decision and recipient (recipients.py: the registrant, and each co-author
+with an e-mail address). Its dedupe key names the submission and the instant of the decision
+(`decision:<submission pk>:<decided_at>`, then `:coauthor:<pk>` for a co-author): a decision changed before
+release rewords the same drafts, and a decision changed after the entrant was told gets new mails, while a
+decision already mailed is never mailed twice (the key is unique). The entrant counts as told when the
+registrant's mail is released."""
 
 import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +26,7 @@ from contest_portal.mail.outbox import OutboxDrafts
 from contest_portal.mail.services import DRAFT_FIELDS, mail_draft
 
 from .models import Contest, Registration, Submission, SubmissionEvent
+from .recipients import COAUTHOR_KEY, clip_recipients, drafts_for, is_coauthor_key
 
 Status = Submission.Status
 Draft = OutgoingMail.State.DRAFT
@@ -36,13 +40,23 @@ DECISION_TEMPLATES = {
 KEY_PREFIX = "decision:"
 
 
-def _dedupe_key(submission):
+def _dedupe_key(submission, recipient=None):
     decided_at = submission.decided_at.astimezone(datetime.UTC)
-    return f"{KEY_PREFIX}{submission.pk}:{decided_at:%Y%m%dT%H%M%S.%fZ}"
+    key = f"{KEY_PREFIX}{submission.pk}:{decided_at:%Y%m%dT%H%M%S.%fZ}"
+    return key + (recipient.key_suffix if recipient else "")
 
 
 def _submission_pk(dedupe_key):
     return int(dedupe_key.removeprefix(KEY_PREFIX).split(":", 1)[0])
+
+
+def _decision_key(dedupe_key):
+    """The key without its recipient: which decision the mail tells."""
+    return dedupe_key.split(COAUTHOR_KEY, 1)[0]
+
+
+def _recipient_suffix(dedupe_key):
+    return dedupe_key[len(_decision_key(dedupe_key)) :]
 
 
 def _has_decision(submission):
@@ -65,6 +79,7 @@ def _context(submission):
 
 
 def _draft(submission):
+    """The decision's mail, worded once for all its recipients: addressed to the registrant."""
     key, description = DECISION_TEMPLATES[Status(submission.status)]
     return mail_draft(
         key=key,
@@ -83,19 +98,33 @@ def _prepare(submission_pk, *, reword):
         # There is no decision to tell any more; a draft was never sent, so it goes.
         waiting.delete()
         return None
-    mailed = OutgoingMail.objects.filter(dedupe_key=_dedupe_key(submission)).first()
-    if mailed and (mailed.state != Draft or not reword):
-        # This decision is drafted already (perhaps reworded by the committee since), or already released.
-        return mailed
-    new = _draft(submission)
-    draft = mailed or waiting.first()
-    # Reworded in place while it is a draft: the decision changed before release, or the template did.
-    if draft and OutgoingMail.objects.filter(pk=draft.pk, state=Draft).update(
-        **{field: getattr(new, field) for field in DRAFT_FIELDS}
-    ):
-        return OutgoingMail.objects.get(pk=draft.pk)
-    new.save()
-    return new
+    prefetch_related_objects([submission], "registration__user", "authors__coauthor")
+    earlier = list(waiting.only("pk", "dedupe_key"))
+    worded = None
+    mails = []
+    for recipient in clip_recipients(submission):
+        mailed = OutgoingMail.objects.filter(dedupe_key=_dedupe_key(submission, recipient)).first()
+        if mailed and (mailed.state != Draft or not reword):
+            # This decision is drafted already (perhaps reworded by the committee since), or already released.
+            mails.append(mailed)
+            continue
+        worded = worded or _draft(submission)
+        [new] = drafts_for(draft=worded, recipients=[recipient], dedupe_key=_dedupe_key(submission))
+        draft = mailed or next(
+            (m for m in earlier if _recipient_suffix(m.dedupe_key) == recipient.key_suffix), None
+        )
+        # Reworded in place while it is a draft: the decision changed before release, or the template did.
+        if draft and OutgoingMail.objects.filter(pk=draft.pk, state=Draft).update(
+            **{field: getattr(new, field) for field in DRAFT_FIELDS}
+        ):
+            mails.append(OutgoingMail.objects.get(pk=draft.pk))
+            continue
+        new.save()
+        mails.append(new)
+    # Drafts for someone no longer among the recipients (a co-author removed, an address corrected) were
+    # never sent: they go.
+    waiting.exclude(pk__in=[mail.pk for mail in mails]).delete()
+    return mails[0]
 
 
 @transaction.atomic
@@ -110,7 +139,9 @@ def decision_mail_prepare(*, submission):
       so a decision is never mailed twice, and a decision changed after release gets a new draft.
     A submission without a decision (never decided) has no draft.
 
-    Returns the mail (a draft, or the one already released for this decision), or None.
+    The co-authors with an e-mail address get the same mail, each a draft of their own.
+
+    Returns the registrant's mail (a draft, or the one already released for this decision), or None.
     Raises Refusal when the committee's template cannot be rendered; the message says what to fix."""
     return _prepare(submission.pk, reword=False)
 
@@ -127,7 +158,8 @@ def _decision_drafts(ids):
 def _tells_current_decision(submission, dedupe_key, kind):
     if not _has_decision(submission):
         return False
-    return (dedupe_key, kind) == (_dedupe_key(submission), DECISION_TEMPLATES[Status(submission.status)][0])
+    current = (_dedupe_key(submission), DECISION_TEMPLATES[Status(submission.status)][0])
+    return (_decision_key(dedupe_key), kind) == current
 
 
 def _hold_back(selected, user):
@@ -146,12 +178,14 @@ def _hold_back(selected, user):
 
 
 def _record_told(released, user):
-    """For each decision mail released, the entrant counts as told: decision_notified_at and a "told" event."""
+    """For each decision mail to a registrant released, the entrant counts as told: decision_notified_at and a
+    "told" event. A co-author's mail alone tells nobody's My clips anything the registrant has not been told."""
     told = sorted(
         _submission_pk(key)
         for key in OutgoingMail.objects.filter(pk__in=released, dedupe_key__startswith=KEY_PREFIX).values_list(
             "dedupe_key", flat=True
         )
+        if not is_coauthor_key(key)
     )
     if not told:
         return

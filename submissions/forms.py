@@ -3,8 +3,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .consents import CONSENT_FIELDS, consent_text_current
 from .identity import validate_phone
-from .models import CONFIGURABLE_FORM_FIELDS, CoAuthor, FieldRequirement, Registration, Submission
+from .models import CONFIGURABLE_FORM_FIELDS, CoAuthor, FieldRequirement, Guardian, Registration, Submission
 
 DECLARATIONS = ["declares_originality", "accepts_rules", "consents_to_publication", "consents_to_data_processing"]
 
@@ -63,6 +64,14 @@ class RegistrationForm(PersonFormMixin, forms.ModelForm):
             "gender": forms.RadioSelect,
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
+        # In the entrant's words, as a co-author's confirmation has them; the full wording is shown beside each.
+        labels = {
+            "accepts_rules": _("I have read and accept the contest rules."),
+            "consents_to_publication": _("I agree that the clips may be published if they reach the final round."),
+            "consents_to_data_processing": _(
+                "I agree that my personal data is processed to run the contest, as the privacy notice says."
+            ),
+        }
 
     def __init__(self, *args, contest, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,22 +92,33 @@ class RegistrationForm(PersonFormMixin, forms.ModelForm):
             del self.fields["group_name"]
         for name in DECLARATIONS:
             self.fields[name].required = True
+        # Each box agrees to the contest's current version of its text, shown beside it (submissions.consents).
+        self.consents = [
+            (self[name], consent_text_current(contest=contest, kind=kind)) for name, kind in CONSENT_FIELDS.items()
+        ]
         self.fields["id_number"].help_text = _("The 12 digits of your citizen ID card (CCCD).")
 
 
 class CoAuthorForm(PersonFormMixin, forms.ModelForm):
+    """A co-author as the registrant names them; the e-mail address is where their invitation to confirm goes."""
+
     class Meta:
         model = CoAuthor
-        fields = ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
+        fields = ["full_name", "email", "date_of_birth", "id_number", "organisation", "phone"]
         widgets = {
             "date_of_birth": DateInput(),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
         }
 
     def __init__(self, *args, contest=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
         if contest is not None:
             # As for the registrant: the minimum age is the contest's, on its closing day.
             self.instance.registration = Registration(contest=contest)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
 
     def validate_unique(self):
         """The list is saved whole by the service, which checks it; nothing to compare row by row here."""
@@ -112,7 +132,7 @@ class BaseCoAuthorFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        seen = set()
+        seen, emails = set(), set()
         for form in self.forms:
             if not form.has_changed() or self._should_delete_form(form):
                 continue
@@ -120,6 +140,12 @@ class BaseCoAuthorFormSet(forms.BaseFormSet):
             if id_number in seen:
                 form.add_error("id_number", _("This person is listed twice."))
             seen.add(id_number)
+            email = form.cleaned_data.get("email")
+            if email in emails:
+                form.add_error(
+                    "email", _("Each co-author needs their own e-mail address: the invitation goes there.")
+                )
+            emails.add(email)
 
     def coauthors(self):
         return [
@@ -130,6 +156,55 @@ class BaseCoAuthorFormSet(forms.BaseFormSet):
             for form in self.forms
             if form.has_changed() and not self._should_delete_form(form)
         ]
+
+
+class GuardianForm(forms.ModelForm):
+    """The parent or guardian of an author under the contest's guardian age: they receive the consent link."""
+
+    class Meta:
+        model = Guardian
+        fields = ["full_name", "relation", "phone", "email"]
+        widgets = {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+        }
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data["phone"])
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def guardian(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CoAuthorConfirmForm(PersonFormMixin, forms.ModelForm):
+    """What a co-author checks and corrects about themselves, with their own consents."""
+
+    accepts_rules = forms.BooleanField(label=_("I have read and accept the contest rules."))
+    consents_to_publication = forms.BooleanField(
+        label=_("I agree that the clips may be published if they reach the final round.")
+    )
+    consents_to_data_processing = forms.BooleanField(
+        label=_("I agree that my personal data is processed to run the contest, as the privacy notice says.")
+    )
+
+    class Meta:
+        model = CoAuthor
+        fields = ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, identity_locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if identity_locked:
+            # After the deadline who a co-author is stays as named (submissions.coauthors.coauthor_confirm).
+            for name in ("full_name", "date_of_birth", "id_number"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Entries are closed: this can no longer change here.")
+
+    def details(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 CoAuthorFormSet = forms.formset_factory(

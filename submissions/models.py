@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -20,7 +20,8 @@ GIB = 1024**3
 RESERVED_SLUGS = frozenset(
     {
         "admin", "tai-khoan", "i18n", "jsi18n", "static", "media", "media-rieng", "tai-len", "ban-to-chuc",
-        "the-le", "phieu-dang-ky", "clip-cua-toi", "chung-ket", "ket-qua", "fanpage-qr.svg",
+        "the-le", "phieu-dang-ky", "clip-cua-toi", "chung-ket", "ket-qua", "fanpage-qr.svg", "moi-dong-tac-gia",
+        "dong-y-giam-ho", "bao-mat",
     }
 )  # fmt: skip
 
@@ -442,6 +443,26 @@ def _too_young(contest, closing_day):
     }
 
 
+def _authors_awaiting_guardian():
+    return SubmissionAuthor.objects.filter(needs_guardian=True).exclude(
+        guardian__consented_at__isnull=False, guardian__withdrawn_at__isnull=True
+    )
+
+
+def needs_guardian(person, contest):
+    """Whether `person` (a registration, a co-author or a clip's author) is younger than the contest's
+    guardian_age on the day entries close, and so takes part with a guardian's consent. Without a date of birth
+    the ID number's year counts, as if born on its last day: in doubt, a guardian is asked."""
+    closing_day = timezone.localdate(contest.closes_at)
+    if person.date_of_birth is not None:
+        return _age_on(person.date_of_birth, closing_day) < contest.guardian_age
+    try:
+        birth_year = decode_birth_year(validate_id_number(person.id_number))
+    except ValidationError:
+        return False
+    return _age_on(date(birth_year, 12, 31), closing_day) < contest.guardian_age
+
+
 def check_person(person, *, contest=None, gender=None):
     """The ID number must agree with the birth date (and gender, when asked), the person must be real and old
     enough (_check_birth); phones are normalised."""
@@ -512,6 +533,27 @@ class SubmissionQuerySet(models.QuerySet):
     def by_person(self, id_number):
         """Clips this person is a recorded author of (SubmissionAuthor), whatever the registration says now."""
         return self.filter(authors__id_number=id_number)
+
+    def awaiting_coauthors(self):
+        """Clips a co-author has not confirmed yet: they may be screened, but not awarded a prize."""
+        return self.with_waiting().filter(waits_for_coauthors=True)
+
+    def awaiting_guardian(self):
+        """Clips with an author under the contest's guardian age whose guardian has not consented (or withdrew):
+        neither screened nor published until they do."""
+        return self.with_waiting().filter(waits_for_guardian=True)
+
+    def with_waiting(self):
+        """Annotates `waits_for_coauthors` and `waits_for_guardian`, the two rules above, for a list to flag."""
+        unconfirmed = SubmissionAuthor.objects.filter(
+            submission=models.OuterRef("pk"), needs_confirmation=True
+        ).exclude(coauthor__confirmed_at__isnull=False)
+        return self.annotate(
+            waits_for_coauthors=models.Exists(unconfirmed),
+            waits_for_guardian=models.Exists(
+                _authors_awaiting_guardian().filter(submission=models.OuterRef("pk"))
+            ),
+        )
 
 
 class Submission(models.Model):
@@ -636,6 +678,19 @@ class SubmissionAuthor(models.Model):
         blank=True,
         related_name="clip_authorships",
         verbose_name=_("co-author"),
+    )
+    # Named on the registration form, so the co-author confirms it themselves; False for the registrant and
+    # for an author the committee records (with a reason in the clip's history).
+    needs_confirmation = models.BooleanField(_("needs the author's confirmation"), default=False)
+    # Younger than the contest's guardian_age on its closing day: the clip waits until `guardian` consents.
+    needs_guardian = models.BooleanField(_("needs a guardian"), default=False)
+    guardian = models.ForeignKey(
+        "Guardian",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clip_authorships",
+        verbose_name=_("guardian"),
     )
 
     class Meta:

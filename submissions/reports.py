@@ -23,12 +23,13 @@ from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from contest_portal.permissions import may_view_submissions, sees_personal_data
+from contest_portal.personal_data import personal_data_access_log
 from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
@@ -350,16 +351,20 @@ def may_export(user):
     return user.has_perms(["submissions.view_submission", "submissions.export_submissions"])
 
 
-def submissions_export(*, queryset, user, format):
+def submissions_export(*, queryset, user, format, path=""):
     """A download of the submissions in `queryset` with their registration data and screening results,
-    as `format` ("csv" or "xlsx"); personal data as far as `user` may see it.
+    as `format` ("csv" or "xlsx"); personal data as far as `user` may see it, and then in the access log, with
+    the address (`path`) that asked for it.
 
     Raises PermissionDenied unless the user may export submissions."""
     if not may_export(user):
         raise PermissionDenied
     if format not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {EXPORT_FORMATS}, not {format!r}.")
-    columns = _columns(personal_data=sees_personal_data(user))
+    personal_data = sees_personal_data(user)
+    columns = _columns(personal_data=personal_data)
+    if personal_data:
+        _log_export(queryset, user=user, path=path)
     filename = _export_filename(queryset, format)
     rows = _export_rows(queryset)
     if format == "csv":
@@ -374,6 +379,19 @@ def submissions_export(*, queryset, user, format):
         filename=filename,
         content_type=XLSX_CONTENT_TYPE,
     )
+
+
+def _log_export(queryset, *, user, path):
+    # One entry per contest, with its number of rows: each contest's committee reads its own log.
+    contests = Contest.objects.filter(submissions__in=queryset.values("pk")).annotate(rows=Count("submissions"))
+    for contest in contests.order_by("pk"):
+        personal_data_access_log(
+            user=user,
+            contest=contest,
+            what=gettext_noop("Export of the submissions with personal data"),
+            records=contest.rows,
+            path=path,
+        )
 
 
 class _Echo:
@@ -455,4 +473,6 @@ def export(request, file_format):
         raise Http404
     if not may_export(request.user):
         raise PermissionDenied
-    return submissions_export(queryset=contest.submissions.all(), user=request.user, format=file_format)
+    return submissions_export(
+        queryset=contest.submissions.all(), user=request.user, format=file_format, path=request.get_full_path()
+    )

@@ -98,6 +98,15 @@ def decision_is_told_to(user, submission):
     return submission.decision_notified_at is not None and not may_change_told_decision(user, submission.contest)
 
 
+def _check_consented(submission):
+    """A clip with an author under the guardian age is not screened before their guardian consents."""
+    if Submission.objects.filter(pk=submission.pk).awaiting_guardian().exists():
+        raise Refusal(
+            _("%(code)s waits for a guardian's consent: it is screened once the guardian has consented.")
+            % {"code": submission.code}
+        )
+
+
 @transaction.atomic
 def submission_decide(*, submission, user, decision, reason=""):
     """Takes the preliminary round's decision on a clip and drafts the e-mail telling it, for the committee to
@@ -124,6 +133,7 @@ def _decide(*, submission, user, decision, reason):
         return False
     phase_check(submission.contest, "screen")
     _check_permission(user, submission, decision)
+    _check_consented(submission)
     if decision not in ALLOWED[Status(submission.status)]:
         raise Refusal(
             _("%(code)s is %(state)s: it cannot become %(decision)s.")
@@ -173,6 +183,7 @@ def screening_review_save(*, submission, reviewer, recommendation, comment="", *
     phase_check(submission.contest, "screen")
     if submission.status == Status.WITHDRAWN:
         raise Refusal(_("%(code)s was withdrawn: it is not screened.") % {"code": submission.code})
+    _check_consented(submission)
     if any(checklist.get(answer) not in (True, False, None) for answer, _note in CHECKLIST):
         raise TypeError("Checklist answers are True, False or None.")
     fields = {"recommendation": recommendation, "comment": comment.strip(), **checklist}

@@ -24,7 +24,9 @@ from contest_portal.refusals import (
     WindowClosed,
 )
 
+from .consents import CONSENT_FIELDS, consents_record
 from .documents import DocumentRejected, check_document
+from .guardians import guardian_link_clip_authors, guardian_save
 from .media.probe import ClipRejected, probe_clip
 from .models import (
     CoAuthor,
@@ -36,6 +38,7 @@ from .models import (
     SubmissionDocument,
     SubmissionEvent,
     check_person,
+    needs_guardian,
 )
 from .phases import Phase, contest_phase, phase_allows, phase_check
 
@@ -124,9 +127,11 @@ _AUTHOR_IDENTITY = ("id_number", "date_of_birth")
 
 
 @transaction.atomic
-def registration_save(*, contest, user, fields, coauthors=()):
+def registration_save(*, contest, user, fields, coauthors=(), guardian=None):
     """Creates or updates the entrant's registration form, from before the opening until the deadline;
-    `coauthors` replaces the group's list.
+    `coauthors` replaces the group's list, and each co-author newly named (or whose details changed) is
+    mailed a link to confirm (submissions.coauthors). A registrant under the contest's guardian age names
+    their guardian (`guardian`, the GuardianForm's fields), who is mailed a consent link.
 
     Who authored a clip already submitted is recorded on the clip (SubmissionAuthor), so a change to the list
     counts for the clips entered after it only. A name or organisation corrected here is corrected on the
@@ -152,6 +157,31 @@ def registration_save(*, contest, user, fields, coauthors=()):
             _("%(name)s is listed as a co-author, with your own ID number: list only the other authors.")
             % {"name": next(c.full_name for c in new_coauthors if c.id_number == registration.id_number)}
         )
+    unreachable = next((coauthor for coauthor in new_coauthors if not coauthor.email), None)
+    if unreachable is not None:
+        raise Refusal(
+            _("Give the e-mail address of %(name)s: each co-author confirms by a link sent there.")
+            % {"name": unreachable.full_name}
+        )
+    own_addresses = {user.email.lower(), registration.email.lower()}
+    if any(coauthor.email.lower() in own_addresses for coauthor in new_coauthors):
+        raise Refusal(
+            _(
+                "%(name)s is listed with your own e-mail address: each co-author confirms from their own, so give "
+                "theirs."
+            )
+            % {"name": next(c.full_name for c in new_coauthors if c.email.lower() in own_addresses)}
+        )
+    minor = needs_guardian(registration, contest)
+    if minor and guardian is None:
+        raise Refusal(
+            _(
+                "You are under %(age)d on the day entries close: name your parent or guardian, who will be asked "
+                "to consent."
+            )
+            % {"age": contest.guardian_age},
+            field="guardian",
+        )
     if registration.pk and registration.submissions.counting_towards_limit().exists():
         if any(getattr(registration, name) != recorded[name] for name in _AUTHOR_IDENTITY):
             raise Refusal(
@@ -162,12 +192,55 @@ def registration_save(*, contest, user, fields, coauthors=()):
                 field="id_number",
             )
     registration.save()
-    registration.coauthors.all().delete()
-    for coauthor in new_coauthors:
-        coauthor.registration = registration
-        coauthor.save()
+    new_coauthors = _coauthors_replace(registration, new_coauthors)
     _correct_undecided_authors(registration, [registration, *new_coauthors])
+    if minor:
+        guardian_save(registration=registration, data=guardian)
+    else:
+        registration.guardians.filter(coauthor=None).delete()
+    SubmissionAuthor.objects.filter(submission__registration=registration, is_registrant=True).update(
+        needs_guardian=minor
+    )
+    guardian_link_clip_authors(registration=registration)
+    consents_record(
+        registration=registration,
+        kinds=[kind for name, kind in CONSENT_FIELDS.items() if getattr(registration, name)],
+        user=user,
+    )
     return registration
+
+
+def _coauthors_replace(registration, listed):
+    """Makes the group's co-authors the `listed` ones (unsaved CoAuthor rows), keeping those already named
+    (matched by e-mail address, else ID number) with their confirmation, unless what they vouched for changed:
+    then, and for everyone new, an invitation to confirm goes out. Returns the saved rows."""
+    from .coauthors import CONFIRMED_DETAILS, coauthor_invite
+
+    named = list(registration.coauthors.all())
+    by_email = {c.email.lower(): c for c in named if c.email}
+    by_id_number = {c.id_number: c for c in named}
+    saved, to_invite = [], []
+    for person in listed:
+        existing = by_email.get(person.email.lower()) or by_id_number.get(person.id_number)
+        if existing is None or existing in saved:
+            person.registration = registration
+            person.save()
+            saved.append(person)
+            to_invite.append(person)
+            continue
+        changed = any(getattr(existing, name) != getattr(person, name) for name in CONFIRMED_DETAILS)
+        for name in ("full_name", "email", "date_of_birth", "id_number", "organisation", "phone"):
+            setattr(existing, name, getattr(person, name))
+        if changed:
+            existing.confirmed_at, existing.user = None, None
+        existing.save()
+        saved.append(existing)
+        if changed or existing.invited_at is None:
+            to_invite.append(existing)
+    registration.coauthors.exclude(pk__in=[c.pk for c in saved]).delete()
+    for coauthor in to_invite:
+        coauthor_invite(coauthor=coauthor)
+    return saved
 
 
 def _correct_undecided_authors(registration, people):
@@ -322,7 +395,9 @@ def submission_authors_record(*, submission):
     """Who the clip is entered for, as its registration says at this moment: from now on the clip's own record.
     submission_create calls it as it accepts the clip."""
     registration = submission.registration
+    contest = submission.contest
     people = [registration, *registration.coauthors.all()]
+    guardians = {guardian.coauthor_id: guardian for guardian in registration.guardians.all()}
     SubmissionAuthor.objects.bulk_create(
         SubmissionAuthor(
             submission=submission,
@@ -332,19 +407,41 @@ def submission_authors_record(*, submission):
             id_number=person.id_number,
             date_of_birth=person.date_of_birth,
             organisation=person.organisation,
+            coauthor=None if person is registration else person,
+            needs_confirmation=person is not registration,
+            needs_guardian=needs_guardian(person, contest),
+            guardian=guardians.get(None if person is registration else person.pk),
         )
         for order, person in enumerate(people)
     )
 
 
 def _queue_receipt(submission):
+    """The receipt goes to the registrant and to every co-author named on the clip (confirmed or not: it is
+    also how they learn they were named)."""
     mail_render_and_queue(
         template="submission_receipt",
-        context={"submission": submission, "contest": submission.contest},
+        context={
+            "submission": submission,
+            "contest": submission.contest,
+            "recipient_name": submission.registration.full_name,
+        },
         to=submission.registration.user.email,
         kind="submission_receipt",
         dedupe_key=f"submission_receipt:{submission.pk}",
     )
+    for coauthor in submission.registration.coauthors.exclude(email=""):
+        mail_render_and_queue(
+            template="submission_receipt",
+            context={
+                "submission": submission,
+                "contest": submission.contest,
+                "recipient_name": coauthor.full_name,
+            },
+            to=coauthor.email,
+            kind="submission_receipt",
+            dedupe_key=f"submission_receipt:{submission.pk}:{coauthor.pk}",
+        )
 
 
 def _check_owner(submission, user):
@@ -437,8 +534,19 @@ def submission_authors_change(*, submission, user, authors, reason):
         newcomers = {p.id_number: p.full_name for p in people if p.id_number not in before}
         _check_clip_limit(contest=contest, people=newcomers, adding=1, excluding=submission)
     submission.authors.all().delete()
+    # The committee vouches for whom it records (no confirmation asked), but a co-author the registration
+    # names stays linked (their My clips and mails), and a minor still waits for their guardian.
+    coauthors = {c.id_number: c for c in submission.registration.coauthors.all()}
+    guardians = {g.coauthor_id: g for g in submission.registration.guardians.all()}
     for order, person in enumerate(people):
         person.order, person.is_registrant = order, order == 0
+        person.coauthor = None if person.is_registrant else coauthors.get(person.id_number)
+        person.needs_guardian = needs_guardian(person, contest)
+        person.guardian = (
+            guardians.get(person.coauthor.pk if person.coauthor else None)
+            if (person.is_registrant or person.coauthor)
+            else None
+        )
     SubmissionAuthor.objects.bulk_create(people)
     SubmissionEvent.objects.create(
         submission=submission,

@@ -47,10 +47,25 @@ def share_image_path(finalist):
     return f"{reverse('submissions:share_image', args=[finalist.contest.slug, finalist.code])}?v={share_image_key(finalist)}"
 
 
+def _share_folder(finalist):
+    return f"share/{finalist.contest.slug}"
+
+
+def share_image_names(finalist):
+    """The names in storage of every share image drawn for the clip, whatever it showed: for removing them
+    with the clip's files."""
+    folder = _share_folder(finalist)
+    try:
+        names = default_storage.listdir(folder)[1]
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in names if name.startswith(f"{finalist.code}-")]
+
+
 def share_image(finalist):
     """The name in storage of the finalist's share image, drawn on first use and again whenever its
     thumbnail, title or code changes."""
-    folder = f"share/{finalist.contest.slug}"
+    folder = _share_folder(finalist)
     name = f"{folder}/{finalist.code}-{share_image_key(finalist)}.jpg"
     if default_storage.exists(name):
         return name

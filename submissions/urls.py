@@ -1,6 +1,7 @@
 from django.urls import include, path, re_path
 
-from . import fanpage_pack, gallery, publication, serving, tus, views
+from . import consent_pages, fanpage_pack, gallery, invitations, publication, serving, tus, views
+from .my_data import my_data, my_data_erase, my_data_export
 
 app_name = "submissions"
 
@@ -9,10 +10,12 @@ contest_pages = [
     path("", views.home, name="home"),
     path("the-le/", views.rules, name="rules"),
     path("fanpage-qr.svg", views.fanpage_qr, name="fanpage_qr"),
+    path("bao-mat/", consent_pages.privacy_notice, name="privacy"),
     path("phieu-dang-ky/", views.registration_edit, name="registration"),
     path("clip-cua-toi/", views.my_clips, name="my_clips"),
     path("clip-cua-toi/gui-clip/", views.submission_new, name="submission_new"),
     path("clip-cua-toi/video.json", views.my_clips_media, name="my_clips_media"),
+    path("clip-cua-toi/dong-y/", consent_pages.consents_agree, name="consents_agree"),
     path("clip-cua-toi/<str:code>/", views.submission_receipt, name="receipt"),
     path("clip-cua-toi/<str:code>/sua/", views.submission_edit, name="edit"),
     path("clip-cua-toi/<str:code>/rut/", views.submission_withdraw, name="withdraw"),
@@ -27,12 +30,21 @@ contest_pages = [
 
 urlpatterns = [
     path("", views.contest_list, name="contests"),
+    # The account's own pages, beside allauth's under tai-khoan/ (contest_portal/urls.py), none of which is
+    # du-lieu/: an address allauth does not know goes on to these.
+    path("tai-khoan/du-lieu/", my_data, name="my_data"),
+    path("tai-khoan/du-lieu/tai-ve.json", my_data_export, name="my_data_export"),
+    path("tai-khoan/du-lieu/xoa/", my_data_erase, name="my_data_erase"),
+    path("bao-mat/", consent_pages.privacy_notices, name="privacy_notices"),
     # Private media: the owner's pages and the admin both link here; serving.py decides who gets the file.
     # Clip codes are unique across the portal, so these need no contest in the address.
     path("media-rieng/<str:code>/tep-goc", serving.submission_original, name="original"),
     path("media-rieng/<str:code>/xem-truoc.mp4", serving.submission_preview, name="preview"),
     path("media-rieng/<str:code>/anh.jpg", serving.submission_thumbnail, name="thumbnail"),
     path("media-rieng/<str:code>/tai-lieu/<int:document_id>", serving.submission_document, name="document"),
+    # The links mailed to a co-author (to confirm or decline) and to a minor's guardian (to consent).
+    path("moi-dong-tac-gia/<str:token>/", invitations.coauthor_invitation, name="coauthor_invitation"),
+    path("dong-y-giam-ho/<str:token>/", invitations.guardian_consent_page, name="guardian_consent"),
     path("tai-len/<uuid:upload_id>/", tus.tus_upload, name="tus_upload"),
     path("tai-len/<uuid:upload_id>/tai-lieu/", tus.upload_documents, name="tus_documents"),
     path("ban-to-chuc/<slug:slug>/cong-bo/", publication.publication, name="publication"),

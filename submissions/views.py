@@ -15,10 +15,13 @@ from django.views.decorators.http import require_POST
 from contest_portal.permissions import may_preview_contest
 
 from . import services
-from .forms import CoAuthorFormSet, RegistrationForm, SubmissionDetailsForm, SubmissionForm
-from .models import Contest, Registration, Submission
+from .coauthors import clip_waiting_for
+from .consents import consents_to_ask_again
+from .forms import CoAuthorFormSet, GuardianForm, RegistrationForm, SubmissionDetailsForm, SubmissionForm
+from .models import Contest, Registration, Submission, needs_guardian
 from .phases import Phase, phase_allows
 from .qr import qr_svg
+from .stages import submissions_stages
 
 
 def contest_page(view):
@@ -119,20 +122,27 @@ def registration_edit(request, contest):
     registration = Registration.objects.filter(contest=contest, user=request.user).first()
     initial = {} if registration else {"email": request.user.email}
     coauthor_initial = (
-        list(registration.coauthors.values("full_name", "date_of_birth", "id_number", "organisation", "phone"))
+        list(
+            registration.coauthors.values(
+                "full_name", "email", "date_of_birth", "id_number", "organisation", "phone", "confirmed_at"
+            )
+        )
         if registration
         else []
     )
-    if request.method == "POST":
-        form = RegistrationForm(request.POST, instance=registration, contest=contest)
-        formset = CoAuthorFormSet(request.POST, prefix="coauthors", form_kwargs={"contest": contest})
-    else:
-        form = RegistrationForm(instance=registration, initial=initial, contest=contest)
-        formset = CoAuthorFormSet(initial=coauthor_initial, prefix="coauthors", form_kwargs={"contest": contest})
+    guardian = registration.guardians.filter(coauthor=None).first() if registration else None
+    data = request.POST if request.method == "POST" else None
+    form = RegistrationForm(data, instance=registration, initial=initial, contest=contest)
+    # Bound, the formset takes every filled-in row as the list (an unchanged row against an initial would drop).
+    formset = CoAuthorFormSet(
+        data, initial=None if data else coauthor_initial, prefix="coauthors", form_kwargs={"contest": contest}
+    )
+    guardian_form = GuardianForm(data, prefix="guardian", instance=guardian)
     context = {
         "contest": contest,
         "form": form,
         "formset": formset,
+        "guardian_form": guardian_form,
         "registration": registration,
         "is_open": phase_allows(contest, "register"),
     }
@@ -140,10 +150,19 @@ def registration_edit(request, contest):
         return render(request, "submissions/registration.html", context)
     if not (form.is_valid() and formset.is_valid()):
         return render(request, "submissions/registration.html", context, status=400)
+    # A guardian is asked for by the date of birth just given.
+    minor = needs_guardian(form.instance, contest)
+    context["guardian_needed"] = minor
+    if minor and not guardian_form.is_valid():
+        return render(request, "submissions/registration.html", context, status=400)
     fields = {name: form.cleaned_data[name] for name in form.fields}
     try:
         services.registration_save(
-            contest=contest, user=request.user, fields=fields, coauthors=formset.coauthors()
+            contest=contest,
+            user=request.user,
+            fields=fields,
+            coauthors=formset.coauthors(),
+            guardian=guardian_form.guardian() if minor else None,
         )
     except services.Refusal as refusal:
         return _refused(request, "submissions/registration.html", context, refusal, form)
@@ -155,12 +174,27 @@ def registration_edit(request, contest):
 @login_required
 def my_clips(request, contest):
     registration = Registration.objects.filter(contest=contest, user=request.user).first()
-    submissions = (
+    submissions = list(
         Submission.objects.filter(contest=contest, registration__user=request.user)
         .select_related("genre")
+        .prefetch_related("authors__coauthor", "authors__guardian")
         .annotate(document_count=Count("documents"))
         .order_by("submitted_at")
     )
+    for submission in submissions:
+        submission.waiting = clip_waiting_for(submission)
+    # The clips of groups that named this person as a co-author and that they confirmed: to follow, not to edit.
+    coauthored = list(
+        Submission.objects.filter(contest=contest, authors__coauthor__user=request.user)
+        .exclude(registration__user=request.user)
+        .select_related("genre", "registration")
+        .prefetch_related("authors__coauthor", "authors__guardian")
+        .order_by("submitted_at")
+    )
+    for submission in coauthored:
+        submission.waiting = clip_waiting_for(submission)
+    # Where each clip has got to, its prize included (templates/submissions/snippets/clip_stages.html).
+    submissions_stages(submissions=submissions + coauthored, user=request.user)
     slots_left = services.registration_clips_left(registration) if registration else contest.clips_per_author
     return render(
         request,
@@ -168,10 +202,12 @@ def my_clips(request, contest):
         {
             "contest": contest,
             "registration": registration,
-            "submissions": list(submissions),
+            "submissions": submissions,
+            "coauthored": coauthored,
             "slots_left": slots_left,
             "limit_reason": _limit_reason(registration) if registration and not slots_left else "",
             "is_open": phase_allows(contest, "change_clip"),
+            "consents_to_ask_again": consents_to_ask_again(registration=registration) if registration else [],
         },
     )
 

@@ -289,6 +289,8 @@ def register(contest):
     from submissions.services import registration_save
 
     def _register(user, full_name, person, coauthors=(), **extra):
+        # Each co-author is named with an address of their own, as the form asks.
+        coauthors = [{"email": f"coauthor-{c['id_number']}@example.com", **c} for c in coauthors]
         return registration_save(
             contest=contest,
             user=user,

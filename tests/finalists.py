@@ -8,6 +8,7 @@ reaches shows them."""
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from submissions.models import CoAuthor, Registration, Submission
 from submissions.services import submission_authors_record
@@ -18,6 +19,7 @@ GROUP = "Nhóm Bản Mòng Số"
 COAUTHOR = "Cầm Văn Ẩn Danh"
 ORGANISATION = "Trường THCS Chiềng Cơi Bí Mật"
 AUTHOR_EMAIL = "tacgia@example.com"
+COAUTHOR_EMAIL = "dongtacgia@example.com"
 
 TITLES = [
     "Chợ phiên trên điện thoại",
@@ -52,8 +54,14 @@ def _group(contest):
         organisation=ORGANISATION,
         address="Bản Mòng, Thành phố Sơn La",
     )
+    # A co-author who has confirmed by the mailed link: the clip may be awarded.
     CoAuthor.objects.create(
-        registration=registration, full_name=COAUTHOR, date_of_birth="1985-02-03", id_number="014085004321"
+        registration=registration,
+        full_name=COAUTHOR,
+        email=COAUTHOR_EMAIL,
+        date_of_birth="1985-02-03",
+        id_number="014085004321",
+        confirmed_at=timezone.now(),
     )
     return registration
 

@@ -38,11 +38,13 @@ from judging.prizes import TieChoice, awards_confirm
 from judging.runs import ranking_run_approve, ranking_run_start
 from judging.services import assignments_generate, final_round_get, scorecard_save, scorecard_submit
 from submissions import uploads
-from submissions.models import Contest, Submission
+from submissions.coauthors import coauthor_token
+from submissions.consents import consent_text_current
+from submissions.models import CoAuthor, ConsentText, Contest, PersonalDataAccess, Submission
 from submissions.phases import Phase
 from submissions.publication import finalists_publish
 from tests.clips import make_jpeg, make_pdf
-from tests.conftest import ALICE_ID, as_upload, close_entries
+from tests.conftest import ALICE_ID, CHARLIE_ID, as_upload, close_entries
 from tests.finalists import make_finalists
 from tests.staff import make_judges, make_staff
 
@@ -160,6 +162,9 @@ class World:
 @pytest.fixture
 def world(contest, alice, register, submit, tmp_path, django_capture_on_commit_callbacks):
     registration = register(alice, "Lò Thị Alice", ALICE_ID)
+    # Each text as the first page to show it makes it (submissions.consents), so no GET below has to.
+    for kind in ConsentText.Kind.values:
+        consent_text_current(contest=contest, kind=kind)
     document = as_upload(make_pdf(tmp_path / "a.pdf"), "Hồ sơ.pdf", "application/pdf")
     clip = submit(registration, documents=[document])
     preview = clip.clip.read()
@@ -225,8 +230,20 @@ def world(contest, alice, register, submit, tmp_path, django_capture_on_commit_c
     panel.judges.add(judges[0])
     panel.submissions.add(finalists[0])
 
+    # Alice is invited as a co-author of another group: the invitation page (and, with the same kind of
+    # token, the guardian's page) takes garbage too.
+    invited = CoAuthor.objects.create(
+        registration=finalists[0].registration,
+        full_name="Tòng Văn Dũng",
+        email=alice.email,
+        date_of_birth=CHARLIE_ID[1],
+        id_number=CHARLIE_ID[0],
+    )
+
     scorecard = Scorecard.objects.order_by("pk").first()
     ids = {
+        "token": coauthor_token(invited),
+        "position": "1",
         "code": clip.code,
         "finalist_code": finalists[0].code,
         "document_id": str(clip.documents.get().pk),
@@ -562,10 +579,11 @@ def _send(client, path, garbage):
 
 
 def _snapshot():
-    """Every row of every table but the sessions, as values."""
+    """Every row of every table but the sessions and the personal-data access log (which every look at personal
+    data adds to), as values."""
     tables = {}
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.proxy or model is Session:
+        if model._meta.proxy or model in (Session, PersonalDataAccess):
             continue
         tables[model._meta.label] = list(model._base_manager.order_by("pk").values_list())
     return tables

@@ -180,7 +180,14 @@ class TestTwoOpenContests:
         assert submit(there).contest == other
 
     def test_a_coauthor_in_both_counts_in_each_on_its_own(self, contest, other, alice, bob, submit):
-        alice_as_coauthor = [{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}]
+        alice_as_coauthor = [
+            {
+                "full_name": "Lò Thị Alice",
+                "email": "alice@example.com",
+                "date_of_birth": ALICE_ID[1],
+                "id_number": ALICE_ID[0],
+            }
+        ]
         groups = {
             each: _register(
                 each, bob, "Quàng Văn Bob", BOB_ID, coauthors=alice_as_coauthor, group_name="Nhóm Bản Mòng"

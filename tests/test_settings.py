@@ -138,6 +138,23 @@ def test_production_refuses_debug(tmp_path):
     assert "DEBUG must be off when DJANGO_ENV=production" in result.stderr
 
 
+@pytest.mark.parametrize("site_url", [None, "", "contest.example.vn", "/", "ftp://contest.example.vn"])
+def test_production_refuses_to_start_without_the_sites_absolute_address(tmp_path, site_url):
+    """The links in its mails would lead to a developer's machine (http://127.0.0.1:8000) otherwise."""
+    address = {} if site_url is None else {"SITE_URL": site_url}
+    result = _run(
+        ["manage.py", "check"],
+        tmp_path,
+        DJANGO_ENV="production",
+        SECRET_KEY=_production_key(),
+        ALLOWED_HOSTS="contest.example.vn",
+        **address,
+    )
+
+    assert result.returncode != 0
+    assert "Set SITE_URL to the portal's public address" in result.stderr
+
+
 def test_production_settings_pass_the_deployment_checks(tmp_path):
     result = _run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -145,10 +162,18 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         DJANGO_ENV="production",
         SECRET_KEY=_production_key(),
         ALLOWED_HOSTS="contest.example.vn",
+        SITE_URL="https://contest.example.vn",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_make_run_links_its_mails_to_the_address_it_serves():
+    recipe = (BASE_DIR / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+
+    assert "SITE_URL=http://127.0.0.1:$(PORT)" in recipe
+    assert "runserver 127.0.0.1:$(PORT)" in recipe
 
 
 def test_env_example_lists_every_variable_settings_reads():

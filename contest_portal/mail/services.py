@@ -69,14 +69,18 @@ def mail_queue(*, message, kind, dedupe_key=None, contest=None):
 
 
 def mail_render_and_queue(*, template, context, to, kind, dedupe_key=None, language=None):
-    """Renders templates/emails/<template>_subject.txt, .txt and .html in the given language and queues it,
-    as a mail about the context's `contest`."""
+    """Renders templates/emails/<template>_subject.txt, .txt and .html (without one, the text as HTML) in the
+    given language and queues it, as a mail about the context's `contest`."""
     from django.core.mail import EmailMultiAlternatives
+    from django.template import TemplateDoesNotExist
 
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
+        try:
+            html = render_to_string(f"emails/{template}.html", context)
+        except TemplateDoesNotExist:
+            html = mail_text_to_html(subject=subject, text=text, language=language)
     message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
     message.attach_alternative(html, "text/html")
     return mail_queue(message=message, kind=kind, dedupe_key=dedupe_key, contest=context.get("contest"))

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Submission
 from .preview import FULL, QUICK, first_rendition, preview_write
 from .probe import ClipRejected, display_size
-from .thumbnail import clip_thumbnail
+from .thumbnail import THUMBNAIL_WIDTHS, clip_thumbnail, thumbnail_variant_name
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,14 @@ def submission_preview_improve(*, submission_id):
         log.info("submission %s: 720p preview ready", submission.pk)
 
 
+def _partial_preview_name(submission):
+    return f"previews/tmp/{submission.pk}.partial.mp4"
+
+
 def _preview_write(submission, name, how):
     storage = submission.preview.storage
     final = Path(storage.path(name))
-    partial = Path(storage.path(f"previews/tmp/{submission.pk}.partial.mp4"))
+    partial = Path(storage.path(_partial_preview_name(submission)))
     for folder in {final.parent, partial.parent}:
         folder.mkdir(parents=True, exist_ok=True)
     return final, preview_write(source=submission.clip.path, partial=partial, final=final, how=how)
@@ -255,6 +259,21 @@ def _processing(submission_id):
 def _file_name(submission, folder, suffix):
     # One name per clip, so a run repeated after a kill replaces its own file instead of leaving one more.
     return f"{folder}/{submission.contest.slug}/{submission.pk}{suffix}"
+
+
+def media_file_names(submission):
+    """The storage names of every file the media work may have written for the clip, whether each exists or
+    not: the thumbnail and its narrower copies, both renditions of the preview (the quick one stays after the
+    720p one replaces it) and a transcode left half-done. For removing them with the clip."""
+    thumbnails = {submission.thumbnail.name, _file_name(submission, "thumbnails", ".jpg")} - {""}
+    return {
+        *thumbnails,
+        *(thumbnail_variant_name(name, width) for name in thumbnails for width in THUMBNAIL_WIDTHS),
+        *({submission.preview.name} - {""}),
+        _file_name(submission, "previews", ".mp4"),
+        _file_name(submission, "previews", QUICK_SUFFIX),
+        _partial_preview_name(submission),
+    }
 
 
 def _write_atomically(path, data):

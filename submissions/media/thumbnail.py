@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .probe import MAX_PACKETS_FOR_FIRST_FRAME, ClipRejected, damaged, is_motion_video, upright_rotation
 
-__all__ = ["THUMBNAIL_WIDTHS", "clip_thumbnail", "thumbnail_variant"]
+__all__ = ["THUMBNAIL_WIDTHS", "clip_thumbnail", "thumbnail_variant", "thumbnail_variant_name"]
 
 
 def clip_thumbnail(path, *, at_seconds: float = 1.0, max_size: int = 640, quality: int = 85) -> bytes:
@@ -74,13 +74,18 @@ THUMBNAIL_WIDTHS = (160, 320, 480)
 THUMBNAIL_VARIANT_QUALITY = 75
 
 
+def thumbnail_variant_name(name, width: int) -> str:
+    """Where the copy of the thumbnail ``name`` at ``width`` pixels is kept, beside it."""
+    return f"{os.path.splitext(name)[0]}.{width}w.jpg"
+
+
 def thumbnail_variant(storage, name, width: int) -> str:
     """The storage name of the thumbnail ``name`` at most ``width`` pixels wide, made if missing or stale."""
     from PIL import Image
 
     if width not in THUMBNAIL_WIDTHS:
         raise ValueError(f"no thumbnail variant {width} pixels wide")
-    variant = f"{os.path.splitext(name)[0]}.{width}w.jpg"
+    variant = thumbnail_variant_name(name, width)
     source, target = storage.path(name), storage.path(variant)
     try:
         if os.stat(target).st_mtime >= os.stat(source).st_mtime:

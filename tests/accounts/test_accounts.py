@@ -52,6 +52,24 @@ def test_the_confirmation_mail_is_in_vietnamese(client, mailoutbox, django_captu
     assert "xác nhận" in mailoutbox[0].subject.lower()
 
 
+def test_the_confirmation_mail_names_the_portal_and_its_address(
+    client, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    """Neither is empty though django.contrib.sites is not installed: they come from SITE_NAME and SITE_URL."""
+    settings.SITE_NAME = "Cuộc thi Chuyển đổi số tỉnh Sơn La"
+    settings.SITE_URL = "https://cuocthi.sonla.gov.vn"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"), {"email": "a@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        )
+    [message] = mailoutbox
+
+    assert message.subject.startswith("[Cuộc thi Chuyển đổi số tỉnh Sơn La] ")
+    assert "Cuộc thi Chuyển đổi số tỉnh Sơn La xin gửi lời chào!" in message.body
+    assert "đăng ký tài khoản trên cuocthi.sonla.gov.vn." in message.body
+    assert " trên ." not in message.body
+
+
 def test_an_unconfirmed_address_cannot_log_in(contest, client, db):
     from django.contrib.auth import get_user_model
 

@@ -80,7 +80,14 @@ def test_simultaneous_group_uploads_stop_at_the_co_authors_limit(
         "Cầm Văn Bob",
         BOB_ID,
         group_name="Nhóm Bản Mòng",
-        coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
+        coauthors=[
+            {
+                "full_name": "Lò Thị Alice",
+                "email": "alice@example.com",
+                "date_of_birth": ALICE_ID[1],
+                "id_number": ALICE_ID[0],
+            }
+        ],
     )
     uploads = [as_upload(clip_path, f"nhom-{i}.mp4") for i in range(5)]
 

@@ -34,8 +34,14 @@ def clips(make_finalists):
     first.group_name = "Nhóm Bản Em"
     first.save()
     # A co-author as the clip records its authors; the registration form lists her too.
-    CoAuthor.objects.create(
-        registration=first, full_name="Quàng Thị Ánh", date_of_birth="2001-01-01", id_number="014301000001"
+    # She confirmed by the link mailed to her, so the clip may be awarded.
+    coauthor = CoAuthor.objects.create(
+        registration=first,
+        full_name="Quàng Thị Ánh",
+        email="anh@example.com",
+        date_of_birth="2001-01-01",
+        id_number="014301000001",
+        confirmed_at=timezone.now(),
     )
     SubmissionAuthor.objects.create(
         submission=clips[0],
@@ -43,6 +49,7 @@ def clips(make_finalists):
         full_name="Quàng Thị Ánh",
         date_of_birth="2001-01-01",
         id_number="014301000001",
+        coauthor=coauthor,
     )
     return clips
 
@@ -114,10 +121,12 @@ def test_publishing_drafts_an_award_email_per_prize_for_the_committee_to_release
 
     drafts = OutgoingMail.objects.filter(kind="award")
     assert set(drafts.values_list("state", flat=True)) == {OutgoingMail.State.DRAFT}
+    # The first clip's co-author is told too, by a mail of her own.
     assert sorted(drafts.values_list("to", flat=True)) == sorted(
-        clip.registration.user.email for clip in [clips[0], clips[1], clips[2], clips[3]]
+        [*(clip.registration.user.email for clip in [clips[0], clips[1], clips[2], clips[3]]), "anh@example.com"]
     )
     first = drafts.get(to=clips[0].registration.user.email)
+    assert drafts.get(to="anh@example.com").body_text == first.body_text
     assert clips[0].code in first.subject and "Giải Nhất" in first.subject
     for text in (
         "Kính gửi nhóm tác giả Nhóm Bản Em",
@@ -135,7 +144,7 @@ def test_publishing_drafts_an_award_email_per_prize_for_the_committee_to_release
         drafts_release(mails=drafts, user=committee)
 
     assert set(drafts.values_list("state", flat=True)) == {OutgoingMail.State.SENT}
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 5
 
 
 def test_publishing_tells_each_finalist_without_a_prize_too(contest, committee, awarded, clips):
@@ -153,9 +162,9 @@ def test_publishing_tells_each_finalist_without_a_prize_too(contest, committee, 
     )
     for text in ("Kính gửi tác giả Lò Văn Tác Giả 4", clips[3].title, "chưa đạt giải", "/test-contest/ket-qua/"):
         assert text in mail_to_fourth.body_text
-    # The winners hear of their prize only.
+    # The winners, and the first clip's co-author, hear of their prize only.
     assert sorted(OutgoingMail.objects.filter(kind="award").values_list("to", flat=True)) == sorted(
-        clip.registration.user.email for clip in clips[:3]
+        [*(clip.registration.user.email for clip in clips[:3]), "anh@example.com"]
     )
 
 
@@ -166,7 +175,7 @@ def test_publishing_twice_changes_nothing(contest, committee, awarded):
     assert results_publish(contest=contest, user=committee) is False
 
     assert FinalRound.objects.get(contest=contest).results_published_at == published_at
-    assert OutgoingMail.objects.filter(kind="award").count() == 4
+    assert OutgoingMail.objects.filter(kind="award").count() == 5
 
 
 def test_publishing_needs_the_permission(contest, judges, alice, awarded):

@@ -77,7 +77,12 @@ class TestHowManyLeft:
 
     @pytest.fixture
     def alice_in_bobs_group_twice(self, register, alice, bob, submit):
-        alice_as_coauthor = {"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}
+        alice_as_coauthor = {
+            "full_name": "Lò Thị Alice",
+            "email": "alice@example.com",
+            "date_of_birth": ALICE_ID[1],
+            "id_number": ALICE_ID[0],
+        }
         group = _group(register, bob, "Cầm Văn Bob", BOB_ID, alice_as_coauthor)
         submit(group)
         submit(group)
@@ -303,7 +308,12 @@ class TestImpossiblePeople:
         assert not bob.registrations.exists()
 
     def test_the_registrant_as_their_own_co_author(self, contest, bob, register):
-        myself = {"full_name": "Cầm Văn Bob", "date_of_birth": BOB_ID[1], "id_number": BOB_ID[0]}
+        myself = {
+            "full_name": "Cầm Văn Bob",
+            "email": "bob@example.com",
+            "date_of_birth": BOB_ID[1],
+            "id_number": BOB_ID[0],
+        }
 
         with pytest.raises(Refusal, match="Cầm Văn Bob được khai là đồng tác giả"):
             _group(register, bob, "Cầm Văn Bob", BOB_ID, myself)
@@ -345,6 +355,7 @@ class TestImpossiblePeople:
             group_name="Nhóm",
             **{
                 "coauthors-0-full_name": "Bé Na",
+                "coauthors-0-email": "be.na@example.com",
                 "coauthors-0-date_of_birth": toddler.isoformat(),
                 "coauthors-0-id_number": _id_number(toddler),
             },

@@ -95,7 +95,14 @@ def clips(alice, bob, register, submit, with_media):
         "Quàng Văn Bob",
         BOB_ID,
         group_name="Nhóm Bản Mòng",
-        coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
+        coauthors=[
+            {
+                "full_name": "Lò Thị Alice",
+                "email": "alice@example.com",
+                "date_of_birth": ALICE_ID[1],
+                "id_number": ALICE_ID[0],
+            }
+        ],
     )
     titles = ["Chợ phiên trên điện thoại", "Bản em lên số", "Ruộng bậc thang thông minh"]
     # Bob's group counts against alice too, so she enters one clip fewer.
@@ -335,7 +342,14 @@ class TestTheGallery:
             "Lò Thị Alice",
             ALICE_ID,
             group_name="Nhóm Chiềng Lề",
-            coauthors=[{"full_name": "Quàng Văn Bob", "date_of_birth": BOB_ID[1], "id_number": BOB_ID[0]}],
+            coauthors=[
+                {
+                    "full_name": "Quàng Văn Bob",
+                    "email": "bob@example.com",
+                    "date_of_birth": BOB_ID[1],
+                    "id_number": BOB_ID[0],
+                }
+            ],
         )
         for number in range(count):
             _set_status(submit(registration, title=f"Clip {number}"), Status.SHORTLISTED)

@@ -104,7 +104,12 @@ def clips(contest, register, bob, charlie, data_officer, screener, outsider):
         address=BOB_ADDRESS,
         group_name="Đội Mường La",
         coauthors=[
-            {"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]},
+            {
+                "full_name": "Lò Thị Alice",
+                "email": "alice@example.com",
+                "date_of_birth": ALICE_ID[1],
+                "id_number": ALICE_ID[0],
+            },
         ],
     )
     alone = register(charlie, "Hà Thị Charlie", CHARLIE_ID, locality=None)

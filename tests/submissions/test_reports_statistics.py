@@ -73,8 +73,18 @@ def dataset(contest, register, alice, bob, charlie):
         category=categories[3],
         locality=localities[3],
         coauthors=[
-            {"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]},
-            {"full_name": "Quàng Văn Dương", "date_of_birth": DUONG_ID[1], "id_number": DUONG_ID[0]},
+            {
+                "full_name": "Lò Thị Alice",
+                "email": "alice@example.com",
+                "date_of_birth": ALICE_ID[1],
+                "id_number": ALICE_ID[0],
+            },
+            {
+                "full_name": "Quàng Văn Dương",
+                "email": "duong@example.com",
+                "date_of_birth": DUONG_ID[1],
+                "id_number": DUONG_ID[0],
+            },
         ],
     )
     no_district = register(charlie, "Hà Thị Charlie", CHARLIE_ID, category=categories[4], locality=None)

@@ -40,7 +40,9 @@ def _decide_url(submission):
 
 
 def _decision_mails():
-    return OutgoingMail.objects.filter(kind__startswith="decision_")
+    """The registrants' decision mails; a co-author with an address gets a copy of each
+    (tests/mail/test_decision_mail_coauthors.py)."""
+    return OutgoingMail.objects.filter(kind__startswith="decision_").exclude(dedupe_key__contains=":coauthor:")
 
 
 def _messages(response):
@@ -78,7 +80,14 @@ def three_clips(contest, alice, bob, charlie, register, submit):
                 "Lò Thị Alice",
                 ALICE_ID,
                 group_name="Nhóm Bản Mòng",
-                coauthors=[{"full_name": "Tòng Văn Dũng", "date_of_birth": BOB_ID[1], "id_number": BOB_ID[0]}],
+                coauthors=[
+                    {
+                        "full_name": "Tòng Văn Dũng",
+                        "email": "bob@example.com",
+                        "date_of_birth": BOB_ID[1],
+                        "id_number": BOB_ID[0],
+                    }
+                ],
             ),
             title="Chợ phiên số hoá",
         ),

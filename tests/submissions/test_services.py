@@ -141,7 +141,14 @@ class TestClipLimit:
             "Cầm Văn Bob",
             BOB_ID,
             group_name="Nhóm Bản Mòng",
-            coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
+            coauthors=[
+                {
+                    "full_name": "Lò Thị Alice",
+                    "email": "alice@example.com",
+                    "date_of_birth": ALICE_ID[1],
+                    "id_number": ALICE_ID[0],
+                }
+            ],
         )
         submit(group)
         with pytest.raises(ClipLimitReached) as refusal:
@@ -165,7 +172,14 @@ class TestClipLimit:
             "Cầm Văn Bob",
             BOB_ID,
             group_name="Nhóm Bản Mòng",
-            coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
+            coauthors=[
+                {
+                    "full_name": "Lò Thị Alice",
+                    "email": "alice@example.com",
+                    "date_of_birth": ALICE_ID[1],
+                    "id_number": ALICE_ID[0],
+                }
+            ],
         )
 
         assert [author.id_number for author in first.authors.all()] == [BOB_ID[0]]
@@ -178,7 +192,14 @@ class TestClipLimit:
             bob,
             "Cầm Văn Bob",
             BOB_ID,
-            coauthors=[{"full_name": "Lò Thị Alice", "date_of_birth": ALICE_ID[1], "id_number": ALICE_ID[0]}],
+            coauthors=[
+                {
+                    "full_name": "Lò Thị Alice",
+                    "email": "alice@example.com",
+                    "date_of_birth": ALICE_ID[1],
+                    "id_number": ALICE_ID[0],
+                }
+            ],
         )
         assert registration.id_numbers() == {BOB_ID[0]}
 

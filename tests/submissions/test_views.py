@@ -121,6 +121,7 @@ class TestRegistrationForm:
             group_name="Nhóm Bản Mòng",
             **{
                 "coauthors-0-full_name": "Cầm Văn Bob",
+                "coauthors-0-email": "bob@example.com",
                 "coauthors-0-date_of_birth": "1985-02-03",
                 "coauthors-0-id_number": BOB_ID[0],
                 "coauthors-0-organisation": "",
