@@ -3,7 +3,8 @@
 What configures a contest is copied: its texts, limits, formats, form fields and lists (genres, categories,
 localities), its own mail templates, and, through the listeners of `contest_copied`, what other apps keep for it (judging copies the
 prize tiers, the rubric and the final round's settings). Nothing about people is: no registrations, clips,
-reviews, judges' panels, scores or history. The copy is a draft with its own address, code prefix and dates;
+reviews, judges' panels, scores, consents or history; nor the consent texts and privacy notice, which name
+their contest: the copy words its own from the defaults (submissions.consents). The copy is a draft with its own address, code prefix and dates;
 the committee members of the source (the one copying among them) hold their role in it, to prepare it."""
 
 from django.core.exceptions import ValidationError
@@ -24,7 +25,14 @@ contest_copied = Signal()  # sender=Contest class, source, copy, user
 # What the committee gives the copy; everything else configurable comes from the source.
 GIVEN = ("slug", "code_prefix", "name", "short_name", "opens_at", "closes_at")
 # Where the source stands, not what it is: the copy starts from nothing of it.
-NOT_COPIED = ("id", "stage", "finalists_published_at", "last_sequence", "results_expected_on")
+NOT_COPIED = (
+    "id",
+    "stage",
+    "finalists_published_at",
+    "last_sequence",
+    "results_expected_on",
+    "personal_data_anonymised_at",
+)
 
 
 def _copied_fields():

@@ -596,6 +596,8 @@ class Submission(models.Model):
         _("media"), max_length=12, choices=MediaState.choices, default=MediaState.PROCESSING
     )
     media_error = models.TextField(_("media problem"), blank=True)
+    # When the pipeline finished with the video (a preview ready, or a problem found): My clips dates it.
+    media_checked_at = models.DateTimeField(_("video checked"), null=True, blank=True)
     technical_flags = models.JSONField(_("technical flags"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -68,16 +68,14 @@ def outcomes_register(source):
 
 def clip_stages(*, submission, phase, final_round_at=None, outcome=None):
     """The rule: a clip's stages, as a list of Stage, given the contest's phase, when its final round opened
-    and what the final round gave the clip (None before the results are published).
-
-    The portal does not record when a video was checked: that stage has no date."""
+    and what the final round gave the clip (None before the results are published)."""
     stages = [Stage("received", _("Received"), DONE, submission.submitted_at)]
     if submission.status == Status.WITHDRAWN:
         return stages + [Stage("withdrawn", _("Withdrawn"), DONE, submission.withdrawn_at)]
     if submission.media_state == MediaState.READY:
-        stages.append(Stage("checked", _("Video checked"), DONE))
+        stages.append(Stage("checked", _("Video checked"), DONE, submission.media_checked_at))
     elif submission.media_state == MediaState.FAILED:
-        stages.append(Stage("checked", _("Video problem"), FAILED))
+        stages.append(Stage("checked", _("Video problem"), FAILED, submission.media_checked_at))
     else:
         stages.append(Stage("checked", _("Video being checked"), WAITING))
     told = submission.status_for_entrant

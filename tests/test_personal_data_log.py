@@ -210,3 +210,70 @@ class TestTheLog:
         client.force_login(office)
 
         assert client.get(ACCESS_LOG).status_code == 403
+
+
+class TestTheOutbox:
+    """A mail's recipient is an e-mail address: the outbox's list, a mail's page and the release page."""
+
+    def test_the_committee_listing_the_mails_is_logged_with_its_rows(self, client, contest, committee):
+        from contest_portal.mail.models import OutgoingMail
+
+        for address in ("alice@example.com", "bob@example.com"):
+            OutgoingMail.objects.create(
+                kind="test",
+                to=address,
+                from_email="btc@example.com",
+                subject="Thư",
+                body_text="…",
+                contest=contest,
+            )
+        client.force_login(committee)
+        page = client.get("/admin/mail/outgoingmail/").content.decode()
+        assert "alice@example.com" in page and "bob@example.com" in page
+        assert _log() == [
+            ("btc@example.com", "List of e-mails with their recipients", 2, "/admin/mail/outgoingmail/")
+        ]
+
+    def test_opening_a_mail_is_logged(self, client, contest, committee, registrations):
+        from contest_portal.mail.models import OutgoingMail
+
+        mail = OutgoingMail.objects.create(
+            kind="test",
+            to="alice@example.com",
+            from_email="btc@example.com",
+            subject="Thư",
+            body_text="…",
+            contest=contest,
+        )
+        client.force_login(committee)
+        assert client.get(f"/admin/mail/outgoingmail/{mail.pk}/change/").status_code == 200
+        assert (
+            "btc@example.com",
+            "An e-mail with its recipient",
+            1,
+            f"/admin/mail/outgoingmail/{mail.pk}/change/",
+        ) in _log()
+
+    def test_staff_without_the_permission_see_the_addresses_masked_and_leave_no_entry(
+        self, client, contest, registrations
+    ):
+        from contest_portal.mail.models import OutgoingMail
+
+        OutgoingMail.objects.create(
+            kind="test",
+            to="alice@example.com",
+            from_email="btc@example.com",
+            subject="Thư",
+            body_text="…",
+            contest=contest,
+            state=OutgoingMail.State.DRAFT,
+        )
+        releaser = make_staff_with(
+            "phathanh@example.com", "view_outgoingmail", "release_outgoingmail", app_label="mail"
+        )
+        client.force_login(releaser)
+        for address in ("/admin/mail/outgoingmail/", "/admin/mail/outgoingmail/release-drafts/"):
+            response = client.get(address)
+            if response.status_code == 200:
+                assert "alice@example.com" not in response.content.decode()
+        assert not PersonalDataAccess.objects.exists()

@@ -15,12 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from contest_portal.admin import WorkingContestScope, admin_page, row_id
 from contest_portal.permissions import may_release_mail
-from contest_portal.personal_data import mask_email, sees_personal_data
+from contest_portal.personal_data import mask_email, personal_data_access_log, sees_personal_data
 from contest_portal.refusals import Refusal
 
 from .models import MailTemplate, OutgoingMail
@@ -196,7 +196,30 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
             "draft_count": self.get_queryset(request).filter(state=Draft).count(),
             **(extra_context or {}),
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None and sees_personal_data(request.user):
+            # The recipients' addresses, unmasked: in the access log, as every view of personal data.
+            personal_data_access_log(
+                user=request.user,
+                contest=getattr(request.user, "working_contest", None),
+                what=gettext_noop("List of e-mails with their recipients"),
+                records=len(changelist.result_list),
+                path=request.get_full_path(),
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        mail = (getattr(response, "context_data", None) or {}).get("original")
+        if response.status_code == 200 and mail is not None and sees_personal_data(request.user):
+            personal_data_access_log(
+                user=request.user,
+                contest=mail.contest,
+                what=gettext_noop("An e-mail with its recipient"),
+                path=request.get_full_path(),
+            )
+        return response
 
     def release_drafts_view(self, request):
         """Every draft, listed for a last look, then released together."""
@@ -207,11 +230,19 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
             ids = [mail_id for mail_id in map(row_id, request.POST.getlist("mail")) if mail_id is not None]
             self._release(request, self.get_queryset(request).filter(pk__in=ids))
             return redirect("admin:mail_outgoingmail_changelist")
-        context = {
-            **admin_page(self, request),
-            "title": _("Release all drafts"),
-            "drafts": self.get_queryset(request).filter(state=Draft).order_by("kind", "to", "pk"),
-        }
+        drafts = list(self.get_queryset(request).filter(state=Draft).order_by("kind", "to", "pk"))
+        unmasked = sees_personal_data(request.user)
+        for draft in drafts:
+            draft.shown_to = draft.to if unmasked else mask_email(draft.to)
+        if unmasked:
+            personal_data_access_log(
+                user=request.user,
+                contest=getattr(request.user, "working_contest", None),
+                what=gettext_noop("List of e-mails with their recipients"),
+                records=len(drafts),
+                path=request.get_full_path(),
+            )
+        context = {**admin_page(self, request), "title": _("Release all drafts"), "drafts": drafts}
         return TemplateResponse(request, "admin/mail/outgoingmail/release_drafts.html", context)
 
     def _release(self, request, mails):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Submission
@@ -169,7 +169,7 @@ def submission_preview_make(*, submission_id):
         log.info("submission %s: its preview is being made by another run", submission.pk)
         return
     if not Submission.objects.filter(pk=submission.pk, media_state=Submission.MediaState.PROCESSING).update(
-        preview=name, media_state=Submission.MediaState.READY, media_error=""
+        preview=name, media_state=Submission.MediaState.READY, media_error="", media_checked_at=timezone.now()
     ):
         # Nothing got updated: the clip's media state changed meanwhile; the file has no owner.
         final.unlink(missing_ok=True)
@@ -288,6 +288,6 @@ def _fail(submission, reason, *, detail):
     with translation.override(None):
         message = str(MEDIA_ERRORS[reason])
     Submission.objects.filter(pk=submission.pk, media_state=Submission.MediaState.PROCESSING).update(
-        media_state=Submission.MediaState.FAILED, media_error=message
+        media_state=Submission.MediaState.FAILED, media_error=message, media_checked_at=timezone.now()
     )
     log.warning("submission %s: media work failed (%s): %s", submission.pk, reason, detail)

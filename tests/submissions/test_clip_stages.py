@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from submissions.models import Submission
 from submissions.phases import Phase
@@ -196,6 +197,21 @@ def test_my_clips_shows_a_new_clip_received_with_its_date(client, contest, alice
         ("checked", "Video being checked", None),
         ("decision", "Preliminary decision", None),
     ]
+
+
+def test_the_video_checked_stage_is_dated_when_the_pipeline_made_the_preview(client, contest, alices_clip):
+    from submissions.media.pipeline import submission_media_prepare, submission_preview_make
+
+    submission_media_prepare(submission_id=alices_clip.pk)
+    submission_preview_make(submission_id=alices_clip.pk)
+
+    checked = Submission.objects.get(pk=alices_clip.pk).media_checked_at
+    assert checked is not None
+    assert _stages_on(client, contest)[1] == (
+        "checked",
+        "Video checked",
+        timezone.localtime(checked).strftime("%d/%m/%Y"),
+    )
 
 
 def test_my_clips_tells_the_decision_only_once_the_mail_is_released(client, contest, alices_clip):

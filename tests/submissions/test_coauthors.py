@@ -16,6 +16,13 @@ from tests.judging.results_setup import set_prize_counts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """The pages' messages are checked as their English source text."""
+    client.cookies["django_language"] = "en"
+
+
 DUNG = {
     "full_name": "Tòng Văn Dũng",
     "email": "dung@example.com",

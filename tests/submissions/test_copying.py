@@ -47,7 +47,16 @@ class TestTheService:
             "CDSDB2025",
             "CĐS Điện Biên 2025",
         )
-        for field in ("theme", "eligibility", "content_rules", "clips_per_author", "max_clip_size", "min_age"):
+        for field in (
+            "theme",
+            "eligibility",
+            "content_rules",
+            "clips_per_author",
+            "max_clip_size",
+            "min_age",
+            "guardian_age",
+            "retention_months",
+        ):
             assert getattr(copy, field) == getattr(contest, field)
         assert copy.form_fields == contest.form_fields
         assert copy.accepted_containers == contest.accepted_containers
@@ -69,7 +78,19 @@ class TestTheService:
         )
 
     def test_the_copy_is_a_draft_with_no_people_and_its_own_history(self, run_contest, committee):
+        from django.utils import timezone
+
+        from submissions.consents import consent_text_current
+        from submissions.models import ConsentText
+
+        Contest.objects.filter(pk=run_contest.pk).update(personal_data_anonymised_at=timezone.now())
+        run_contest.refresh_from_db()
+        consent_text_current(contest=run_contest, kind=ConsentText.Kind.RULES)
         copy = contest_copy(contest=run_contest, user=committee, **NEXT_YEAR, **_window())
+
+        assert copy.personal_data_anonymised_at is None
+        # Its texts name their own contest: the copy words its own when first asked.
+        assert not copy.consent_texts.exists()
 
         assert contest_phase(copy) == Phase.DRAFT
         assert (copy.last_sequence, copy.finalists_published_at, copy.results_expected_on) == (0, None, None)

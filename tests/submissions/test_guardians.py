@@ -17,6 +17,13 @@ from tests.conftest import ALICE_ID, make_user, registration_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """The pages' messages are checked as their English source text."""
+    client.cookies["django_language"] = "en"
+
+
 GUARDIAN = {"full_name": "Lò Văn Bố", "relation": "Bố", "phone": "0912333444", "email": "bo@example.com"}
 
 
