@@ -1,18 +1,24 @@
 """People who consent for themselves, in a real browser on a phone: a registrant names two co-authors, one
 confirms by the mailed link and the other declines; a pupil registers with her father as guardian, who
 consents by his mailed link without an account; the Standing Office can screen the pupil's clip only after
-that."""
+that. The group's clip, its co-author confirmed, may then take a prize, and the co-author downloads his own
+certificate from his My clips."""
 
 import datetime
+import io
 import re
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from contest_portal.mail.models import OutgoingMail
+from judging.models import FinalRound
+from judging.prizes import side_prize_designate
 from submissions.models import CoAuthor, Guardian, Submission
-from tests.conftest import BOB_ID, CHARLIE_ID, make_user
+from tests.conftest import BOB_ID, CHARLIE_ID, make_user, open_final_round
+from tests.judging.results_setup import set_prize_counts
 from tests.staff import make_staff
 
 from .conftest import DESKTOP, PHONE, admin_log_in, fill_registration_form, log_in
@@ -159,3 +165,28 @@ def test_co_authors_and_a_guardian_consent_for_themselves(new_page, live_contest
     screener.locator("form.decision-shortlisted button").click()
     expect(screener.locator(".messagelist .success")).to_contain_text(pupil_clip.code)
     assert Submission.objects.get(pk=pupil_clip.pk).status == Submission.Status.SHORTLISTED
+
+    # The group's clip, chosen and told, wins the side prize (allowed: its only co-author confirmed); once the
+    # results are out Dũng downloads his own certificate, and only his, on his phone.
+    committee = make_staff("btc@example.com", "committee", full_name="Cầm Văn Hùng")
+    now = timezone.now()
+    Submission.objects.filter(pk=clip.pk).update(
+        status=Submission.Status.SHORTLISTED, decided_at=now, decision_notified_at=now
+    )
+    contest = open_final_round(live_contest)
+    tier = set_prize_counts(contest, phu=1)["phu"]
+    side_prize_designate(tier=tier, submission=clip, user=committee, reason="Nhiều lượt xem nhất trên Fanpage.")
+    FinalRound.objects.update_or_create(contest=contest, defaults={"results_published_at": now})
+
+    coauthor.goto("/test-contest/clip-cua-toi/")
+    card = coauthor.locator(f"#coauthored ~ ul li.clip[data-code='{clip.code}']")
+    expect(card.locator("[data-stage=result]")).to_contain_text(tier.name)
+    links = card.locator("a.certificate")
+    expect(links).to_have_count(1)
+    expect(links).to_contain_text("Tòng Văn Dũng")
+    _fits_the_phone(coauthor)
+    with coauthor.expect_download() as download_info:
+        links.click()
+    with open(download_info.value.path(), "rb") as pdf:
+        text = "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf.read())).pages)
+    assert "Tòng Văn Dũng" in text and "Lò Thị Alice" not in text
