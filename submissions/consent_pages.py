@@ -3,12 +3,12 @@ text the committee has changed in what it asks."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .consents import Kind, consent_text_current, consents_record, consents_to_ask_again, my_data_address
-from .models import Contest, Registration
+from .consents import Kind, consent_text_current, consents_asked_of, consents_record, my_data_address
+from .models import Contest
 from .views import contest_page
 
 
@@ -38,16 +38,19 @@ def privacy_notices(request):
 @require_POST
 def consents_agree(request, contest):
     """The "I agree" of My clips: records the versions the entrant was shown, if they are still the current ones."""
-    registration = get_object_or_404(Registration, contest=contest, user=request.user)
-    asked = consents_to_ask_again(registration=registration)
+    asked = consents_asked_of(contest=contest, user=request.user)
     shown = set(request.POST.getlist("text"))
     if not asked:
         return redirect("submissions:my_clips", contest.slug)  # a second click: the first one recorded it
-    if {str(text.pk) for text in asked} != shown:
+    if {str(text.pk) for _registration, _coauthor, texts in asked for text in texts} != shown:
         # A newer version came out while the page was open (or the form was posted twice): what they read is
         # not what they would be agreeing to.
         messages.error(request, _("The wording has changed since the page was shown: read it again below."))
         return redirect("submissions:my_clips", contest.slug)
-    consents_record(registration=registration, kinds=[text.kind for text in asked], user=request.user)
+    # As the registrant of their own entry and as a co-author in each group that named them.
+    for registration, coauthor, texts in asked:
+        consents_record(
+            registration=registration, kinds=[text.kind for text in texts], user=request.user, coauthor=coauthor
+        )
     messages.success(request, _("Thank you: your agreement is recorded."))
     return redirect("submissions:my_clips", contest.slug)

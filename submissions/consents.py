@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from .models import CONFIGURABLE_FORM_FIELDS, Consent, ConsentText, FieldRequirement, Registration
+from .models import CONFIGURABLE_FORM_FIELDS, CoAuthor, Consent, ConsentText, FieldRequirement, Registration
 
 Kind = ConsentText.Kind
 
@@ -115,6 +115,23 @@ def consents_to_ask_again(*, registration, coauthor=None):
         if text.asks_again:
             material.setdefault(text.kind, text.version)
     return [latest[kind] for kind in _in_form_order(agreed) if material.get(kind, 0) > agreed[kind]]
+
+
+def consents_asked_of(*, contest, user):
+    """Everyone `user` is in `contest` who is asked again: [(registration, coauthor or None, [ConsentText])],
+    for their own registration and for each group that named them as a confirmed co-author."""
+    people = [(registration, None) for registration in Registration.objects.filter(contest=contest, user=user)]
+    people += [
+        (coauthor.registration, coauthor)
+        for coauthor in CoAuthor.objects.filter(
+            user=user, confirmed_at__isnull=False, registration__contest=contest
+        ).select_related("registration__contest")
+    ]
+    asked = [
+        (registration, coauthor, consents_to_ask_again(registration=registration, coauthor=coauthor))
+        for registration, coauthor in people
+    ]
+    return [(registration, coauthor, texts) for registration, coauthor, texts in asked if texts]
 
 
 def _consents_of(registration, *, coauthor=None, guardian=None):

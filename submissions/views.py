@@ -16,7 +16,7 @@ from contest_portal.permissions import may_preview_contest
 
 from . import services
 from .coauthors import clip_waiting_for
-from .consents import consents_to_ask_again
+from .consents import consents_asked_of
 from .forms import CoAuthorFormSet, GuardianForm, RegistrationForm, SubmissionDetailsForm, SubmissionForm
 from .models import Contest, Registration, Submission, needs_guardian
 from .phases import Phase, phase_allows
@@ -207,7 +207,13 @@ def my_clips(request, contest):
             "slots_left": slots_left,
             "limit_reason": _limit_reason(registration) if registration and not slots_left else "",
             "is_open": phase_allows(contest, "change_clip"),
-            "consents_to_ask_again": consents_to_ask_again(registration=registration) if registration else [],
+            "consents_to_ask_again": list(
+                {
+                    text.pk: text
+                    for _registration, _coauthor, texts in consents_asked_of(contest=contest, user=request.user)
+                    for text in texts
+                }.values()
+            ),
         },
     )
 

@@ -17,7 +17,7 @@ from submissions.consents import (
     consents_record,
     consents_to_ask_again,
 )
-from submissions.models import Consent, ConsentText, Contest, Registration
+from submissions.models import CoAuthor, Consent, ConsentText, Contest, Registration
 from tests.conftest import ALICE_ID, BOB_ID, registration_post
 
 pytestmark = pytest.mark.django_db
@@ -268,10 +268,37 @@ class TestMyClipsAsksAgain:
 
         assert registration.consents.filter(text=new).count() == 1
 
-    def test_an_entrant_without_a_registration_is_not_found(self, client, contest, bob):
+    def test_someone_with_nothing_to_agree_to_is_sent_back_and_nothing_is_recorded(self, client, contest, bob):
         client.force_login(bob)
 
-        assert client.post(reverse("submissions:consents_agree", args=[contest.slug])).status_code == 404
+        response = client.post(reverse("submissions:consents_agree", args=[contest.slug]))
+
+        assert response.status_code == 302 and response.url == reverse("submissions:my_clips", args=[contest.slug])
+        assert not Consent.objects.filter(user=bob).exists()
+
+    def test_a_confirmed_co_author_is_asked_again_and_agrees_as_a_co_author(
+        self, client, contest, alice, bob, registration
+    ):
+        coauthor = CoAuthor.objects.create(
+            registration=registration,
+            full_name="Cầm Văn Bob",
+            email="bob@example.com",
+            date_of_birth=BOB_ID[1],
+            id_number=BOB_ID[0],
+            user=bob,
+            confirmed_at=timezone.now(),
+        )
+        consents_record(registration=registration, kinds=PERSON_KINDS, user=bob, coauthor=coauthor)
+        new = _new_version(contest, asks_again=True)
+        client.force_login(bob)
+        my_clips = reverse("submissions:my_clips", args=[contest.slug])
+        assert 'id="consents-ask-again"' in client.get(my_clips).content.decode()
+
+        client.post(reverse("submissions:consents_agree", args=[contest.slug]), {"text": [new.pk]})
+
+        assert list(coauthor.consents.filter(text=new).values_list("user", flat=True)) == [bob.pk]
+        assert not registration.consents.filter(text=new, coauthor=None).exists()
+        assert 'id="consents-ask-again"' not in client.get(my_clips).content.decode()
 
     def test_agreeing_takes_a_post_from_someone_signed_in(self, client, contest, alice, registration):
         url = reverse("submissions:consents_agree", args=[contest.slug])
