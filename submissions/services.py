@@ -5,10 +5,12 @@ it is asked or raises a Refusal carrying the message to show and the HTTP status
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -418,13 +420,15 @@ def submission_authors_record(*, submission):
 
 def _queue_receipt(submission):
     """The receipt goes to the registrant and to every co-author named on the clip (confirmed or not: it is
-    also how they learn they were named)."""
+    also how they learn they were named), with the address of My clips, where the clip's stages show."""
+    my_clips_url = settings.SITE_URL.rstrip("/") + reverse("submissions:my_clips", args=[submission.contest.slug])
     mail_render_and_queue(
         template="submission_receipt",
         context={
             "submission": submission,
             "contest": submission.contest,
             "recipient_name": submission.registration.full_name,
+            "my_clips_url": my_clips_url,
         },
         to=submission.registration.user.email,
         kind="submission_receipt",

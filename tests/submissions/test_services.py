@@ -329,8 +329,11 @@ class TestAcceptedClip:
         body = receipts[0].body
         for fact in (submission.code, submission.title, submission.original_filename, submission.sha256):
             assert fact in body
+        # The portal's real address (settings.SITE_URL), not a link relative to nowhere.
+        assert "http://127.0.0.1:8000/test-contest/clip-cua-toi/" in body
         html = receipts[0].alternatives[0][0]
         assert submission.sha256 in html
+        assert 'href="http://127.0.0.1:8000/test-contest/clip-cua-toi/"' in html
         mail = OutgoingMail.objects.get(dedupe_key=f"submission_receipt:{submission.pk}")
         assert mail.state == OutgoingMail.State.SENT and mail.attempts == 1
 
