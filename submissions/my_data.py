@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from contest_portal.accounts.throttle import login_failures_consume
 from contest_portal.refusals import Refusal
 
 from .models import CoAuthor, Registration
@@ -60,6 +61,11 @@ def my_data_export(request):
 def my_data_erase(request):
     """The confirmation page, saying what goes and what stays; its form erases exactly that."""
     if request.method == "POST":
+        refused = None if person_erasure_refusal(request.user) else _password_refusal(request)
+        if refused:
+            messages.error(request, refused[0])
+            plan = person_erasure_plan(user=request.user)
+            return render(request, "submissions/my_data_erase.html", {"plan": plan}, status=refused[1])
         try:
             person_erase(user=request.user, plan_digest=request.POST.get("plan", ""))
         except Refusal as refusal:
@@ -70,3 +76,18 @@ def my_data_erase(request):
         messages.success(request, _("Your personal data is erased, as the page said, and you are signed out."))
         return redirect("submissions:contests")
     return render(request, "submissions/my_data_erase.html", {"plan": person_erasure_plan(user=request.user)})
+
+
+def _password_refusal(request):
+    """(message, status) unless the form carries the account's password: a session left open on a shared phone
+    must not be enough to erase someone. Wrong guesses count against the login limits (accounts.throttle)."""
+    user = request.user
+    if not user.has_usable_password():
+        return None
+    usage = login_failures_consume(request, user.email)
+    if usage is None:
+        return _("Too many wrong passwords: wait a few minutes and try again."), 429
+    if not user.check_password(request.POST.get("password", "")):
+        return _("That is not your password: type the one you sign in with."), 400
+    usage.rollback()
+    return None

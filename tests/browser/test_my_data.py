@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from submissions.models import Registration, Submission
 from tests.conftest import ALICE_ID, close_entries
 
-from .conftest import DESKTOP, log_in
+from .conftest import DESKTOP, PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +52,7 @@ def test_on_a_phone_alice_downloads_her_data_then_erases_it_before_the_deadline(
     expect(contest_part.locator(".erasure-goes")).to_contain_text(alices_clip.code)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "my-data-erase-phone")
+    page.fill("#erase-password", PASSWORD)
     page.locator("form.actions button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/test-contest/$"))
@@ -80,6 +81,7 @@ def test_at_a_desk_alice_reads_what_stays_after_the_deadline_and_her_account_is_
     expect(contest_part.locator(".erasure-stays .helptext").first).to_be_visible()
     expect(page.locator("#erasure-account .erasure-stays li")).to_have_count(1)
     screenshot(page, "my-data-erase-desktop")
+    page.fill("#erase-password", PASSWORD)
     page.locator("form.actions button[type=submit]").click()
 
     expect(page.locator(".message.success")).to_be_visible()

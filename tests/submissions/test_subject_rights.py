@@ -129,7 +129,10 @@ def _erase_through_the_page(client, user, django_capture_on_commit_callbacks):
     client.force_login(user)
     page = client.get(reverse("submissions:my_data_erase"))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("submissions:my_data_erase"), {"plan": page.context["plan"].digest})
+        response = client.post(
+            reverse("submissions:my_data_erase"),
+            {"plan": page.context["plan"].digest, "password": "a-long-test-password"},
+        )
     return page, response
 
 
@@ -646,3 +649,39 @@ class TestAGuardiansWithdrawal:
         # The history says the guardian withdrew, without naming the minor any more.
         assert "Lò Thị Alice" not in " ".join(SubmissionEvent.objects.values_list("reason", flat=True))
         assert not Path(alices_clip.clip.path).exists()
+
+
+class TestThePassword:
+    """A session left open on a shared phone is not enough: the erasure asks for the account's password."""
+
+    def test_a_wrong_password_erases_nothing(self, client, alice, register, english):
+        register(alice, "Lò Thị Alice", ALICE_ID)
+        _in_english(client, alice)
+        page = client.get(reverse("submissions:my_data_erase"))
+        assert b'name="password"' in page.content
+
+        response = client.post(
+            reverse("submissions:my_data_erase"), {"plan": page.context["plan"].digest, "password": "wrong"}
+        )
+
+        assert response.status_code == 400
+        assert "That is not your password" in _text(response)
+        assert Registration.objects.filter(user=alice).exists()
+
+    def test_guessing_is_stopped_by_the_login_limits(self, client, alice, register, english):
+        register(alice, "Lò Thị Alice", ALICE_ID)
+        _in_english(client, alice)
+        digest = client.get(reverse("submissions:my_data_erase")).context["plan"].digest
+        statuses = [
+            client.post(
+                reverse("submissions:my_data_erase"), {"plan": digest, "password": f"guess{n}"}
+            ).status_code
+            for n in range(12)
+        ]
+
+        assert statuses[0] == 400 and statuses[-1] == 429
+        response = client.post(
+            reverse("submissions:my_data_erase"), {"plan": digest, "password": "a-long-test-password"}
+        )
+        assert response.status_code == 429
+        assert Registration.objects.filter(user=alice).exists()
