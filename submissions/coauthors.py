@@ -8,7 +8,6 @@ awarded a prize (SubmissionQuerySet.awaiting_coauthors)."""
 import logging
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from contest_portal.refusals import NotAllowed, Refusal
 
 from .consents import PERSON_KINDS, consents_record
 from .guardians import guardian_save
+from .mailed_links import link_row, link_token
 from .models import CoAuthor, Submission, SubmissionAuthor, SubmissionEvent, needs_guardian
 
 log = logging.getLogger(__name__)
@@ -38,22 +38,13 @@ def identity_may_change(contest):
 
 
 def coauthor_token(coauthor):
-    """The invitation link's secret: it names the co-author and the address it was sent to, so a link sent to
-    an address the registrant has since corrected opens nothing."""
-    # No timestamp (a plain Signer): the link stays the same, and valid, for as long as the row is there.
-    return signing.Signer(salt=_SALT).sign_object([coauthor.pk, coauthor.email], compress=True)
+    return link_token(coauthor, salt=_SALT)
 
 
 def coauthor_from_token(token):
     """The co-author the link was sent to, or None for a link altered, declined or sent to an old address."""
-    try:
-        pk, email = signing.Signer(salt=_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return (
-        CoAuthor.objects.select_related("registration__contest", "registration__user")
-        .filter(pk=pk, email=email)
-        .first()
+    return link_row(
+        token, salt=_SALT, queryset=CoAuthor.objects.select_related("registration__contest", "registration__user")
     )
 
 

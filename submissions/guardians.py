@@ -7,7 +7,6 @@ withdrawn and their personal data erased."""
 import logging
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from contest_portal.mail.services import mail_render_and_queue
 from contest_portal.refusals import Refusal
 
 from .consents import consents_record
+from .mailed_links import link_row, link_token
 from .models import ConsentText, Guardian, Submission, SubmissionAuthor, SubmissionEvent
 
 log = logging.getLogger(__name__)
@@ -25,17 +25,14 @@ _SALT = "submissions.guardian-consent"
 
 
 def guardian_token(guardian):
-    # No timestamp (a plain Signer): the link stays the same, and valid, for as long as the row is there.
-    return signing.Signer(salt=_SALT).sign_object([guardian.pk, guardian.email], compress=True)
+    return link_token(guardian, salt=_SALT)
 
 
 def guardian_from_token(token):
     """The guardian the link was mailed to, or None for a link altered or sent to an address since changed."""
-    try:
-        pk, email = signing.Signer(salt=_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return Guardian.objects.select_related("registration__contest", "coauthor").filter(pk=pk, email=email).first()
+    return link_row(
+        token, salt=_SALT, queryset=Guardian.objects.select_related("registration__contest", "coauthor")
+    )
 
 
 def guardian_minor_name(guardian):
