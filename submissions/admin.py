@@ -22,6 +22,7 @@ from contest_portal.permissions import (
     may_run_contest,
     may_screen,
     may_view_outbox,
+    may_view_registrations,
     may_view_submissions,
 )
 from contest_portal.personal_data import PERSONAL_FIELDS, personal_data_access_log, sees_personal_data
@@ -42,6 +43,7 @@ from .models import (
     Contest,
     EntrantCategory,
     FieldRequirement,
+    Guardian,
     Locality,
     Registration,
     ScreeningReview,
@@ -411,8 +413,33 @@ class CoAuthorInline(admin.TabularInline):
 
     def get_fields(self, request, obj=None):
         if _sees_personal_data(request):
-            return ["full_name", "date_of_birth", "id_number", "organisation", "phone"]
-        return ["full_name", "masked_id_number", "organisation"]
+            return ["full_name", "email", "date_of_birth", "id_number", "organisation", "phone", "confirmed_at"]
+        return ["full_name", "masked_id_number", "organisation", "confirmed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GuardianInline(admin.TabularInline):
+    """Who consents for an author under the guardian age, and whether they have."""
+
+    model = Guardian
+    extra = 0
+
+    def get_fields(self, request, obj=None):
+        person = ["coauthor", "full_name", "relation"]
+        contact = ["phone", "email"] if _sees_personal_data(request) else []
+        return [*person, *contact, "invited_at", "consented_at", "withdrawn_at"]
+
+    def has_view_permission(self, request, obj=None):
+        # Seen with the registration it belongs to (the roles hold no permission on the model itself).
+        return may_view_registrations(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -430,7 +457,7 @@ class RegistrationAdmin(WorkingContestScope, admin.ModelAdmin):
     list_filter = [("category", admin.RelatedOnlyFieldListFilter), ("locality", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["contest", "category", "locality"]
     search_fields = ["full_name", "group_name", "email"]
-    inlines = [CoAuthorInline]
+    inlines = [CoAuthorInline, GuardianInline]
 
     @admin.display(description=_("personal ID number"))
     def masked_id_number(self, obj):

@@ -240,3 +240,17 @@ def test_the_screening_page_says_the_clip_waits_and_offers_no_decision(client, o
     )
     assert "waits for a guardian&#x27;s consent" in response.content.decode()
     assert Submission.objects.get(pk=clip.pk).status == Submission.Status.RECEIVED
+
+
+def test_the_registration_page_shows_the_guardian_and_hides_the_contact_from_the_office(
+    client, office, committee, pupil_registration
+):
+    url = reverse("admin:submissions_registration_change", args=[pupil_registration.pk])
+    client.force_login(committee)
+    page = client.get(url).content.decode()
+    assert "Lò Văn Bố" in page and "bo@example.com" in page and "0912333444" in page
+
+    client.force_login(office)
+    page = client.get(url).content.decode()
+    assert "Lò Văn Bố" in page
+    assert "bo@example.com" not in page and "0912333444" not in page
