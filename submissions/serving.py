@@ -77,7 +77,20 @@ def watchers_register(may_watch):
 def can_watch_submission(user, submission):
     """Who may fetch a clip's preview and thumbnail: those of `can_view_submission_media`, and whoever one of
     the WATCHERS lets watch it."""
-    return can_view_submission_media(user, submission) or any(watch(user, submission) for watch in WATCHERS)
+    return (
+        can_view_submission_media(user, submission)
+        or _is_confirmed_coauthor(user, submission)
+        or any(watch(user, submission) for watch in WATCHERS)
+    )
+
+
+def _is_confirmed_coauthor(user, submission):
+    """A co-author recorded on the clip who confirmed: they follow the group's clip in their My clips (its
+    original and documents stay the registrant's, who sent them)."""
+    return (
+        user.is_authenticated
+        and submission.authors.filter(coauthor__user=user, coauthor__confirmed_at__isnull=False).exists()
+    )
 
 
 def _viewable_submission(request, code, *, watching=False):

@@ -270,3 +270,19 @@ def test_a_consent_names_the_version_of_its_text(group):
         (ConsentText.Kind.PUBLICATION, 1),
         (ConsentText.Kind.DATA_PROCESSING, 1),
     }
+
+
+def test_a_confirmed_co_author_watches_the_group_s_preview_but_not_its_original(client, group, dung, submit):
+    from django.core.files.base import ContentFile
+
+    clip = submit(group)
+    clip.preview.save("p.mp4", ContentFile(b"\x00" * 64))
+    preview = reverse("submissions:preview", args=[clip.code])
+    original = reverse("submissions:original", args=[clip.code])
+    client.force_login(dung)
+    assert client.get(preview).status_code == 404  # not confirmed yet: a stranger to the clip
+
+    client.post(_invitation_link(group.coauthors.get()), _confirm_post())
+
+    assert client.get(preview).status_code == 200
+    assert client.get(original).status_code == 404
