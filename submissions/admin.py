@@ -219,6 +219,7 @@ class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
                     "max_duration",
                     "allows_groups",
                     "min_age",
+                    "guardian_age",
                     "rolling_screening",
                     "results_expected_on",
                 ]
@@ -226,6 +227,7 @@ class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
         ),
         (_("Registration form"), {"fields": [f"form_field_{name}" for name in CONFIGURABLE_FORM_FIELDS]}),
         (_("Contact"), {"fields": ["contact_email", "fanpage_name", "fanpage_url"]}),
+        (_("Personal data"), {"fields": ["retention_months"]}),
     ]
 
     def get_queryset(self, request):

@@ -80,6 +80,8 @@ def test_the_committee_sets_which_registration_fields_are_asked(admin_client, co
             "form_field_gender": "hidden",
             "accepted_containers": ["mp4", "webm"],
             "allows_groups": "on",
+            "guardian_age": "18",
+            "retention_months": "24",
         }
     )
     data.pop("opens_at", None)
@@ -90,6 +92,7 @@ def test_the_committee_sets_which_registration_fields_are_asked(admin_client, co
     assert contest.field_requirement("phone") == "optional"
     assert contest.field_requirement("gender") == "hidden"
     assert contest.accepted_containers == ["mp4", "webm"]
+    assert (contest.guardian_age, contest.retention_months) == (18, 24)
 
 
 def test_a_hidden_field_is_not_on_the_registration_form(client, contest, alice):
