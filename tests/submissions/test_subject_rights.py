@@ -439,6 +439,7 @@ class TestErasureAfterTheDeadline:
     ):
         open_final_round(alices_clip.contest)
         _award(alices_clip, committee)
+        client.cookies["django_language"] = "en"
 
         page, _response = _erase_through_the_page(client, alice, django_capture_on_commit_callbacks)
 
