@@ -254,3 +254,29 @@ def test_the_registration_page_shows_the_guardian_and_hides_the_contact_from_the
     page = client.get(url).content.decode()
     assert "Lò Văn Bố" in page
     assert "bo@example.com" not in page and "0912333444" not in page
+
+
+def test_a_guardian_withdraws_by_the_same_link_and_the_child_s_clips_and_data_go(
+    client, pupil_registration, submit, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    clip = submit(pupil_registration)
+    guardian = pupil_registration.guardians.get()
+    link = _consent_link(guardian)
+    client.post(link, {"action": "consent"})
+    page = client.get(link).content.decode()
+    assert 'id="guardian-withdraw"' in page
+
+    assert client.post(link, {"action": "withdraw"}).status_code == 400  # the box is not ticked
+    assert Submission.objects.get(pk=clip.pk).status == Submission.Status.RECEIVED
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(link, {"action": "withdraw", "understood": "yes"})
+
+    assert response.status_code == 200
+    assert Submission.objects.get(pk=clip.pk).status == Submission.Status.WITHDRAWN
+    pupil_registration.refresh_from_db()
+    assert pupil_registration.full_name != "Lò Thị Na" and pupil_registration.id_number.startswith("R")
+    assert not Path(clip.clip.path).exists()
+    assert Guardian.objects.get(pk=guardian.pk).withdrawn_at is not None
+    assert all(c.withdrawn_at is not None for c in Consent.objects.filter(guardian=guardian))
