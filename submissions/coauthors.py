@@ -6,6 +6,7 @@ each clip entered after that); a clip with a co-author who has not confirmed may
 awarded a prize (SubmissionQuerySet.awaiting_coauthors)."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_render_and_queue
 from contest_portal.refusals import NotAllowed, Refusal
 
@@ -52,11 +54,23 @@ def _link(path):
     return settings.SITE_URL.rstrip("/") + path
 
 
+# A registrant who keeps changing a co-author's details must not turn the portal into a way to flood someone's
+# mailbox: past this many invitations a day to one address, the link (which stays valid) is not mailed again.
+INVITATIONS_PER_DAY = 3
+
+
 def coauthor_invite(*, coauthor):
-    """Mails the co-author the link to confirm; the registration's save calls it for everyone newly named."""
+    """Mails the co-author the link to confirm; the registration's save calls it for everyone newly named (or
+    asked to confirm again). Returns whether a mail went out."""
     registration = coauthor.registration
     now = timezone.now()
     CoAuthor.objects.filter(pk=coauthor.pk).update(invited_at=now)
+    sent_today = OutgoingMail.objects.filter(
+        kind="coauthor_invitation", to=coauthor.email, created_at__gte=now - timedelta(days=1)
+    ).count()
+    if sent_today >= INVITATIONS_PER_DAY:
+        log.info("co-author %s: invitation not mailed again today", coauthor.pk)
+        return False
     mail_render_and_queue(
         template="coauthor_invitation",
         context={
@@ -70,6 +84,7 @@ def coauthor_invite(*, coauthor):
         # Asked again after the registrant changed what they vouch for: a new mail, not the first one again.
         dedupe_key=f"coauthor_invitation:{coauthor.pk}:{now.isoformat()}",
     )
+    return True
 
 
 def _check_invited_account(coauthor, user):

@@ -211,6 +211,22 @@ class TestConfirming:
         assert coauthor.confirmed_at is None and coauthor.user is None
         assert OutgoingMail.objects.filter(kind="coauthor_invitation").count() == 2
 
+    def test_changing_the_details_again_and_again_mails_three_invitations_a_day_at_most(
+        self, register, alice, group
+    ):
+        for name in ("Tòng Văn Dũng A", "Tòng Văn Dũng B", "Tòng Văn Dũng C", "Tòng Văn Dũng D"):
+            register(
+                alice,
+                "Lò Thị Alice",
+                ALICE_ID,
+                group_name="Nhóm Bản Mòng",
+                coauthors=[{**DUNG, "full_name": name}],
+            )
+
+        assert OutgoingMail.objects.filter(kind="coauthor_invitation", to="dung@example.com").count() == 3
+        coauthor = CoAuthor.objects.get()
+        assert coauthor.full_name == "Tòng Văn Dũng D" and coauthor.confirmed_at is None
+
     def test_re_saving_the_form_keeps_a_confirmation(self, client, register, alice, group, dung):
         client.force_login(dung)
         client.post(_invitation_link(group.coauthors.get()), _confirm_post())
