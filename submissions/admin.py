@@ -32,6 +32,7 @@ from contest_portal.roles import ROLES
 from .coauthors import clip_waiting_for
 from .copying import contest_copy
 from .fanpage_pack import may_export_fanpage_pack
+from .guardians import guardians_needed_recount
 from .identity import mask_id_number
 from .media.containers import CONTAINER_DEMUXERS
 from .media.pipeline import TECHNICAL_FLAGS, technical_flag_labels
@@ -245,6 +246,9 @@ class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
         if not change and not request.user.is_superuser:
             # Whoever makes a contest prepares it: they hold the committee's role in it.
             role_grant(request.user, "committee", obj)
+        if change and {"guardian_age", "closes_at"} & set(form.changed_data):
+            # Who is under the guardian age is counted on the closing day.
+            guardians_needed_recount(contest=obj)
 
     @admin.display(description=_("phase"))
     def phase(self, obj):

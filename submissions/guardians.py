@@ -17,7 +17,7 @@ from contest_portal.refusals import Refusal
 
 from .consents import consents_record
 from .mailed_links import link_row, link_token
-from .models import ConsentText, Guardian, Submission, SubmissionAuthor, SubmissionEvent
+from .models import ConsentText, Guardian, Submission, SubmissionAuthor, SubmissionEvent, needs_guardian
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +138,18 @@ def guardian_link_clip_authors(*, registration):
     SubmissionAuthor.objects.filter(submission__registration=registration, is_registrant=True).update(
         guardian=guardian
     )
+
+
+def guardians_needed_recount(*, contest):
+    """Counts again which recorded authors of `contest`'s clips need a guardian, after its guardian age or its
+    closing day changed: a clip may start, or stop, waiting for one. Returns how many authors changed."""
+    changed = []
+    for author in SubmissionAuthor.objects.filter(submission__contest=contest).exclude(
+        submission__status=Submission.Status.WITHDRAWN
+    ):
+        minor = needs_guardian(author, contest)
+        if minor != author.needs_guardian:
+            author.needs_guardian = minor
+            changed.append(author)
+    SubmissionAuthor.objects.bulk_update(changed, ["needs_guardian"])
+    return len(changed)

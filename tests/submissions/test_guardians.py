@@ -280,3 +280,19 @@ def test_a_guardian_withdraws_by_the_same_link_and_the_child_s_clips_and_data_go
     assert not Path(clip.clip.path).exists()
     assert Guardian.objects.get(pk=guardian.pk).withdrawn_at is not None
     assert all(c.withdrawn_at is not None for c in Consent.objects.filter(guardian=guardian))
+
+
+def test_raising_the_guardian_age_makes_a_clip_wait_for_a_guardian(contest, register, alice, submit):
+    from submissions.guardians import guardians_needed_recount
+
+    closing = timezone.localdate(contest.closes_at)
+    born = closing.replace(year=closing.year - 17)
+    registration = register(alice, "Lò Thị Alice", (_id_number(born), born, "female"))
+    clip = submit(registration)
+    assert not Submission.objects.filter(pk=clip.pk).awaiting_guardian().exists()
+
+    contest.guardian_age = 18
+    contest.save()
+    assert guardians_needed_recount(contest=contest) == 1
+
+    assert Submission.objects.filter(pk=clip.pk).awaiting_guardian().exists()
