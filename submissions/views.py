@@ -143,6 +143,7 @@ def registration_edit(request, contest):
         "form": form,
         "formset": formset,
         "guardian_form": guardian_form,
+        "guardian_needed": registration is not None and needs_guardian(registration, contest),
         "registration": registration,
         "is_open": phase_allows(contest, "register"),
     }
