@@ -111,7 +111,12 @@ def guardian_withdraw(*, guardian):
     the registrant's other clips stay."""
     from .subject_rights import person_erase_from_registration
 
-    guardian = Guardian.objects.select_for_update().select_related("registration", "coauthor").get(pk=guardian.pk)
+    # Only its own row is locked: PostgreSQL locks nothing on the nullable side of the join to a co-author.
+    guardian = (
+        Guardian.objects.select_for_update(of=("self",))
+        .select_related("registration", "coauthor")
+        .get(pk=guardian.pk)
+    )
     if guardian.withdrawn_at is not None:
         return guardian
     now = timezone.now()
