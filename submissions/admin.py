@@ -409,9 +409,23 @@ def _rendered(response, name):
     return context.get(name) if response.status_code == 200 else None
 
 
-class CoAuthorInline(admin.TabularInline):
-    model = CoAuthor
+class _PeopleOfTheRegistration(admin.TabularInline):
+    """The people a registration names, as the registrant and they themselves gave them: read-only here."""
+
     extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CoAuthorInline(_PeopleOfTheRegistration):
+    model = CoAuthor
 
     @admin.display(description=_("personal ID number"))
     def masked_id_number(self, obj):
@@ -422,21 +436,11 @@ class CoAuthorInline(admin.TabularInline):
             return ["full_name", "email", "date_of_birth", "id_number", "organisation", "phone", "confirmed_at"]
         return ["full_name", "masked_id_number", "organisation", "confirmed_at"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class GuardianInline(admin.TabularInline):
+class GuardianInline(_PeopleOfTheRegistration):
     """Who consents for an author under the guardian age, and whether they have."""
 
     model = Guardian
-    extra = 0
 
     def get_fields(self, request, obj=None):
         person = ["coauthor", "full_name", "relation"]
@@ -446,15 +450,6 @@ class GuardianInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         # Seen with the registration it belongs to (the roles hold no permission on the model itself).
         return may_view_registrations(request.user)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Registration)
