@@ -546,11 +546,11 @@ def submission_authors_change(*, submission, user, authors, reason):
         person.order, person.is_registrant = order, order == 0
         person.coauthor = None if person.is_registrant else coauthors.get(person.id_number)
         person.needs_guardian = needs_guardian(person, contest)
-        person.guardian = (
-            guardians.get(person.coauthor.pk if person.coauthor else None)
-            if (person.is_registrant or person.coauthor)
-            else None
-        )
+        # Guardians are keyed by co-author, None for the registrant's; anyone else the committee names has none.
+        if person.is_registrant:
+            person.guardian = guardians.get(None)
+        elif person.coauthor:
+            person.guardian = guardians.get(person.coauthor.pk)
     SubmissionAuthor.objects.bulk_create(people)
     SubmissionEvent.objects.create(
         submission=submission,
