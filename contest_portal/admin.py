@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 
@@ -21,6 +22,24 @@ def admin_page(model_admin, request):
     have it: the site's context (menu, user links) and the model's options (breadcrumbs)."""
     opts = model_admin.model._meta
     return {**model_admin.admin_site.each_context(request), "opts": opts, "app_label": opts.app_label}
+
+
+class ByNameFilter(admin.RelatedOnlyFieldListFilter):
+    """A list's filter by a person (a judge, who awarded a prize) offering their names, by get_full_name (their
+    e-mail address only when they gave no name), rather than the addresses accounts are known by. A subclass
+    sets `label` where the field's own name is not translated (a foreign key without a verbose_name)."""
+
+    label = None
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        if self.label:
+            self.title = self.label
+
+    def field_choices(self, field, request, model_admin):
+        listed = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        people = field.related_model.objects.filter(pk__in=listed)
+        return sorted(((person.pk, person.get_full_name()) for person in people), key=lambda c: c[1].lower())
 
 
 class ReadOnly:

@@ -29,6 +29,10 @@ may_change_authors = _has("submissions.change_submission_authors")
 may_publish_finalists = _has("submissions.publish_finalists")
 may_export_submissions = _has("submissions.export_submissions")
 sees_personal_data = _has("submissions.view_personal_data")
+# The audience vote and the fanpage's counts (submissions.audience_vote, submissions.fanpage_counts).
+may_view_audience_votes = _has("submissions.view_audiencevote")  # the counts while the vote is open
+may_view_fanpage_counts = _has("submissions.view_fanpagecount")  # with their screenshots
+may_record_fanpage_counts = _has("submissions.add_fanpagecount")
 
 # The outbox.
 may_view_outbox = _has("mail.view_outgoingmail")

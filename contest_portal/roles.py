@@ -20,6 +20,8 @@ _CONTEST_SETTINGS = [
         ("submissions", "entrantcategory"),
         ("submissions", "clipgenre"),
         ("submissions", "locality"),
+        ("submissions", "faqentry"),
+        ("submissions", "audiencevotewindow"),
         ("judging", "prizetier"),
     ]
     for action in ("add", "change", "delete", "view")
@@ -62,6 +64,9 @@ ROLES = {
                 "submissions.run_contest",
                 "submissions.publish_finalists",
                 "submissions.export_submissions",
+                "submissions.view_audiencevote",
+                "submissions.view_fanpagecount",
+                "submissions.add_fanpagecount",
                 "mail.view_outgoingmail",
                 "mail.change_outgoingmail",
                 "mail.release_outgoingmail",

@@ -174,7 +174,12 @@ SITE_NAME = env("SITE_NAME", default="Cuộc thi Chuyển đổi số")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "contest_portal" / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "contest_portal" / "locale",
+    # Django's own strings its Vietnamese catalog lacks ("Show counts", the calendar's days), kept apart so
+    # makemessages, which knows nothing of them, never marks them obsolete.
+    BASE_DIR / "contest_portal" / "locale_django",
+]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -276,14 +281,16 @@ X_FRAME_OPTIONS = "DENY"
 DJANGO_ADMIN_INLINE_STYLE_HASHES = ["'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"]
 # Every page, the admin's included, loads scripts, styles, fonts, pictures and videos from the portal itself
 # and nothing else: no inline script, no inline style, no other origin. A script that slipped into a title or
-# a name cannot run. data: pictures are for the admin's own stylesheets (icons in CSS).
+# a name cannot run. data: pictures are for the admin's own stylesheets (icons in CSS). blob: videos are the
+# files a visitor picks, read by the clip form's script for their duration before any byte is sent
+# (js/clip-check.js): only the page's own script makes such an address, from a file on the visitor's device.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, *DJANGO_ADMIN_INLINE_STYLE_HASHES],
         "img-src": [SELF, "data:"],
-        "media-src": [SELF],
+        "media-src": [SELF, "blob:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -6,11 +6,18 @@ reason. For a judge: "Scoring", the queue of the finalists assigned to them, and
 judge's pages are scoped to their own assignments: another judge's, or a clip not assigned to them, is a 404,
 and they reach no scorecard but their own."""
 
+from pathlib import PurePosixPath
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
-from django.http import Http404, HttpResponseNotAllowed
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +25,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import ReadOnly, WorkingContestScope, admin_page, row_id
+from contest_portal.admin import ByNameFilter, ReadOnly, WorkingContestScope, admin_page, row_id
+from contest_portal.numbers import WEIGHT, WEIGHTED_TOTAL, number_for_people
 from contest_portal.permissions import (
     may_assign,
     may_oversee_scorecards,
@@ -29,9 +37,9 @@ from contest_portal.permissions import (
 )
 from contest_portal.refusals import Refusal
 from submissions.models import Contest, finalist_q
-from submissions.phases import Phase, contest_phase, phase_description
 from submissions.staff import working_contest_switch
 
+from .certificates import signed_on
 from .forms import (
     AssignmentForm,
     CriterionForm,
@@ -41,13 +49,13 @@ from .forms import (
     ScorecardForm,
     plain_decimal,
 )
+from .judge_home import judge_home, next_to_score
 from .models import Assignment, Criterion, FinalRound, Panel, PrizeTier, Score, Scorecard, ScorecardEvent
 from .services import (
     assignment_declare_conflict,
     assignments_generate,
     criterion_save,
     final_round_settings,
-    format_points,
     judge_progress,
     judge_queue,
     judges_remind,
@@ -56,6 +64,7 @@ from .services import (
     scorecard_save,
     scorecard_submit,
 )
+from .signing import seal_content_type, signatory_title_lines, signing_line
 
 State = Scorecard.State
 
@@ -81,6 +90,45 @@ def _oversees(request):
     return may_view_assignments(request.user)
 
 
+class _StoredSeal:
+    """A stored seal as the file input shows it: its name, linked to the committee's own page for it, since the
+    file has no public address."""
+
+    def __init__(self, name, url):
+        self.name, self.url = name, url
+
+    def __str__(self):
+        return PurePosixPath(self.name).name
+
+
+class SealInput(AdminFileWidget):
+    seal_url = ""
+
+    def is_initial(self, value):
+        return isinstance(value, FieldFile) and bool(value)
+
+    def format_value(self, value):
+        return _StoredSeal(value.name, self.seal_url) if self.is_initial(value) else None
+
+
+def _discard_seal(name):
+    # A copied contest keeps its source's seal (services.final_round_copy): the file goes once nobody prints it.
+    if name and not FinalRound.objects.filter(certificate_seal=name).exists():
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+CERTIFICATE_FIELDS = [
+    "certificate_signing",
+    "certificate_title",
+    "certificate_issuer",
+    "certificate_place",
+    "certificate_signed_on",
+    "certificate_signatory",
+    "certificate_signatory_name",
+    "certificate_seal",
+]
+
+
 @admin.register(FinalRound)
 class FinalRoundAdmin(WorkingContestScope, admin.ModelAdmin):
     """A contest's final round: how clips are assigned and combined, blind judging; the judges' progress page."""
@@ -91,11 +139,59 @@ class FinalRoundAdmin(WorkingContestScope, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The results' publication is the results page's to set; the contest is chosen once.
-        return ["contest", "results_published_at", "rubric"] if obj else ["results_published_at"]
+        fields = ["contest", "results_published_at", "rubric"] if obj else ["results_published_at"]
+        return [*fields, "certificate_signing"]
 
     def get_fields(self, request, obj=None):
         fields = list(FinalRoundForm.Meta.fields)
         return [*fields, "results_published_at", "rubric"] if obj else fields
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": self.get_fields(request, obj)}),
+            (_("Certificates"), {"fields": CERTIFICATE_FIELDS}),
+        ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "certificate_signatory":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        elif db_field.name == "certificate_seal":
+            kwargs["widget"] = SealInput
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "certificate_seal" in form.base_fields:
+            form.base_fields["certificate_seal"].widget.seal_url = reverse(
+                "admin:judging_finalround_seal", args=[obj.pk]
+            )
+        return form
+
+    def save_model(self, request, obj, form, change):
+        replaced = form.initial.get("certificate_seal") if "certificate_seal" in form.changed_data else None
+        super().save_model(request, obj, form, change)
+        if replaced:
+            _discard_seal(replaced.name)
+
+    @admin.display(description=_("signing"))
+    def certificate_signing(self, obj):
+        """How the certificates are signed now, or, without a place or a signatory's name, that they print
+        neither until the committee gives them."""
+        if not (obj.certificate_place and obj.certificate_signatory_name):
+            return format_html(
+                '<p class="help" id="certificate-signing-missing">{}</p>',
+                _(
+                    "Give the place of signing and the signatory's name: until then the certificates bear only "
+                    "the date and the title, with no place and no name."
+                ),
+            )
+        _title, _issuer, signatory = obj.certificate_wording()
+        return format_html(
+            '<span id="certificate-signing">{} · {} · {}</span>',
+            signing_line(place=obj.certificate_place, day=signed_on(obj)),
+            " / ".join(signatory_title_lines(signatory)),
+            obj.certificate_signatory_name,
+        )
 
     @admin.display(description=_("rubric"))
     def rubric(self, obj):
@@ -105,8 +201,8 @@ class FinalRoundAdmin(WorkingContestScope, admin.ModelAdmin):
             (
                 (
                     criterion.name,
-                    _("at most %(points)s points") % {"points": format_points(criterion.max_points)},
-                    _("weight %(weight)s") % {"weight": format_points(criterion.weight)},
+                    _("at most %(points)s points") % {"points": number_for_people(criterion.max_points)},
+                    _("weight %(weight)s") % {"weight": number_for_people(criterion.weight, decimals=WEIGHT)},
                     format_html(" · {}", _("breaks ties")) if criterion.breaks_ties else "",
                 )
                 for criterion in obj.contest.criteria.all()
@@ -130,6 +226,7 @@ class FinalRoundAdmin(WorkingContestScope, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:final_round_id>/progress/", wrap(self.progress_view), name="judging_finalround_progress"),
+            path("<int:final_round_id>/seal/", wrap(self.seal_view), name="judging_finalround_seal"),
             *super().get_urls(),
         ]
 
@@ -141,6 +238,22 @@ class FinalRoundAdmin(WorkingContestScope, admin.ModelAdmin):
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def seal_view(self, request, final_round_id):
+        """The seal or signature image the committee uploaded, to those who see the round's page: it has no
+        other address."""
+        final_round = get_object_or_404(self.get_queryset(request), pk=final_round_id)
+        if not self.has_view_permission(request, final_round):
+            raise PermissionDenied
+        if not final_round.certificate_seal:
+            raise Http404
+        try:
+            file = default_storage.open(final_round.certificate_seal.name, "rb")
+        except OSError:
+            raise Http404 from None
+        response = FileResponse(file, content_type=seal_content_type(file))
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def progress_view(self, request, final_round_id):
         """Each judge's scorecards: submitted out of assigned, drafts, conflicts; the buttons to (re)generate the
@@ -247,6 +360,10 @@ class PanelAdmin(WorkingContestScope, admin.ModelAdmin):
         return obj.submissions.count()
 
 
+class JudgeFilter(ByNameFilter):
+    label = _("judge")
+
+
 class ScorecardStateFilter(admin.SimpleListFilter):
     title = _("scorecard")
     parameter_name = "scorecard"
@@ -291,7 +408,7 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
 
     def get_list_display(self, request):
         if _oversees(request):
-            return ["clip", "title", "judge", "scorecard_state", "conflict_reason"]
+            return ["clip", "title", "judge_name", "scorecard_state", "conflict_reason"]
         return ["score_link", "title", "genre", "scorecard_state"]
 
     def get_list_filter(self, request):
@@ -299,7 +416,7 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
             return [
                 ScorecardStateFilter,
                 "submission__status",
-                ("judge", admin.RelatedOnlyFieldListFilter),
+                ("judge", JudgeFilter),
             ]
         return [ScorecardStateFilter]
 
@@ -311,10 +428,20 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["submission", "judge"]
-        return ["submission", "judge", "conflict_declared_at", "conflict_reason", "created_at"]
+        return ["finalist", "judge_name", "conflict_declared_at", "conflict_reason", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["conflict_declared_at", "conflict_reason", "created_at"] if obj else []
+        return ["finalist", "judge_name", "conflict_declared_at", "conflict_reason", "created_at"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The committee picks a judge by name, under labels of their language (the fields have no verbose name).
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "judge":
+            field.label = _("judge")
+            field.label_from_instance = get_user_model().get_full_name
+        elif db_field.name == "submission":
+            field.label = _("finalist clip")
+        return field
 
     # Permissions.
 
@@ -363,6 +490,14 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
     def title(self, obj):
         return obj.submission.title
 
+    @admin.display(description=_("finalist clip"))
+    def finalist(self, obj):
+        return obj.submission
+
+    @admin.display(description=_("judge"), ordering="judge__full_name")
+    def judge_name(self, obj):
+        return obj.judge.get_full_name()
+
     @admin.display(description=_("genre"), ordering="submission__genre__order")
     def genre(self, obj):
         return obj.submission.genre
@@ -378,14 +513,14 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
         if _oversees(request):
             extra_context = {"title": _("Assignments of clips to judges"), **(extra_context or {})}
         elif _scores(request):
-            contest = getattr(request.user, "working_contest", None)
-            progress = judge_progress(judge=request.user, contest=contest)
+            home = judge_home(judge=request.user)
             extra_context = {
                 "title": _("Scoring"),
-                "progress": progress,
+                "progress": home.progress,
                 # With nothing to score, why: the final round has not opened, or nothing is assigned yet.
-                "waiting_for": _why_nothing_to_score(contest) if not progress.assigned else "",
-                "next_url": _next_to_score(request.user, contest=contest),
+                "waiting_for": home.waiting_for,
+                "next_url": home.next_url,
+                "home": home,
                 **(extra_context or {}),
             }
         return super().changelist_view(request, extra_context)
@@ -427,8 +562,12 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
             or (scorecard is not None and scorecard.state == State.SUBMITTED)
             or final_round.results_published_at is not None
         )
+        confirming = False
         if request.method == "POST":
             submitting = "_submit" in request.POST
+            # Submitting locks the scorecard for good (only the committee reopens it): the first click keeps the
+            # points as a draft and asks; the page's "Yes, submit" sends them again with confirm=yes.
+            confirmed = request.POST.get("confirm") == "yes"
             form = ScorecardForm(request.POST, criteria=criteria, submitting=submitting)
             if form.is_valid():
                 try:
@@ -439,12 +578,15 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
                             points=form.points(),
                             comment=form.cleaned_data["comment"],
                         )
-                        if submitting:
+                        if submitting and confirmed:
                             scorecard_submit(scorecard=scorecard, judge=request.user)
                 except Refusal as refusal:
                     self.message_user(request, refusal.message, messages.ERROR)
                 else:
-                    return self._after_saving(request, assignment, submitting)
+                    if submitting and not confirmed:
+                        confirming = True
+                    else:
+                        return self._after_saving(request, assignment, submitting)
             else:
                 self.message_user(request, _("Nothing was saved: check the points below."), messages.ERROR)
         else:
@@ -452,7 +594,13 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
         return TemplateResponse(
             request,
             "admin/judging/assignment/score.html",
-            self._score_context(request, assignment, scorecard, form, final_round=final_round, locked=locked),
+            {
+                **self._score_context(
+                    request, assignment, scorecard, form, final_round=final_round, locked=locked
+                ),
+                "confirming": confirming,
+                "weighted_total": _weighted_total(scorecard, criteria) if confirming else None,
+            },
         )
 
     def _after_saving(self, request, assignment, submitted):
@@ -463,7 +611,7 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
         self.message_user(
             request, _("Your scorecard for %(code)s is submitted.") % {"code": code}, messages.SUCCESS
         )
-        next_url = _next_to_score(request.user, contest=assignment.submission.contest)
+        next_url = next_to_score(request.user, contest=assignment.submission.contest)
         return redirect(next_url or reverse("admin:judging_assignment_changelist"))
 
     def _score_context(self, request, assignment, scorecard, form, *, final_round, locked):
@@ -482,7 +630,7 @@ class AssignmentAdmin(WorkingContestScope, admin.ModelAdmin):
             "conflict_form": ReasonForm(),
             "events": [(event, EVENT_ACTIONS.get(event.action, event.action)) for event in events],
             "progress": judge_progress(judge=request.user, contest=assignment.submission.contest),
-            "next_url": _next_to_score(request.user, after=assignment, contest=assignment.submission.contest),
+            "next_url": next_to_score(request.user, after=assignment, contest=assignment.submission.contest),
         }
 
     def conflict_view(self, request, assignment_id):
@@ -523,6 +671,14 @@ def _state_of(assignment):
     return scorecard.state, STATE_LABELS[scorecard.state]
 
 
+def _weighted_total(scorecard, criteria):
+    """(total, maximum) of the scorecard's points, weighted as the ranking weighs them, to show before it locks."""
+    given = dict(scorecard.scores.values_list("criterion_id", "points"))
+    total = sum(given.get(criterion.pk, 0) * criterion.weight for criterion in criteria)
+    maximum = sum(criterion.max_points * criterion.weight for criterion in criteria)
+    return number_for_people(total, decimals=WEIGHTED_TOTAL), number_for_people(maximum, decimals=WEIGHTED_TOTAL)
+
+
 def _initial(scorecard):
     if scorecard is None:
         return {}
@@ -537,51 +693,40 @@ def _authors(submission):
     return [*([group] if group else []), *(author.full_name for author in submission.authors.all())]
 
 
-def _why_nothing_to_score(contest):
-    if contest is None:
-        return _("There is no contest to judge at the moment.")
-    if contest_phase(contest) != Phase.FINAL:
-        return _(
-            "The final round has not opened: %(contest)s is %(phase)s. You will receive an e-mail when the "
-            "finalists are assigned to you."
-        ) % {"contest": contest, "phase": phase_description(contest)}
-    return _(
-        "No finalist is assigned to you yet. You will receive an e-mail when the Organizing Committee assigns them."
-    )
-
-
-def _next_to_score(judge, after=None, contest=None):
-    """The judge's next clip still to score in the contest (after `after` in code order, going round), as a
-    URL; "" when none."""
-    waiting = (
-        judge_queue(judge, contest)
-        .filter(conflict_declared_at__isnull=True)
-        .exclude(scorecard__state=State.SUBMITTED)
-        .order_by("-submission__contest__opens_at", "submission__sequence")
-    )
-    if after is not None:
-        waiting = waiting.exclude(pk=after.pk)
-        following = waiting.filter(
-            submission__contest=after.submission.contest_id, submission__sequence__gt=after.submission.sequence
-        ).first()
-        first = following or waiting.first()
-    else:
-        first = waiting.first()
-    return reverse("admin:judging_assignment_score", args=[first.pk]) if first else ""
-
-
 class ScoreInline(ReadOnly, admin.TabularInline):
     model = Score
-    fields = ["criterion", "points"]
+    fields = ["criterion_name", "points_given"]
     readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion")
+
+    @admin.display(description=_("criterion"))
+    def criterion_name(self, obj):
+        return obj.criterion.name
+
+    @admin.display(description=_("points"))
+    def points_given(self, obj):
+        return number_for_people(obj.points)
 
 
 class ScorecardEventInline(ReadOnly, admin.TabularInline):
     model = ScorecardEvent
-    fields = ["created_at", "actor", "action", "reason"]
+    fields = ["created_at", "done_by", "action_label", "reason"]
     readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def done_by(self, obj):
+        return obj.actor.get_full_name()
+
+    @admin.display(description=_("action"))
+    def action_label(self, obj):
+        return EVENT_ACTIONS.get(obj.action, obj.action)
 
 
 class ScorecardOwnStateFilter(admin.SimpleListFilter):
@@ -604,12 +749,12 @@ class ScorecardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     list_display = ["clip", "judge", "state_label", "total", "submitted_at", "counts"]
     list_filter = [
         ScorecardOwnStateFilter,
-        ("assignment__judge", admin.RelatedOnlyFieldListFilter),
+        ("assignment__judge", JudgeFilter),
     ]
     list_select_related = ["assignment__submission", "assignment__judge"]
     search_fields = ["assignment__submission__code", "assignment__judge__email", "assignment__judge__full_name"]
     ordering = ["assignment__submission__sequence", "assignment__judge__email"]
-    fields = ["assignment", "state_label", "comment", "submitted_at", "updated_at"]
+    fields = ["clip", "judge", "state_label", "comment", "submitted_at", "updated_at"]
     readonly_fields = fields
     inlines = [ScoreInline, ScorecardEventInline]
 
@@ -630,7 +775,7 @@ class ScorecardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     def clip(self, obj):
         return obj.assignment.submission.code
 
-    @admin.display(description=_("judge"), ordering="assignment__judge__email")
+    @admin.display(description=_("judge"), ordering="assignment__judge__full_name")
     def judge(self, obj):
         return obj.assignment.judge.get_full_name()
 
@@ -640,7 +785,7 @@ class ScorecardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
 
     @admin.display(description=_("weighted total"), ordering="total")
     def total(self, obj):
-        return format_points(obj.total) if obj.total is not None else "—"
+        return number_for_people(obj.total, decimals=WEIGHTED_TOTAL) if obj.total is not None else "—"
 
     @admin.display(description=_("counts in the ranking"), boolean=True)
     def counts(self, obj):

@@ -29,6 +29,7 @@ from contest_portal.permissions import (
 )
 from contest_portal.personal_data import personal_data_access_log
 from contest_portal.refusals import Refusal
+from submissions.audience_vote import side_prize_sources, side_prize_suggestion
 from submissions.models import Submission
 from submissions.staff import contests_of, staff_contest
 
@@ -90,6 +91,17 @@ def _run_rows(run):
     return ranked, incomplete
 
 
+def _tell_run_state(model_admin, request, run):
+    """The message after starting a run, as things stand when the page is shown: the task may have finished (run
+    in the process, or by a quick worker) or not. A run still running gets none: its page says so, and reloads
+    until it is done."""
+    state = RankingRun.objects.filter(pk=run.pk).values_list("state", flat=True).first()
+    if state == RankingRun.State.DONE:
+        model_admin.message_user(request, _("The ranking is computed."), messages.SUCCESS)
+    elif state == RankingRun.State.FAILED:
+        model_admin.message_user(request, _("The ranking could not be computed: see why below."), messages.ERROR)
+
+
 def _xlsx(file, filename):
     return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
@@ -104,7 +116,7 @@ def _pdf(data, filename):
 class RankingRunAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     """Runs change only through the services behind the committee's screens, never by form."""
 
-    list_display = ["__str__", "contest", "method", "state", "started_by", "finished_at", "approved_at"]
+    list_display = ["run", "contest_name", "method", "state", "started_by_name", "finished_at", "approved_at"]
     list_filter = ["state", "method"]
     list_select_related = ["contest", "started_by"]
     change_list_template = "admin/judging/results/run_list.html"
@@ -113,6 +125,21 @@ class RankingRunAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     def get_queryset(self, request):
         # The inputs and results run to megabytes for a large contest: the list never needs them.
         return super().get_queryset(request).defer("inputs", "results")
+
+    # The list's columns: the foreign keys have no verbose name to head them in the reader's language, and a
+    # person is named by name rather than by the e-mail address their account is known by.
+
+    @admin.display(description=gettext_lazy("ranking run"), ordering="started_at")
+    def run(self, run):
+        return formats.date_format(timezone.localtime(run.started_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=gettext_lazy("contest"), ordering="contest__name")
+    def contest_name(self, run):
+        return run.contest
+
+    @admin.display(description=gettext_lazy("started by"), ordering="started_by__full_name")
+    def started_by_name(self, run):
+        return run.started_by.get_full_name()
 
     def has_view_permission(self, request, obj=None):
         return may_export_runs(request.user)
@@ -193,7 +220,7 @@ class RankingRunAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         except Refusal as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             return redirect("admin:judging_rankingrun_changelist")
-        self.message_user(request, _("The ranking is being computed."), messages.SUCCESS)
+        _tell_run_state(self, request, run)
         return redirect("admin:judging_rankingrun_change", run.pk)
 
     def approve_view(self, request, pk):
@@ -240,6 +267,23 @@ class RankingRunAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         return _xlsx(
             score_sheets_xlsx(run=run), f"{slugify(run.contest.code_prefix)}-phieu-cham-diem-{run.pk}.xlsx"
         )
+
+
+def _published_message(contest, published, released):
+    """What the committee reads once the results are published: where, and where their e-mails are now (`released`:
+    the ResultMails sent with the publication, or None when they wait in the outbox)."""
+    if not published:
+        return _("The results were already published: nothing changed.")
+    url = publication.results_url(contest)
+    if released is not None:
+        return _("The results are published at %(url)s. Queued to be sent: %(mails)s.") % {
+            "url": url,
+            "mails": released,
+        }
+    return _("The results are published at %(url)s. Waiting in the outbox for you to release them: %(mails)s.") % {
+        "url": url,
+        "mails": publication.result_drafts_waiting(contest=contest),
+    }
 
 
 def _printed_certificates(request, contest, awards):
@@ -297,7 +341,10 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     contest_lookup = "tier__contest"
     """Awards change only through the services behind the prize screen, never by form."""
 
-    list_display = ["tier", "code", "title", "rank", "reason", "awarded_by", "awarded_at"]
+    list_display = ["tier", "code", "title", "rank", "reason", "awarded_by_name", "awarded_at"]
+    # Read-only: the award's page shows these, each under a label of the reader's language.
+    fields = ["tier", "code", "title", "rank", "reason", "awarded_by_name", "awarded_at"]
+    readonly_fields = fields
     list_filter = [("tier", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["tier", "submission", "awarded_by"]
     change_list_template = "admin/judging/results/award_list.html"
@@ -310,6 +357,10 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("title"))
     def title(self, award):
         return award.submission.title
+
+    @admin.display(description=gettext_lazy("awarded by"), ordering="awarded_by__full_name")
+    def awarded_by_name(self, award):
+        return award.awarded_by.get_full_name()
 
     def has_view_permission(self, request, obj=None):
         return may_export_prizes(request.user)
@@ -409,6 +460,9 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             "proposal": proposal,
             "prizes": listed,
             "side_tiers": side_tiers,
+            # The side prize's form filled from the audience vote or the fanpage counts (?side_from=vote).
+            "side_sources": side_prize_sources(contest=contest),
+            "side_prefill": side_prize_suggestion(contest=contest, source=request.GET.get("side_from", "")),
             "finalists": finalists,
             "ranked_awards": [award for award in listed.awards if award.run_id],
             "published": published,
@@ -479,57 +533,64 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             _("The side prize is withdrawn."),
         )
 
-    def _confirm_mails(self, request, contest, *, action, mails, title):
-        """The confirmation before e-mails go out: how many, to whom; its button posts the form again, confirmed."""
+    def _confirm_mails(self, request, contest, *, action, mails, title, release=False):
+        """The confirmation before the results go public or their e-mails go out: what happens, how many e-mails
+        to whom, and that it cannot be undone; its button posts the form again, with confirm=yes."""
         context = {
             **admin_page(self, request),
             "title": title,
             "contest": contest,
             "action": action,
+            "release": release,
             "mails": mails,
+            "results_url": publication.results_url(contest),
             "reason": request.POST.get("reason", ""),
         }
         return TemplateResponse(request, "admin/judging/results/mails_confirm.html", context)
 
     def publish_view(self, request, slug):
-        """Publishes the results; the e-mails wait in the outbox, or, asked for and confirmed, go out with it."""
+        """Publishes the results once the committee confirms it on a page of its own; the e-mails wait in the
+        outbox, or, asked for, go out with the publication."""
         contest = staff_contest(request, slug)
         _require(request, may_publish_results)
-        if "release" not in request.POST:
-            return self._act(
-                request,
-                slug,
-                lambda: publication.results_publish(
-                    contest=contest, user=request.user, reason=request.POST.get("reason", "")
-                ),
-                _(
-                    "The results are published. The e-mails to the finalists wait in the outbox for you to "
-                    "release them."
-                ),
-            )
-        _require(request, may_release_mail)
-        if "confirmed" not in request.POST:
+        release = "release" in request.POST
+        if release:
+            _require(request, may_release_mail)
+        reason = request.POST.get("reason", "")
+        if FinalRound.objects.filter(contest=contest, results_published_at__isnull=False).exists():
+            # A second tap on the confirmation, or a colleague's publication a moment ago.
+            self.message_user(request, _("The results were already published: nothing changed."), messages.INFO)
+            return redirect("admin:judging_award_prizes", slug)
+        if request.POST.get("confirm") != "yes":
+            try:
+                # Asked before the confirmation, so that nobody confirms what would then be refused.
+                publication.results_publish_check(contest=contest, reason=reason)
+            except Refusal as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+                return redirect("admin:judging_award_prizes", slug)
             return self._confirm_mails(
                 request,
                 contest,
                 action="publish",
+                release=release,
                 mails=publication.result_mails_planned(contest=contest),
-                title=_("Publish the results and send the e-mails"),
+                title=_("Publish the results and send the e-mails") if release else _("Publish the results"),
             )
+        planned = publication.result_mails_planned(contest=contest)
         return self._act(
             request,
             slug,
             lambda: publication.results_publish(
-                contest=contest, user=request.user, reason=request.POST.get("reason", ""), release=True
+                contest=contest, user=request.user, reason=reason, release=release
             ),
-            _("The results are published and their e-mails are being sent."),
+            lambda published: _published_message(contest, published, planned if release else None),
         )
 
     def release_mails_view(self, request, slug):
         """Sends the result e-mails waiting in the outbox, after a confirmation that says how many, to whom."""
         contest = staff_contest(request, slug)
         _require(request, may_release_mail)
-        if "confirmed" not in request.POST:
+        if request.POST.get("confirm") != "yes":
             return self._confirm_mails(
                 request,
                 contest,
@@ -543,7 +604,9 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             lambda: publication.result_drafts_release(contest=contest, user=request.user),
             lambda release: (
                 ngettext(
-                    "%(count)d e-mail is being sent.", "%(count)d e-mails are being sent.", len(release.released)
+                    "%(count)d e-mail is queued to be sent.",
+                    "%(count)d e-mails are queued to be sent.",
+                    len(release.released),
                 )
                 % {"count": len(release.released)}
             ),

@@ -7,6 +7,7 @@ class JudgingConfig(AppConfig):
     verbose_name = _("Judging and prizes")
 
     def ready(self):
+        from contest_portal.mail.kinds import mail_kinds_register
         from contest_portal.mail.outbox import drafts_register
         from submissions.phases import Phase, phase_entered
         from submissions.serving import watchers_register
@@ -22,6 +23,14 @@ class JudgingConfig(AppConfig):
         drafts_register(RESULT_DRAFTS)
         outcomes_register(clip_outcomes)
         winners_register(awarded_submission_ids)
+        mail_kinds_register(
+            {
+                "award": _("Prize won"),
+                "finalist_no_prize": _("Final round: clip without a prize"),
+                "judge_assigned": _("Clips assigned to a judge"),
+                "judge_reminder": _("Reminder to a judge"),
+            }
+        )
 
         def on_phase_entered(sender, contest, phase, user, **kwargs):
             if phase == Phase.FINAL:

@@ -4,9 +4,11 @@ Drawn with fpdf2 in the Noto Sans the share images use (static/fonts, under the 
 every Vietnamese letter prints as typed on any printer, and extractable as text. The wording is the official
 Vietnamese of a certificate, whatever language the committee's screens are in: it is the document handed out."""
 
+import io
 import logging
 import unicodedata
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -14,7 +16,9 @@ from fpdf.enums import XPos, YPos
 from submissions.share_image import TEXT_FONT, TITLE_FONT
 
 from .models import Award, FinalRound
+from .signing import signatory_title_lines, signing_line
 
+log = logging.getLogger(__name__)
 FAMILY = "NotoSans"
 # fontTools logs every step of subsetting a font at INFO, a screenful for each certificate.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
@@ -69,21 +73,77 @@ class _Certificate(FPDF):
         self.rect(12, 12, self.w - 24, self.h - 24)
 
 
-def _wording(contest):
-    final_round = FinalRound.objects.filter(contest=contest).first() or FinalRound(contest=contest)
-    return final_round.certificate_wording()
+def _final_round(contest):
+    # Selected with the awards (_awards); a contest whose round was never configured prints the defaults.
+    return getattr(contest, "judging", None) or FinalRound(contest=contest)
 
 
-def _page(pdf, award, author, organisation, *, issued_on):
+def _seal_image(final_round):
+    """The seal or signature the committee uploaded, as bytes fpdf2 can draw, or None: a file gone from the
+    storage leaves a blank above the name rather than no certificate at all."""
+    if not final_round.certificate_seal:
+        return None
+    try:
+        with default_storage.open(final_round.certificate_seal.name, "rb") as file:
+            return io.BytesIO(file.read())
+    except OSError:
+        log.warning(
+            "Seal of %s missing from storage: %s", final_round.contest_id, final_round.certificate_seal.name
+        )
+        return None
+
+
+_SIGNING_WIDTH = 100  # mm: the signing block, at the bottom right
+_SIGNING_BOTTOM = 16  # mm from the page's foot: just inside the frame
+_LINE = 6.5
+_SEAL_HEIGHT = 24  # mm: the space between the title and the name, where the seal or signature goes
+_SEAL_LEAST = 12
+
+
+def _signing(pdf, final_round, *, issued_on, seal):
+    """The signing block at the bottom right, as Vietnamese certificates have it: the place and date, the
+    signatory's title (one line or two), the seal or signature over the space left for it, the name. Below
+    whatever the page says above it: a long honour takes from the space of the seal, never covered by it."""
+    _title, _issuer, signatory = final_round.certificate_wording()
+    titles = signatory_title_lines(signatory)
+    name = final_round.certificate_signatory_name.strip()
+    signed = bool(name or seal)
+    bottom = pdf.h - _SIGNING_BOTTOM - (_LINE if signed else 0)
+    lines_top = bottom - _LINE * (1 + len(titles)) - (_SEAL_HEIGHT if signed else 0)
+    top = max(lines_top, pdf.get_y() + 1)
+    space = _SEAL_HEIGHT - (top - lines_top)
+    if signed and space < _SEAL_LEAST:
+        top, space = top - (_SEAL_LEAST - space), _SEAL_LEAST
+    x = pdf.w - pdf.r_margin - _SIGNING_WIDTH
+    pdf.set_xy(x, top)
+    pdf.set_text_color(*_INK)
+    pdf.set_font(FAMILY, "", 12)
+    line = signing_line(place=_text(final_round.certificate_place), day=issued_on)
+    pdf.cell(_SIGNING_WIDTH, _LINE, line, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FAMILY, "B", 12)
+    for title in titles:
+        pdf.cell(_SIGNING_WIDTH, _LINE, _text(title), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if not signed:
+        return
+    if seal is not None:
+        pdf.image(seal, x=x, y=pdf.get_y() + 1, w=_SIGNING_WIDTH, h=space - 2, keep_aspect_ratio=True)
+    pdf.set_xy(x, pdf.get_y() + space)
+    if name:
+        pdf.cell(_SIGNING_WIDTH, _LINE, _text(name), align="C")
+
+
+def _page(pdf, award, author, organisation, *, issued_on, seal):
     submission = award.submission
     contest = submission.contest
     registration = submission.registration
+    final_round = _final_round(contest)
     pdf.add_page()
     pdf.frame()
-    pdf.set_y(20)
+    # High enough on the page to leave the signing block, seal included, its room below the prize.
+    pdf.set_y(17)
     pdf.centred("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, style="B", space_after=0.5)
-    pdf.centred("Độc lập - Tự do - Hạnh phúc", size=12, style="B", space_after=8)
-    title, issuer, signatory = _wording(contest)
+    pdf.centred("Độc lập - Tự do - Hạnh phúc", size=12, style="B", space_after=5)
+    title, issuer, _signatory = final_round.certificate_wording()
     pdf.centred(title, size=30, style="B", colour=_ACCENT, space_after=3)
     pdf.centred(issuer, size=13, space_after=1)
     pdf.centred("chứng nhận", size=13, space_after=4)
@@ -99,37 +159,34 @@ def _page(pdf, award, author, organisation, *, issued_on):
     pdf.centred(f"đã đạt {award.tier.name}", size=20, style="B", colour=_GOLD, space_after=1)
     if award.tier.honour:
         pdf.centred(award.tier.honour, size=12, space_after=1)
-    pdf.set_y(pdf.h - 52)
-    pdf.set_x(pdf.w / 2)
-    pdf.set_font(FAMILY, "", 12)
-    pdf.set_text_color(*_INK)
-    pdf.cell(
-        pdf.w / 2 - pdf.r_margin,
-        7,
-        f"Ngày {issued_on.day} tháng {issued_on.month} năm {issued_on.year}",
-        align="C",
-        new_x=XPos.LEFT,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_font(FAMILY, "B", 12)
-    pdf.cell(pdf.w / 2 - pdf.r_margin, 7, signatory, align="C")
+    _signing(pdf, final_round, issued_on=issued_on, seal=seal)
+
+
+def signed_on(final_round):
+    """The date a contest's certificates bear: the committee's date of signing, else the day the results were
+    published (today until then)."""
+    if final_round.certificate_signed_on:
+        return final_round.certificate_signed_on
+    return timezone.localdate(final_round.results_published_at or timezone.now())
 
 
 def certificates_pdf(awards, *, author=None):
     """The certificates of these awards (from certificate_awards or certificate_pdf) as PDF bytes: a page for
-    each author of each awarded clip, or only for `author` (one of the clips' SubmissionAuthor), dated the day
-    the results were published (today until then)."""
+    each author of each awarded clip, or only for `author` (one of the clips' SubmissionAuthor), dated as
+    signed_on says."""
     pdf = _Certificate()
+    seals = {}
     for award in awards:
         contest = award.submission.contest
-        published = getattr(getattr(contest, "judging", None), "results_published_at", None)
-        issued_on = timezone.localdate(published or timezone.now())
+        final_round = _final_round(contest)
+        if contest.pk not in seals:
+            seals[contest.pk] = _seal_image(final_round)
         pdf.set_title(_text(f"Giấy chứng nhận — {contest.short_name}"))
         people = (
             certificate_authors(award.submission) if author is None else [(author.full_name, author.organisation)]
         )
         for name, organisation in people:
-            _page(pdf, award, name, organisation, issued_on=issued_on)
+            _page(pdf, award, name, organisation, issued_on=signed_on(final_round), seal=seals[contest.pk])
     return bytes(pdf.output())
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from contest_portal.numbers import MEAN, POINTS, WEIGHTED_TOTAL, ZSCORE, xlsx_number_format
 from contest_portal.permissions import (
     may_approve_ranking,
     may_award,
@@ -28,8 +29,6 @@ from submissions.models import Submission
 from .prizes import prize_list
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-POINTS_FORMAT = "0.00"
-SCORE_FORMAT = "0.000000"
 AMOUNT_FORMAT = '#,##0 "đ"'
 # Characters a sheet's title may not hold.
 _NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")
@@ -59,6 +58,15 @@ def _file(workbook):
 
 def _number(value):
     return None if value is None else Decimal(value)
+
+
+def _number_cell(sheet, value, decimals, *, fixed=False):
+    """A cell holding the number itself, every stored digit, for the committee's sums and sorts, shown with the
+    decimals the portal's pages show (contest_portal.numbers): 90 as "90", a mean of 87.333333 as "87.33". The
+    spreadsheet writes them in its reader's notation ("87,33" in Vietnamese), so the file holds no text that
+    one language's spreadsheet would misread: a CSV, which can only hold text, carries the text the pages show."""
+    value = _number(value)
+    return xlsx_cell(sheet, value, xlsx_number_format(value, decimals=decimals, fixed=fixed))
 
 
 def _titles(run):
@@ -107,8 +115,8 @@ def score_sheets_xlsx(*, run):
                 [
                     xlsx_cell(sheet, card["code"]),
                     xlsx_cell(sheet, titles.get(card["clip"], "")),
-                    *(xlsx_cell(sheet, p, POINTS_FORMAT) for p in points),
-                    xlsx_cell(sheet, total, POINTS_FORMAT),
+                    *(_number_cell(sheet, p, POINTS) for p in points),
+                    _number_cell(sheet, total, WEIGHTED_TOTAL),
                 ]
             )
         sheet.append([])
@@ -171,15 +179,15 @@ def summary_xlsx(*, run):
                 xlsx_cell(sheet, entry["rank"]),
                 xlsx_cell(sheet, codes.get(entry["clip"], "")),
                 xlsx_cell(sheet, titles.get(entry["clip"], "")),
-                xlsx_cell(sheet, _number(entry["score"]), SCORE_FORMAT),
-                xlsx_cell(sheet, _number(entry["raw_mean"]), SCORE_FORMAT),
-                *([xlsx_cell(sheet, _number(entry["zscore"]), SCORE_FORMAT)] if zscore else []),
+                _number_cell(sheet, entry["score"], MEAN),
+                _number_cell(sheet, entry["raw_mean"], MEAN),
+                *([_number_cell(sheet, entry["zscore"], ZSCORE, fixed=True)] if zscore else []),
                 xlsx_cell(sheet, entry["scorecards"]),
-                xlsx_cell(sheet, _number(entry["spread"]), POINTS_FORMAT),
+                _number_cell(sheet, entry["spread"], POINTS),
                 xlsx_cell(sheet, _("yes") if entry["high_disagreement"] else ""),
                 xlsx_cell(sheet, _decided_by(entry, criterion_names)),
                 xlsx_cell(sheet, ", ".join(codes.get(clip, str(clip)) for clip in entry["tied_with"])),
-                *(xlsx_cell(sheet, totals.get((entry["clip"], judge)), POINTS_FORMAT) for judge in names),
+                *(_number_cell(sheet, totals.get((entry["clip"], judge)), WEIGHTED_TOTAL) for judge in names),
             ]
         )
     incomplete = results.get("incomplete", [])

@@ -30,6 +30,10 @@ class DigitsFirstDecimalField(forms.DecimalField):
         if value not in self.empty_values:
             DecimalValidator(self.max_digits, self.decimal_places)(value)
 
+    def prepare_value(self, value):
+        # The database's trailing zeros ("30.00", a weight of "1.000") read as thousands in Vietnamese.
+        return plain_decimal(value) if isinstance(value, Decimal) else super().prepare_value(value)
+
 
 def _limit_choices(form, **querysets):
     """Limits the choices of the fields the admin put on the form. A page shown read-only (to whom may view but
@@ -75,6 +79,7 @@ class FinalRoundForm(forms.ModelForm):
         model = FinalRound
         fields = [
             "contest",
+            "scoring_ends_at",
             "assignment",
             "judges_per_clip",
             "min_scorecards",

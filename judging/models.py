@@ -3,13 +3,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from .signing import SEAL_MAX_BYTES, seal_path, validate_seal_image, validate_signatory_title
 
 
 class PrizeTier(models.Model):
     """A prize of a contest: how many are given, the amount in đồng and any honour that comes with it."""
 
-    contest = models.ForeignKey("submissions.Contest", models.CASCADE, related_name="prize_tiers")
+    contest = models.ForeignKey(
+        "submissions.Contest", models.CASCADE, related_name="prize_tiers", verbose_name=_("contest")
+    )
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     count = models.PositiveSmallIntegerField(_("number of prizes"), default=1)
@@ -47,7 +52,9 @@ class FinalRound(models.Model):
         PANELS = "panels", _("each panel scores its own finalists")
         PER_CLIP = "per_clip", _("a number of judges per clip, balanced across judges")
 
-    contest = models.OneToOneField("submissions.Contest", models.CASCADE, related_name="judging")
+    contest = models.OneToOneField(
+        "submissions.Contest", models.CASCADE, related_name="judging", verbose_name=_("contest")
+    )
     method = models.CharField(_("aggregation"), max_length=20, choices=Method.choices, default=Method.MEAN)
     assignment = models.CharField(
         _("assignment of clips to judges"), max_length=20, choices=Assignment.choices, default=Assignment.EVERYONE
@@ -66,6 +73,10 @@ class FinalRound(models.Model):
         default=Decimal("0.25"),
         help_text=_("Flag a clip when its judges' totals differ by more than this share of the maximum total."),
     )
+    # When the judges' scorecards are due: told on the judges' home and in their mails; nothing locks at it.
+    scoring_ends_at = models.DateTimeField(
+        _("scorecards due"), null=True, blank=True, help_text=_("Shown to the judges on their home page.")
+    )
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True, editable=False)
     # The certificates' wording (judging/certificates.py): empty, the portal's default.
     certificate_title = models.CharField(
@@ -78,7 +89,33 @@ class FinalRound(models.Model):
         help_text=_("The line above “chứng nhận”. Empty: “Ban Tổ chức” and the contest's name."),
     )
     certificate_signatory = models.CharField(
-        _("certificate signed for"), max_length=200, blank=True, help_text=_("Empty: “TM. BAN TỔ CHỨC”.")
+        _("signatory's title"),
+        max_length=200,
+        blank=True,
+        validators=[validate_signatory_title],
+        help_text=_("One line or two, such as “TM. BAN TỔ CHỨC” then “TRƯỞNG BAN”. Empty: “TM. BAN TỔ CHỨC”."),
+    )
+    # Where, when and by whom they are signed: without a place or a name, a certificate prints the date and the
+    # title alone, as it did before these were asked.
+    certificate_place = models.CharField(
+        _("place of signing"), max_length=100, blank=True, help_text=_("Opens the date line: “Sơn La, ngày …”.")
+    )
+    certificate_signed_on = models.DateField(
+        _("date of signing"), null=True, blank=True, help_text=_("Empty: the day the results are published.")
+    )
+    certificate_signatory_name = models.CharField(_("signatory's name"), max_length=100, blank=True)
+    certificate_seal = models.FileField(
+        _("seal or signature"),
+        upload_to=seal_path,
+        max_length=300,
+        blank=True,
+        validators=[validate_seal_image],
+        help_text=format_lazy(
+            _(
+                "A PNG or JPEG image of at most {size} MB, printed above the name; best on a transparent background."
+            ),
+            size=SEAL_MAX_BYTES // 1024**2,
+        ),
     )
 
     class Meta:
@@ -89,7 +126,8 @@ class FinalRound(models.Model):
         return str(self.contest)
 
     def certificate_wording(self):
-        """(title, issuer, signatory) as the certificates print them."""
+        """(title, issuer, signatory's title) as the certificates print them; the signatory's title may have two
+        lines."""
         return (
             self.certificate_title or "GIẤY CHỨNG NHẬN",
             self.certificate_issuer or f"Ban Tổ chức {self.contest.name}",
@@ -100,7 +138,9 @@ class FinalRound(models.Model):
 class Criterion(models.Model):
     """A line of the scorecard (phiếu chấm điểm)."""
 
-    contest = models.ForeignKey("submissions.Contest", models.CASCADE, related_name="criteria")
+    contest = models.ForeignKey(
+        "submissions.Contest", models.CASCADE, related_name="criteria", verbose_name=_("contest")
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     max_points = models.DecimalField(_("maximum points"), max_digits=6, decimal_places=2)
@@ -124,7 +164,9 @@ class Criterion(models.Model):
 
 
 class Panel(models.Model):
-    contest = models.ForeignKey("submissions.Contest", models.CASCADE, related_name="panels")
+    contest = models.ForeignKey(
+        "submissions.Contest", models.CASCADE, related_name="panels", verbose_name=_("contest")
+    )
     name = models.CharField(_("name"), max_length=100)
     judges = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="panels", verbose_name=_("judges"))
     submissions = models.ManyToManyField(
@@ -232,7 +274,9 @@ class RankingRun(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
-    contest = models.ForeignKey("submissions.Contest", models.PROTECT, related_name="ranking_runs")
+    contest = models.ForeignKey(
+        "submissions.Contest", models.PROTECT, related_name="ranking_runs", verbose_name=_("contest")
+    )
     method = models.CharField(_("aggregation"), max_length=20, choices=FinalRound.Method.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")

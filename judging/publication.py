@@ -44,7 +44,8 @@ RESULT_MAIL_KINDS = (AWARD_TEMPLATE[0], NO_PRIZE_TEMPLATE[0])
 # Publication.
 
 
-def _results_url(contest):
+def results_url(contest):
+    """The public results page's address, as the mails and the committee's confirmation give it."""
     # A template's preview may draw on a made-up contest, with no address of its own.
     path = reverse("judging:results", args=[contest.slug]) if contest.slug else "/"
     return settings.SITE_URL.rstrip("/") + path
@@ -64,7 +65,7 @@ def _award_context(award):
         "tier": award.tier,
         "amount": amount,
         "honour": award.tier.honour,
-        "results_url": _results_url(award.tier.contest),
+        "results_url": results_url(award.tier.contest),
     }
 
 
@@ -142,7 +143,7 @@ def _no_prize_context(finalist):
         "submission": finalist,
         "registration": finalist.registration,
         "authors": finalist_authors(finalist),
-        "results_url": _results_url(finalist.contest),
+        "results_url": results_url(finalist.contest),
     }
 
 
@@ -192,6 +193,26 @@ def _draft_result_mails(contest):
     return len(mails)
 
 
+def results_publish_check(*, contest, reason=""):
+    """Raises the Refusal that publishing the results would meet now, if any: the committee's confirmation page
+    asks first, so that nobody confirms what is then refused."""
+    check_phase(contest, "publish_results")
+    run = approved_run(contest)
+    check_run_for_awards(run)
+    if not Award.objects.filter(tier__contest=contest, run=run).exists():
+        raise Refusal(_("Award the prizes from the approved run before publishing."))
+    outstanding = scorecards_outstanding(contest)
+    if outstanding and not reason.strip():
+        raise Refusal(
+            _(
+                "Scorecards are still missing for %(codes)s: wait for the judges, or give the reason to "
+                "publish without them."
+            )
+            % {"codes": ", ".join(outstanding)},
+            field="reason",
+        )
+
+
 @transaction.atomic
 def results_publish(*, contest, user, reason="", release=False):
     """Publishes the results: the contest's phase becomes "results published", the public results page opens,
@@ -209,22 +230,8 @@ def results_publish(*, contest, user, reason="", release=False):
     final_round = lock_final_round(contest)
     if final_round.results_published_at is not None:
         return False
-    check_phase(contest, "publish_results")
-    run = approved_run(contest)
-    check_run_for_awards(run)
-    if not Award.objects.filter(tier__contest=contest, run=run).exists():
-        raise Refusal(_("Award the prizes from the approved run before publishing."))
+    results_publish_check(contest=contest, reason=reason)
     reason = reason.strip()
-    outstanding = scorecards_outstanding(contest)
-    if outstanding and not reason:
-        raise Refusal(
-            _(
-                "Scorecards are still missing for %(codes)s: wait for the judges, or give the reason to "
-                "publish without them."
-            )
-            % {"codes": ", ".join(outstanding)},
-            field="reason",
-        )
     contest_move(contest=contest, user=user, action="publish_results", to=Phase.PUBLISHED, reason=reason)
     now = timezone.now()
     FinalRound.objects.filter(pk=final_round.pk, results_published_at__isnull=True).update(
@@ -257,7 +264,7 @@ def result_mail_sample_context(*, key):
         "submission": submission,
         "registration": registration,
         "authors": registration.full_name,
-        "results_url": _results_url(contest),
+        "results_url": results_url(contest),
     }
     if key == NO_PRIZE_TEMPLATE[0]:
         return context

@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contest_portal.mail.models import OutgoingMail
 from contest_portal.mail.services import mail_render_and_queue
+from contest_portal.numbers import number_for_people
 from contest_portal.permissions import may_assign, may_remind_judges, may_reopen_scorecard, may_score
 from contest_portal.refusals import NotAllowed, Refusal
 from contest_portal.roles import JURY
@@ -63,12 +64,6 @@ def final_round_settings(contest):
     return FinalRound.objects.filter(contest=contest).first() or FinalRound(contest=contest)
 
 
-def format_points(value):
-    """7.50 -> "7,5" in Vietnamese, 10.00 -> "10": as few decimals as the value needs."""
-    value = Decimal(value).normalize()
-    return formats.number_format(value, decimal_pos=max(0, -value.as_tuple().exponent))
-
-
 # The rubric.
 
 
@@ -98,7 +93,7 @@ def criterion_validate(*, criterion):
         if highest is not None and criterion.max_points is not None and criterion.max_points < highest:
             errors["max_points"] = _(
                 "Judges gave up to %(points)s points on this criterion already: the maximum cannot be lower."
-            ) % {"points": format_points(highest)}
+            ) % {"points": number_for_people(highest)}
         moved = Criterion.objects.filter(pk=criterion.pk).exclude(contest_id=criterion.contest_id).exists()
         if moved and scores.exists():
             errors["contest"] = _("Judges scored this criterion already: it stays with its contest.")
@@ -207,8 +202,20 @@ def assignments_generate(*, contest, user):
         Assignment.objects.filter(pk__in=removable).delete()
         removed += len(removable)
     created = len(wanted - existing.keys())
-    log.info("assignments for %s: %s created, %s removed", contest.slug, created, removed)
+    told = judges_tell_assigned(contest=contest)
+    log.info("assignments for %s: %s created, %s removed, %s judges told", contest.slug, created, removed, told)
     return AssignmentsGenerated(created=created, removed=removed, kept=len(existing) - removed)
+
+
+def judges_tell_assigned(*, contest):
+    """E-mails each judge whose assignments grew since they were last told (the round's opening, or the committee
+    generating them again after adding a judge or a finalist): once per number of clips assigned."""
+    return _mail_judges(
+        contest=contest,
+        kind="judge_assigned",
+        dedupe_key=lambda judge, progress: f"judge_assigned:{contest.pk}:{judge.pk}:{progress.assigned}",
+        wants=lambda progress: progress.assigned > 0,
+    )
 
 
 def _panel_plan(contest, clips, judges):
@@ -320,13 +327,13 @@ def _checked_points(criterion, value):
     if points < 0 or points > criterion.max_points:
         raise Refusal(
             _("%(criterion)s: give between 0 and %(max)s points.")
-            % {"criterion": criterion.name, "max": format_points(criterion.max_points)},
+            % {"criterion": criterion.name, "max": number_for_people(criterion.max_points)},
             field=criterion.pk,
         )
     if points % SCORE_STEP:
         raise Refusal(
             _("%(criterion)s: points go in steps of %(step)s.")
-            % {"criterion": criterion.name, "step": format_points(SCORE_STEP)},
+            % {"criterion": criterion.name, "step": number_for_people(SCORE_STEP)},
             field=criterion.pk,
         )
     return points
@@ -518,7 +525,7 @@ def judges_remind(*, contest, user):
     reminded = _mail_judges(
         contest=contest,
         kind="judge_reminder",
-        dedupe_key=lambda judge: f"judge_reminder:{contest.pk}:{judge.pk}:{today:%Y%m%d}",
+        dedupe_key=lambda judge, _progress: f"judge_reminder:{contest.pk}:{judge.pk}:{today:%Y%m%d}",
         wants=lambda progress: progress.remaining > 0,
     )
     log.info("judges of %s reminded: %s", contest.slug, reminded)
@@ -529,15 +536,22 @@ def _mail_judges(*, contest, kind, dedupe_key, wants):
     """E-mails (templates/emails/<kind>) each active judge whose progress `wants` it, once per dedupe key."""
     queue_url = settings.SITE_URL.rstrip("/") + reverse("admin:judging_assignment_changelist")
     mailed = 0
+    final_round = final_round_settings(contest)
     for judge, progress in judging_progress(contest=contest):
         if not judge.is_active or not wants(progress):
             continue
-        key = dedupe_key(judge)
+        key = dedupe_key(judge, progress)
         if OutgoingMail.objects.filter(dedupe_key=key).exists():
             continue
         mail_render_and_queue(
             template=kind,
-            context={"judge": judge, "contest": contest, "progress": progress, "queue_url": queue_url},
+            context={
+                "judge": judge,
+                "contest": contest,
+                "progress": progress,
+                "queue_url": queue_url,
+                "due": final_round.scoring_ends_at,
+            },
             to=judge.email,
             kind=kind,
             dedupe_key=key,
@@ -548,16 +562,11 @@ def _mail_judges(*, contest, kind, dedupe_key, wants):
 
 def final_round_open(*, contest, user):
     """What the final round's opening does (submissions.phases sends phase_entered): the finalists are assigned
-    to the judges by the round's mode, and each judge with clips to score is told by e-mail, once."""
-    assignments_generate(contest=contest, user=user)
-    told = _mail_judges(
-        contest=contest,
-        kind="judge_assigned",
-        dedupe_key=lambda judge: f"judge_assigned:{contest.pk}:{judge.pk}",
-        wants=lambda progress: progress.assigned > 0,
-    )
-    log.info("final round of %s open: %s judges told of their assignments", contest.slug, told)
-    return told
+    to the judges by the round's mode, and each judge with clips to score is told by e-mail
+    (assignments_generate)."""
+    generated = assignments_generate(contest=contest, user=user)
+    log.info("final round of %s open: %s assignments", contest.slug, generated.created)
+    return generated
 
 
 def final_round_copy(*, source, copy):
@@ -569,4 +578,6 @@ def final_round_copy(*, source, copy):
     if settings_of is not None:
         round_copy = row_for(settings_of, copy)
         round_copy.results_published_at = None
+        # The source's date of signing is of its own results; the copy's certificates take the day of theirs.
+        round_copy.certificate_signed_on = None
         round_copy.save()

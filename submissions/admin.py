@@ -29,6 +29,7 @@ from contest_portal.personal_data import PERSONAL_FIELDS, personal_data_access_l
 from contest_portal.refusals import Refusal
 from contest_portal.roles import ROLES
 
+from .admin_audience import AudienceVoteWindowInline, FaqEntryInline, audience_vote_page
 from .coauthors import clip_waiting_for
 from .copying import contest_copy
 from .fanpage_pack import may_export_fanpage_pack
@@ -63,7 +64,7 @@ from .phases import (
     phase_description,
     undecided_clips,
 )
-from .publication import finalists_publish
+from .publication import finalists_publish, publish_confirmation_context
 from .reports import may_export, submissions_export
 from .screening import (
     CHECKLIST,
@@ -190,7 +191,14 @@ class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
     list_display = ["short_name", "code_prefix", "opens_at", "closes_at", "phase"]
     prepopulated_fields = {"slug": ["short_name"]}
     # judging/admin.py adds the prize tiers.
-    inlines = [EntrantCategoryInline, ClipGenreInline, LocalityInline, StaffRoleInline]
+    inlines = [
+        EntrantCategoryInline,
+        ClipGenreInline,
+        LocalityInline,
+        StaffRoleInline,
+        FaqEntryInline,
+        AudienceVoteWindowInline,
+    ]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "code_prefix", "organizer", "theme"]}),
         (
@@ -263,6 +271,11 @@ class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
         return [
             path("<path:object_id>/phase/", wrap(self.phase_view), name="submissions_contest_phase"),
             path("<path:object_id>/copy/", wrap(self.copy_view), name="submissions_contest_copy"),
+            path(
+                "<path:object_id>/audience-vote/",
+                wrap(self.audience_vote_view),
+                name="submissions_contest_audience_vote",
+            ),
             *super().get_urls(),
         ]
 
@@ -303,9 +316,14 @@ class ContestAdmin(OthersAreNotFound, admin.ModelAdmin):
             "move": move if may_move else None,
             "may_copy": may_move,
             "undecided": list(undecided_clips(contest)) if phase == Phase.PRELIMINARY else [],
+            # Who closing the preliminary round concerns, for its confirmation.
+            "finalist_count": contest.submissions.finalists().count() if phase == Phase.PRELIMINARY else None,
             "events": contest.events.select_related("actor").order_by("-created_at", "-id"),
         }
         return TemplateResponse(request, "admin/submissions/contest/phase.html", context, status=status)
+
+    def audience_vote_view(self, request, object_id):
+        return audience_vote_page(self, request, object_id)
 
     def copy_view(self, request, object_id):
         """A new draft from this contest: the committee names it and gives its dates; the rest is copied."""
@@ -1096,11 +1114,12 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     # Publication of the finalists.
 
     def publish_view(self, request, slug):
-        """Asks the committee to confirm, then opens the public gallery of the contest's finalists."""
+        """Asks the committee to confirm, then opens the public gallery of the contest's finalists: only a POST
+        with the confirmation's confirm=yes publishes."""
         contest = staff_contest(request, slug)
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        if request.method == "POST":
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
             try:
                 published = finalists_publish(contest=contest, user=request.user)
             except Refusal as refusal:
@@ -1111,12 +1130,10 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
                 else:
                     self.message_user(request, _("The finalists were already published."), messages.INFO)
             return redirect("admin:submissions_submission_changelist")
-        finalists = contest.submissions.finalists().select_related("genre")
         context = {
             **admin_page(self, request),
+            **publish_confirmation_context(contest),
             "title": _("Publish the finalists"),
-            "contest": contest,
-            "finalists": list(finalists.order_by("sequence")),
         }
         return TemplateResponse(request, "admin/submissions/submission/publish_confirmation.html", context)
 

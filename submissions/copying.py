@@ -1,9 +1,10 @@
 """Copying a contest: the committee starts a new draft (next year's, another department's) from one it ran.
 
 What configures a contest is copied: its texts, limits, formats, form fields and lists (genres, categories,
-localities), its own mail templates, and, through the listeners of `contest_copied`, what other apps keep for it (judging copies the
+localities), its help page's questions, its own mail templates, and, through the listeners of `contest_copied`, what other apps keep for it (judging copies the
 prize tiers, the rubric and the final round's settings). Nothing about people is: no registrations, clips,
-reviews, judges' panels, scores, consents or history; nor the consent texts and privacy notice, which name
+reviews, judges' panels, scores, consents, votes or history; nor the audience vote's dates, which are the
+source's; nor the consent texts and privacy notice, which name
 their contest: the copy words its own from the defaults (submissions.consents). The copy is a draft with its own address, code prefix and dates;
 the committee members of the source (the one copying among them) hold their role in it, to prepare it."""
 
@@ -71,7 +72,7 @@ def contest_copy(*, contest, user, slug, code_prefix, name, short_name, opens_at
     except ValidationError as error:
         raise _refusal(error) from None
     copy.save()
-    for related in ("categories", "genres", "localities"):
+    for related in ("categories", "genres", "localities", "faq_entries"):
         manager = getattr(contest, related)
         manager.model.objects.bulk_create(row_for(choice, copy) for choice in manager.all())
     MailTemplate.objects.bulk_create(

@@ -1,10 +1,13 @@
 import re
 
 from django import forms
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .consents import CONSENT_FIELDS, consent_text_current
 from .identity import validate_phone
+from .media.probe import format_duration
 from .models import CONFIGURABLE_FORM_FIELDS, CoAuthor, FieldRequirement, Guardian, Registration, Submission
 
 DECLARATIONS = ["declares_originality", "accepts_rules", "consents_to_publication", "consents_to_data_processing"]
@@ -249,3 +252,62 @@ class SubmissionForm(SubmissionDetailsForm):
 
     class Meta(SubmissionDetailsForm.Meta):
         pass
+
+
+# The file name endings phones and computers give each container's files (media.containers), to tell a format
+# the contest does not accept before a byte is sent; the server still decides by the file's own bytes.
+CLIP_EXTENSIONS = {
+    "mp4": "mp4",
+    "m4v": "mp4",
+    "mov": "mov",
+    "qt": "mov",
+    "3gp": "3gp",
+    "3g2": "3gp",
+    "avi": "avi",
+    "mkv": "mkv",
+    "webm": "webm",
+}
+
+
+def clip_rules(contest):
+    """What the clip form's script (js/clip-check.js) checks a picked file against before sending a byte: the
+    contest's limits, and the server's refusals (services._check_clip_size, media.probe) as templates in the
+    reader's language, with what the page already knows filled in, so that the browser says what the server
+    would. The msgids are the server's own: one translation serves both."""
+    accepted = ", ".join(name.upper() for name in contest.accepted_containers)
+    return {
+        "max_size": contest.max_clip_size,
+        "min_duration": contest.min_duration,
+        "max_duration": contest.max_duration,
+        "accepted": list(contest.accepted_containers),
+        "extensions": CLIP_EXTENSIONS,
+        "messages": {
+            "too_large": gettext("The clip is %(size)s; the largest accepted is %(max)s."),
+            "duration": gettext("The clip lasts %(duration)s; it must last between %(min)s and %(max)s.")
+            % {
+                "duration": "%(duration)s",
+                "min": format_duration(contest.min_duration),
+                "max": format_duration(contest.max_duration),
+            },
+            "format": gettext("This file format (%(format)s) is not accepted. Accepted formats: %(accepted)s.")
+            % {"format": "%(format)s", "accepted": accepted},
+        },
+        # Django's filesizeformat and bytes_exact (templatetags.portal), and media.probe.format_duration.
+        "sizes": {
+            "byte": ngettext("%(size)d byte", "%(size)d bytes", 1),
+            "bytes": ngettext("%(size)d byte", "%(size)d bytes", 2),
+            "units": [gettext("%s KB"), gettext("%s MB"), gettext("%s GB"), gettext("%s TB"), gettext("%s PB")],
+            "exact": gettext("%(size)s (%(bytes)s bytes)"),
+        },
+        "durations": {
+            "seconds": gettext("%(seconds)s s"),
+            "minutes": gettext("%(minutes)d min"),
+            "minutes_seconds": gettext("%(minutes)d min %(seconds)02d s"),
+            "hours": gettext("%(hours)d h"),
+            "hours_minutes": gettext("%(hours)d h %(minutes)02d min"),
+            "hours_minutes_seconds": gettext("%(hours)d h %(minutes)02d min %(seconds)02d s"),
+        },
+        "decimal_separator": formats.get_format("DECIMAL_SEPARATOR"),
+        "thousand_separator": formats.get_format("THOUSAND_SEPARATOR"),
+        "number_grouping": formats.get_format("NUMBER_GROUPING"),
+    }

@@ -1,15 +1,18 @@
-"""The public gallery of the finalists, once the committee publishes them (publication.py): the gallery page,
-a share page per clip with its Open Graph tags, and its share image (drawn by share_image.py). Which files of a
-published finalist anyone may fetch (its preview and thumbnail, never its original or documents) is decided in
-serving.py, with the rest of the rules on private media."""
+"""The public gallery of the finalists, once the committee publishes them (publication.py): the gallery page
+(with the audience vote on it: audience_vote.py, audience_vote_pages.py), a share page per clip with its Open
+Graph tags, and its share image (drawn by share_image.py). Which files of a published finalist anyone may fetch
+(its preview and thumbnail, never its original or documents) is decided in serving.py, with the rest of the
+rules on private media."""
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from .audience_vote import gallery_vote
 from .models import Submission
 from .share_image import IMMUTABLE_CACHE, share_image, share_image_key, share_image_path
 from .views import contest_page
@@ -53,6 +56,12 @@ def _published_finalist(contest, code):
 
 @contest_page
 def gallery(request, contest):
+    return gallery_response(request, contest)
+
+
+def gallery_response(request, contest, *, status=200):
+    """The gallery page, with the audience vote as this visitor sees it (audience_vote.gallery_vote): also the
+    answer to a vote refused without the script, with the refusal's status."""
     if contest.finalists_published_at is None:
         raise Http404(_("The finalists have not been published yet."))
     finalists = (
@@ -61,11 +70,27 @@ def gallery(request, contest):
         .select_related("genre")
         .order_by("sequence")
     )
+    finalists = with_shown_authors(finalists, contest)
+    vote = gallery_vote(contest=contest, user=request.user)
+    for finalist in finalists:
+        finalist_vote_state(finalist, vote)
     return render(
         request,
         "submissions/gallery.html",
-        {"contest": contest, "finalists": with_shown_authors(finalists, contest)},
+        {"contest": contest, "finalists": finalists, "vote": vote},
+        status=status,
     )
+
+
+def finalist_vote_state(finalist, vote):
+    """Puts on a finalist what its card shows of the vote: `voted` by this visitor, and `votes` (with
+    `votes_shown`, as people read the number) once the counts are public."""
+    if vote is None:
+        return
+    finalist.voted = finalist.pk in vote.mine
+    if vote.counts is not None:
+        finalist.votes = vote.counts.get(finalist.pk, 0)
+        finalist.votes_shown = formats.number_format(finalist.votes, force_grouping=True)
 
 
 @contest_page

@@ -207,7 +207,7 @@ class Contest(models.Model):
 class ContestEvent(models.Model):
     """The contest's history: who moved it from which phase to which, when and why."""
 
-    contest = models.ForeignKey(Contest, models.CASCADE, related_name="events")
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="events", verbose_name=_("contest"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
     )
@@ -241,7 +241,7 @@ class ContestChoice(models.Model):
 
 
 class EntrantCategory(ContestChoice):
-    contest = models.ForeignKey(Contest, models.CASCADE, related_name="categories")
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="categories", verbose_name=_("contest"))
 
     class Meta(ContestChoice.Meta):
         verbose_name = _("entrant category")
@@ -249,7 +249,7 @@ class EntrantCategory(ContestChoice):
 
 
 class ClipGenre(ContestChoice):
-    contest = models.ForeignKey(Contest, models.CASCADE, related_name="genres")
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="genres", verbose_name=_("contest"))
     description = models.TextField(_("description"), blank=True)
 
     class Meta(ContestChoice.Meta):
@@ -258,7 +258,7 @@ class ClipGenre(ContestChoice):
 
 
 class Locality(ContestChoice):
-    contest = models.ForeignKey(Contest, models.CASCADE, related_name="localities")
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="localities", verbose_name=_("contest"))
 
     class Meta(ContestChoice.Meta):
         verbose_name = _("locality")
@@ -289,7 +289,7 @@ class Registration(models.Model):
 
     Every clip the entrant submits is an entry of this author, or of this group when co-authors are listed."""
 
-    contest = models.ForeignKey(Contest, models.PROTECT, related_name="registrations")
+    contest = models.ForeignKey(Contest, models.PROTECT, related_name="registrations", verbose_name=_("contest"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="registrations")
     full_name = models.CharField(_("full name"), max_length=150)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
@@ -569,7 +569,7 @@ class Submission(models.Model):
         READY = "ready", pgettext_lazy("video", "ready")
         FAILED = "failed", pgettext_lazy("video", "failed")
 
-    contest = models.ForeignKey(Contest, models.PROTECT, related_name="submissions")
+    contest = models.ForeignKey(Contest, models.PROTECT, related_name="submissions", verbose_name=_("contest"))
     registration = models.ForeignKey(Registration, models.PROTECT, related_name="submissions")
     sequence = models.PositiveIntegerField(_("number"))
     code = models.CharField(_("code"), max_length=40, unique=True)
@@ -967,3 +967,119 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.what} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class AudienceVoteWindow(models.Model):
+    """When the public may vote for the finalists in the gallery (submissions.audience_vote): set by the
+    committee on the contest's page; a contest without one has no audience vote."""
+
+    contest = models.OneToOneField(
+        Contest, models.CASCADE, related_name="audience_vote_window", verbose_name=_("contest")
+    )
+    opens_at = models.DateTimeField(_("audience vote opens"))
+    closes_at = models.DateTimeField(
+        _("audience vote closes"), help_text=_("From then on the counts are public on the gallery.")
+    )
+
+    class Meta:
+        verbose_name = _("audience vote")
+        verbose_name_plural = _("audience votes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="audience_vote_window_order"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.contest)
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The vote must close after it opens.")})
+
+    def is_open(self, now=None):
+        return self.opens_at <= (now or timezone.now()) < self.closes_at
+
+    def has_closed(self, now=None):
+        return (now or timezone.now()) >= self.closes_at
+
+
+class AudienceVote(models.Model):
+    """One signed-in account's vote for one finalist. The address it came from (as the portal reads it behind
+    its proxies) is kept for the committee to spot bursts (submissions.audience_vote.vote_bursts)."""
+
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="audience_votes", verbose_name=_("contest"))
+    submission = models.ForeignKey(
+        Submission, models.CASCADE, related_name="audience_votes", verbose_name=_("finalist")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="audience_votes", verbose_name=_("account")
+    )
+    # Wanted only while bursts matter: cleared when the voter erases their data and when the contest's personal
+    # data is anonymised (submissions.retention); the vote itself still counts.
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audience vote")
+        verbose_name_plural = _("audience votes")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["submission", "user"], name="audience_vote_once")]
+        indexes = [models.Index(fields=["contest", "created_at"])]
+
+    def __str__(self):
+        return f"{self.submission_id} · {self.user_id}"
+
+
+def _fanpage_screenshot_path(record, filename):
+    return f"fanpage/{record.submission.contest.slug}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+class FanpageCount(models.Model):
+    """A finalist's likes and shares on the contest's fanpage as the committee read them, with a screenshot of
+    the post as evidence (private media: submissions.fanpage_counts serves it to the committee only). The
+    latest record of a finalist is its count."""
+
+    submission = models.ForeignKey(
+        Submission, models.CASCADE, related_name="fanpage_counts", verbose_name=_("finalist")
+    )
+    count = models.PositiveIntegerField(_("likes and shares"))
+    screenshot = models.ImageField(
+        _("screenshot"),
+        upload_to=_fanpage_screenshot_path,
+        max_length=300,
+        help_text=_("A PNG, JPEG or WebP picture of the post showing the count."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("fanpage count")
+        verbose_name_plural = _("fanpage counts")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.submission_id}: {self.count}"
+
+
+class FaqEntry(models.Model):
+    """A question of the contest's help page (submissions.faq), written by the committee in plain text."""
+
+    contest = models.ForeignKey(Contest, models.CASCADE, related_name="faq_entries", verbose_name=_("contest"))
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"), help_text=_("Plain text; a blank line starts a new paragraph."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("question and answer")
+        verbose_name_plural = _("questions and answers")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.question

@@ -5,11 +5,13 @@ shown, including one decided later, and a clip that stops being a finalist leave
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -120,16 +122,38 @@ def publication(request, slug):
     )
 
 
+def gallery_url(contest):
+    """The public gallery's address, as the committee's confirmation gives it."""
+    return settings.SITE_URL.rstrip("/") + reverse("submissions:gallery", args=[contest.slug])
+
+
+def publish_confirmation_context(contest):
+    """What the confirmation before publishing shows, on this page and in the admin: the finalists the public
+    will see, and where."""
+    finalists = contest.submissions.finalists().select_related("genre").order_by("sequence")
+    return {"contest": contest, "finalists": list(finalists), "gallery_url": gallery_url(contest)}
+
+
 @require_POST
 @login_required
 def publication_publish(request, slug):
+    """Publishes once the committee confirms: a POST without confirm=yes shows what will become public first."""
     contest = _publishing_contest(request, slug)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "submissions/gallery_publish_confirm.html", publish_confirmation_context(contest))
     try:
-        finalists_publish(contest=contest, user=request.user)
+        published = finalists_publish(contest=contest, user=request.user)
     except Refusal as refusal:
         messages.error(request, str(refusal.message))
     else:
-        messages.success(request, _("The finalists are published."))
+        if published:
+            messages.success(
+                request,
+                _("The finalists are published: the gallery is open to everyone at %(url)s.")
+                % {"url": gallery_url(contest)},
+            )
+        else:
+            messages.info(request, _("The finalists were already published."))
     return redirect("submissions:publication", slug=contest.slug)
 
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from contest_portal.numbers import number_for_people
 from contest_portal.permissions import may_view_submissions, sees_personal_data
 from contest_portal.personal_data import personal_data_access_log
 from contest_portal.spreadsheets import CsvWriter, xlsx_cell
@@ -231,6 +232,7 @@ class Column:
     kind: str = "text"  # text, number, datetime or date
     width: int = 16
     number_format: str = ""
+    decimals: int = 0  # a number's, as the CSV writes it
 
 
 def _local(moment):
@@ -263,7 +265,7 @@ def _columns(*, personal_data):
         Column(_("Genre"), lambda s: s.genre.name, width=30),
         Column(_("Status"), lambda s: status_labels.get(s.status, s.status), width=14),
         Column(_("Submitted"), lambda s: _local(s.submitted_at), "datetime", 17, datetime_format),
-        Column(_("Duration (s)"), lambda s: round(s.duration, 1), "number", 12, "0.0"),
+        Column(_("Duration (s)"), lambda s: round(s.duration, 1), "number", 12, "0.0", decimals=1),
         Column(_("Size (bytes)"), lambda s: s.size, "number", 16, "#,##0"),
         Column("SHA-256", lambda s: s.sha256, width=20),
         Column(_("Media"), lambda s: media_labels.get(s.media_state, s.media_state), width=12),
@@ -402,8 +404,13 @@ class _Echo:
 
 
 def _csv_text(column, value):
+    """A cell of the CSV: text, which a spreadsheet reads in its own reader's notation. Numbers are written as the
+    portal's pages write them, in the reader's language ("125,4" and "12.345.678" in Vietnamese, as a Vietnamese
+    spreadsheet reads them; "125.4" and "12,345,678" in English); the XLSX holds the numbers themselves."""
     if value is None:
         return ""
+    if column.kind == "number":
+        return number_for_people(value, decimals=column.decimals)
     if column.kind == "datetime":
         return value.isoformat(sep=" ", timespec="minutes")
     if column.kind == "date":

@@ -27,7 +27,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from .anonymisation import ANONYMISED_BIRTH_DATE, AUTHOR, COAUTHOR, REGISTRATION, anonymised_id_number
-from .models import CoAuthor, Contest, Guardian, Registration, SubmissionAuthor
+from .models import AudienceVote, CoAuthor, Contest, Guardian, Registration, SubmissionAuthor
 from .phases import Phase
 from .winners import winning_clips
 
@@ -108,6 +108,11 @@ def _targets(contest):
         ),
         Target(
             "clip authors of prize-winning clips", authors.filter(submission__in=winners), {"date_of_birth": None}
+        ),
+        Target(
+            "audience votes",
+            AudienceVote.objects.filter(contest=contest, address__isnull=False),
+            {"address": None},
         ),
     ]
 

@@ -52,6 +52,7 @@ from .anonymisation import (
 )
 from .media.pipeline import media_file_names
 from .models import (
+    AudienceVote,
     CoAuthor,
     Consent,
     Contest,
@@ -355,6 +356,17 @@ def person_data_export(*, user):
                 "sent_at": mail.sent_at,
             }
             for mail in mails
+        ],
+        "audience_votes": [
+            {
+                "contest": vote.contest.slug,
+                "finalist": vote.submission.code,
+                "at": vote.created_at,
+                "address": vote.address,
+            }
+            for vote in AudienceVote.objects.filter(user=user)
+            .select_related("contest", "submission")
+            .order_by("pk")
         ],
         "files": [file for clip in own for file in _clip_files(clip)],
     }
@@ -871,6 +883,8 @@ def person_erase(*, user, plan_digest):
             paths += _registrant_anonymise(part.registration, won=part.registration_won, now=now)
         for coauthor, won in part.coauthorships:
             _coauthor_erase(coauthor, before_the_deadline=part.before_the_deadline, won=won, now=now)
+    # The vote stays counted; where it came from goes.
+    AudienceVote.objects.filter(user=user).update(address=None)
     _account_erase(user, delete=plan.deletes_account)
     _remove_after_commit(names, paths)
     log.info("personal data of account %s erased (%d contest(s))", user.pk, len(plan.contests))

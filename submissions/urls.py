@@ -1,6 +1,9 @@
 from django.urls import include, path, re_path
 
-from . import consent_pages, fanpage_pack, gallery, invitations, publication, serving, tus, views
+from . import consent_pages, fanpage_pack, feeds, gallery, invitations, publication, serving, tus, views
+from .audience_vote_pages import vote_cast, vote_withdraw
+from .fanpage_counts import fanpage_screenshot
+from .faq import faq
 from .my_data import my_data, my_data_erase, my_data_export
 
 app_name = "submissions"
@@ -24,8 +27,14 @@ contest_pages = [
     path("tai-len/", tus.tus_uploads, name="tus_create"),
     # The finalists, once the committee publishes them (publication.py); their previews are served below.
     path("chung-ket/", gallery.gallery, name="gallery"),
+    # Their feeds, for news sites (feeds.py, README "Feeds for news sites").
+    path("chung-ket/feed.json", feeds.finalists_feed_view, {"kind": "json"}, name="finalists_feed_json"),
+    path("chung-ket/feed.atom", feeds.finalists_feed_view, {"kind": "atom"}, name="finalists_feed_atom"),
     path("chung-ket/<str:code>/", gallery.finalist_share, name="finalist"),
     path("chung-ket/<str:code>/anh-chia-se.jpg", gallery.finalist_share_image, name="share_image"),
+    path("chung-ket/<str:code>/binh-chon/", vote_cast, name="vote_cast"),
+    path("chung-ket/<str:code>/rut-binh-chon/", vote_withdraw, name="vote_withdraw"),
+    path("hoi-dap/", faq, name="faq"),
 ]
 
 urlpatterns = [
@@ -42,6 +51,7 @@ urlpatterns = [
     path("media-rieng/<str:code>/xem-truoc.mp4", serving.submission_preview, name="preview"),
     path("media-rieng/<str:code>/anh.jpg", serving.submission_thumbnail, name="thumbnail"),
     path("media-rieng/<str:code>/tai-lieu/<int:document_id>", serving.submission_document, name="document"),
+    path("media-rieng/fanpage/<int:pk>/anh", fanpage_screenshot, name="fanpage_screenshot"),
     # The links mailed to a co-author (to confirm or decline) and to a minor's guardian (to consent).
     path("moi-dong-tac-gia/<str:token>/", invitations.coauthor_invitation, name="coauthor_invitation"),
     path("dong-y-giam-ho/<str:token>/", invitations.guardian_consent_page, name="guardian_consent"),

@@ -17,7 +17,14 @@ from contest_portal.permissions import may_preview_contest
 from . import services
 from .coauthors import clip_waiting_for
 from .consents import consents_asked_of
-from .forms import CoAuthorFormSet, GuardianForm, RegistrationForm, SubmissionDetailsForm, SubmissionForm
+from .forms import (
+    CoAuthorFormSet,
+    GuardianForm,
+    RegistrationForm,
+    SubmissionDetailsForm,
+    SubmissionForm,
+    clip_rules,
+)
 from .models import Contest, Registration, Submission, needs_guardian
 from .phases import Phase, phase_allows
 from .qr import qr_svg
@@ -252,20 +259,30 @@ def submission_new(request, contest):
     if request.method != "POST":
         try:
             services.submission_check_allowed(registration=registration)
+        except services.ClipLimitReached as refusal:
+            # Not a mistake of the request: a page that says why, and how a place comes free, instead of the form.
+            return _no_slot_left(request, contest, registration, refusal)
         except services.Refusal as refusal:
             # Told before choosing a file, not after sending it.
             return render(
                 request, template, {"contest": contest, "refusal": refusal.message}, status=refusal.status
             )
     form = SubmissionForm(request.POST or None, request.FILES or None, contest=contest)
+    # The limits and the server's words for them, for the page's script to refuse a file before sending it.
+    rules = clip_rules(contest)
     if getattr(request, "upload_too_large", False):
         # Set by the upload handler while parsing the body above; nothing of it was kept.
         refusal = _("The upload is too large; a clip may be at most %(max)s.") % {
             "max": filesizeformat(contest.max_clip_size)
         }
-        context = {"contest": contest, "form": SubmissionForm(contest=contest), "refusal": refusal}
+        context = {
+            "contest": contest,
+            "form": SubmissionForm(contest=contest),
+            "refusal": refusal,
+            "clip_rules": rules,
+        }
         return render(request, template, context, status=413)
-    context = {"contest": contest, "form": form, "registration": registration}
+    context = {"contest": contest, "form": form, "registration": registration, "clip_rules": rules}
     if request.method != "POST":
         return render(request, template, context)
     if not form.is_valid():
@@ -286,6 +303,22 @@ def submission_new(request, contest):
         _("Your clip %(code)s is received. A receipt is on its way to your e-mail.") % {"code": submission.code},
     )
     return redirect("submissions:receipt", contest.slug, submission.code)
+
+
+def _no_slot_left(request, contest, registration, refusal):
+    """The clip form's place when the registration's authors have no clip left: the service's reason (it names
+    whose limit is reached, a co-author may have used theirs in another group) and the clips that may still
+    be withdrawn to free a place, each with its Withdraw button as in My clips."""
+    withdrawable = (
+        Submission.objects.filter(registration=registration).undecided().filter(decided_at__isnull=True)
+        if phase_allows(contest, "change_clip")
+        else Submission.objects.none()
+    )
+    return render(
+        request,
+        "submissions/no_slot_left.html",
+        {"contest": contest, "reason": refusal.message, "withdrawable": withdrawable.order_by("submitted_at")},
+    )
 
 
 def _own_submission(request, contest, code):

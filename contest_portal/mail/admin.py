@@ -3,6 +3,8 @@
 Decision e-mails wait here as drafts: the committee reads them, may reword one while it is a draft, and
 releases them in bulk. Nothing is deleted from the log; failed sends can be sent again."""
 
+from collections import Counter
+
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.decorators import csp
 from django import forms
@@ -23,6 +25,7 @@ from contest_portal.permissions import may_release_mail
 from contest_portal.personal_data import mask_email, personal_data_access_log, sees_personal_data
 from contest_portal.refusals import Refusal
 
+from .kinds import mail_kind_label
 from .models import MailTemplate, OutgoingMail
 from .outbox import drafts_redraft, drafts_release, drafts_sample_context
 from .services import MailTemplateError, mail_draft_edit, mail_retry, mail_template_render
@@ -54,15 +57,29 @@ class DraftForm(forms.ModelForm):
         }
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of the mails listed, by their labels (contest_portal.mail.kinds)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, mail_kind_label(kind)) for kind in kinds), key=lambda choice: choice[1].lower())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
     form = DraftForm
-    list_display = ["to", "subject", "kind", "state", "attempts", "created_at", "released_at", "sent_at"]
-    list_filter = ["state", "kind", "released_at", "sent_at"]
+    list_display = ["to", "subject", "kind_label", "state", "attempts", "created_at", "released_at", "sent_at"]
+    list_filter = ["state", KindFilter, "released_at", "sent_at"]
     search_fields = ["to", "subject", "dedupe_key"]
     actions = ["release_selected", "retry_failed", "redraft_selected"]
     fieldsets = [
-        (None, {"fields": ["state", "kind", "to", "from_email", "subject", "body_text", "html_preview"]}),
+        (None, {"fields": ["state", "kind_label", "to", "from_email", "subject", "body_text", "html_preview"]}),
         (
             _("Delivery"),
             {
@@ -81,7 +98,7 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
     ]
     readonly_fields = [
         "state",
-        "kind",
+        "kind_label",
         "to",
         "from_email",
         "html_preview",
@@ -135,6 +152,10 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
     @admin.display(description=_("to"))
     def masked_to(self, obj):
         return mask_email(obj.to)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        return mail_kind_label(obj.kind)
 
     def has_add_permission(self, request):
         return False
@@ -222,15 +243,23 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
         return response
 
     def release_drafts_view(self, request):
-        """Every draft, listed for a last look, then released together."""
+        """Every draft, listed for a last look, then released together once confirmed; the selected ones when
+        the release action sends them here."""
         if not self.has_release_permission(request):
             raise PermissionDenied
+        drafts = self.get_queryset(request).filter(state=Draft)
         if request.method == "POST":
             # The drafts the committee saw on the page, not whatever was drafted since.
             ids = [mail_id for mail_id in map(row_id, request.POST.getlist("mail")) if mail_id is not None]
-            self._release(request, self.get_queryset(request).filter(pk__in=ids))
-            return redirect("admin:mail_outgoingmail_changelist")
-        drafts = list(self.get_queryset(request).filter(state=Draft).order_by("kind", "to", "pk"))
+            if request.POST.get("confirm") == "yes":
+                self._release(request, self.get_queryset(request).filter(pk__in=ids))
+                return redirect("admin:mail_outgoingmail_changelist")
+            drafts = drafts.filter(pk__in=ids)
+        return self._release_confirmation(request, drafts)
+
+    def _release_confirmation(self, request, drafts):
+        """The page that asks before drafts go out: how many of each kind, to whom, and that it cannot be undone."""
+        drafts = list(drafts.order_by("kind", "to", "pk"))
         unmasked = sees_personal_data(request.user)
         for draft in drafts:
             draft.shown_to = draft.to if unmasked else mask_email(draft.to)
@@ -242,7 +271,12 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
                 records=len(drafts),
                 path=request.get_full_path(),
             )
-        context = {**admin_page(self, request), "title": _("Release all drafts"), "drafts": drafts}
+        context = {
+            **admin_page(self, request),
+            "title": _("Release the drafts"),
+            "drafts": drafts,
+            "kinds": sorted(Counter(draft.kind for draft in drafts).items()),
+        }
         return TemplateResponse(request, "admin/mail/outgoingmail/release_drafts.html", context)
 
     def _release(self, request, mails):
@@ -254,7 +288,12 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
         count = len(release.released)
         self.message_user(
             request,
-            ngettext("%(count)d e-mail released.", "%(count)d e-mails released.", count) % {"count": count},
+            ngettext(
+                "%(count)d e-mail released: queued to be sent.",
+                "%(count)d e-mails released: queued to be sent.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )
         if release.redrafted:
@@ -274,7 +313,8 @@ class OutgoingMailAdmin(WorkingContestScope, admin.ModelAdmin):
 
     @admin.action(description=_("Release the selected drafts"), permissions=["release"])
     def release_selected(self, request, queryset):
-        self._release(request, queryset)
+        """Asks first, on the page that releases all drafts, listing the selected ones only."""
+        return self._release_confirmation(request, queryset.filter(state=Draft))
 
     @admin.action(description=_("Retry the failed ones"), permissions=["release"])
     def retry_failed(self, request, queryset):

@@ -3,6 +3,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import mail_kind_label
+
 
 class OutgoingMail(models.Model):
     """One e-mail the portal sends, kept with its state: the log of every message, and the queue itself."""
@@ -58,7 +60,7 @@ class OutgoingMail(models.Model):
         permissions = [("release_outgoingmail", _("Can release drafted e-mails to be sent"))]
 
     def __str__(self):
-        return f"{self.kind} #{self.pk}"
+        return f"{mail_kind_label(self.kind)} #{self.pk}"
 
     @property
     def message_id(self):

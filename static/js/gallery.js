@@ -1,5 +1,7 @@
 // The gallery's cards show a picture and a play button (snippets/finalist_poster.html); pressing one puts the
 // clip's player in its place and starts it, and pauses any other clip playing on the page.
+// A vote button (snippets/audience_vote.html) posts its form in place: the server answers with the card's new
+// vote block, or a refusal to show in it. Without this script the form posts and the page comes back.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -25,4 +27,34 @@
       if (other !== event.target && !other.paused) { other.pause(); }
     });
   }, true);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.vote-form") || !window.fetch) { return; }
+    event.preventDefault();
+    var block = form.closest(".audience-vote");
+    var button = form.querySelector("button");
+    if (button.disabled) { return; }
+    button.disabled = true;
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+    }).then(function (result) {
+      if (result.answer.html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = result.answer.html;
+        var fresh = holder.querySelector(".audience-vote");
+        block.replaceWith(fresh);
+        var next = fresh.querySelector("button, a");
+        if (next) { next.focus(); }
+        if (!result.ok) { fresh.classList.add("refused"); }
+      }
+    }).catch(function () {
+      // Offline or an answer that is not ours: the form posts as if there were no script.
+      form.submit();
+    });
+  });
 })();

@@ -1,4 +1,5 @@
-// Sends the clip form with a progress bar, and refuses an oversized clip before a single byte is sent.
+// Sends the clip form with a progress bar, and refuses a clip the contest would refuse (clip-check.js) before
+// a single byte is sent: as soon as it is picked, and again if the form is sent anyway.
 // A clip larger than one chunk goes by resumable upload (resumable-upload.js) where the browser can; a
 // smaller one, which a resumable upload would send again whole after a drop anyway, goes with the form in
 // one request, documents and all. Without JavaScript the form posts as usual.
@@ -31,15 +32,53 @@
     field.classList.add("has-error");
   }
 
+  function clearError(input) {
+    var field = input.closest(".field");
+    var list = field.querySelector(".errorlist");
+    if (list) { list.remove(); }
+    field.classList.remove("has-error");
+  }
+
+  // The check of the file now picked: a promise of the refusal's message ("" for none).
+  var check = null;
+
+  function checkClip(file) {
+    if (!check || check.file !== file) {
+      check = { file: file, refusal: window.clipCheck ? window.clipCheck(file) : Promise.resolve("") };
+    }
+    return check.refusal;
+  }
+
+  clipInput.addEventListener("change", function () {
+    clearError(clipInput);
+    var file = clipInput.files[0];
+    if (!file) { return; }
+    checkClip(file).then(function (refusal) {
+      if (refusal && clipInput.files[0] === file) { showError(clipInput, refusal); }
+    });
+  });
+
+  var checking = false;
+
   form.addEventListener("submit", function (event) {
     var file = clipInput.files[0];
-    if (file && file.size > parseInt(form.dataset.maxSize, 10)) {
-      event.preventDefault();
-      showError(clipInput, form.dataset.tooLarge);
-      return;
-    }
     if (!file) { return; }
     event.preventDefault();
+    if (checking) { return; } // a second tap while the file is read: one upload only
+    checking = true;
+    checkClip(file).then(function (refusal) {
+      checking = false;
+      if (refusal) {
+        // The same words in the same place as when it was picked: shown once, not added again.
+        showError(clipInput, refusal);
+        clipInput.focus();
+        return;
+      }
+      send(file);
+    });
+  });
+
+  function send(file) {
     if (window.resumableUpload && window.resumableUpload.takes(file)) {
       clearErrors();
       window.resumableUpload.start(file, { showError: showError });
@@ -74,5 +113,5 @@
     form.querySelector('button[type="submit"]').disabled = true;
     text.textContent = gettext("Sending…");
     xhr.send(new FormData(form));
-  });
+  }
 })();

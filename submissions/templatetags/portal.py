@@ -3,6 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from contest_portal.numbers import KINDS, number_for_people
 from submissions.media.probe import format_duration
 from submissions.phases import contest_phase
 
@@ -16,6 +17,13 @@ def vnd(amount):
 
 
 register.filter("duration", format_duration)
+
+
+@register.filter
+def number(value, kind="points"):
+    """A score, maximum, weight, mean or z-score as people read it (contest_portal.numbers): `{{ score|number }}`,
+    or with its kind when it is not points: `{{ criterion.weight|number:"weight" }}`, "mean", "zscore"."""
+    return number_for_people(value, **KINDS[kind])
 
 
 @register.filter

@@ -14,6 +14,7 @@ from contest_portal.permissions import (
     may_run_contest,
     may_score,
     may_screen,
+    may_view_audience_votes,
     may_view_outbox,
     may_view_submissions,
 )
@@ -49,7 +50,7 @@ def screening_todo(context):
 @register.simple_tag(takes_context=True)
 def contest_work_links(context):
     """(label, url) of the pages beside the model lists that this user may open: statistics, exports, the
-    outbox, the publication of the finalists and the fanpage pack."""
+    outbox, the publication of the finalists, the fanpage pack and the audience vote."""
     user = context["request"].user
     links = []
     if may_view_submissions(user):
@@ -66,6 +67,8 @@ def contest_work_links(context):
         )
     if contest is not None and may_export_fanpage_pack(user):
         links.append((_("Fanpage pack"), reverse("submissions:fanpage_pack", args=[contest.slug])))
+    if contest is not None and may_view_audience_votes(user):
+        links.append((_("Audience vote"), reverse("admin:submissions_contest_audience_vote", args=[contest.pk])))
     return links
 
 

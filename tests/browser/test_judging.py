@@ -48,6 +48,10 @@ def _score(page, clip, points):
     inputs.nth(2).fill(points[2])
     inputs.nth(3).fill(points[3])
     page.locator("#scorecard-form input[name=_submit]").click()
+    # Before it locks, the judge is asked, with the weighted total.
+    expect(page.locator("#scorecard-confirm")).to_contain_text(clip.code)
+    expect(page.locator("#scorecard-confirm")).to_contain_text("100")
+    page.locator("#confirm-submit").click()
     expect(page.locator(".messagelist .success")).to_contain_text(clip.code)
 
 

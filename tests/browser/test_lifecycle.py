@@ -74,6 +74,7 @@ def test_the_committee_walks_a_contest_from_draft_to_archived(
     awards_confirm(contest=contest, user=committee)
     page.get_by_role("link", name="Giải thưởng và công bố").click()
     page.locator("#publish-results").click()
+    page.locator("#confirm-mails").click()
     expect(page.locator("#published")).to_be_visible()
 
     page.goto(url)

@@ -70,6 +70,7 @@ def test_the_committee_ranks_awards_and_publishes(new_page, live_contest, scored
     screenshot(desk, "results-prizes")
 
     desk.locator("#publish-results").click()
+    desk.locator("#confirm-mails").click()
     expect(desk.locator("#published")).to_be_visible()
     expect(desk.locator("#award-drafts")).to_be_visible()
     assert FinalRound.objects.get(contest=live_contest).results_published_at is not None

@@ -114,6 +114,8 @@ def test_screening_to_publication(new_page, live_server, three_clips, screenshot
     committee.locator("#action-toggle").check()
     committee.select_option("select[name=action]", "release_selected")
     committee.locator("button[name=index]").click()
+    expect(committee.locator("#mails-count")).to_contain_text("3")
+    committee.locator("#confirm-release").click()
     expect(committee.locator(".messagelist .success")).to_be_visible()
     # Sent by the task the release queued, in-process here.
     for _attempt in range(50):

@@ -59,12 +59,14 @@ def judge_client(client, judge):
 
 
 class TestTheQueue:
-    def test_a_judge_s_home_offers_scoring_and_nothing_else(self, judge_client, round_of_three):
+    def test_a_judge_s_home_offers_scoring_and_nothing_else(self, judge_client, judge, round_of_three):
         html = judge_client.get(reverse("admin:index")).content.decode()
 
         assert QUEUE in html
         links = set(re.findall(r'href="(/admin/[^"]+)"', html))
-        assert {link for link in links if link.startswith("/admin/judging/")} <= {QUEUE, "/admin/judging/"}
+        own_scorecards = {_score_url(assignment) for assignment in Assignment.objects.filter(judge=judge)}
+        allowed = {QUEUE, "/admin/judging/", *own_scorecards}
+        assert {link for link in links if link.startswith("/admin/judging/")} <= allowed
         for hidden in ("submissions", "mail", "accounts", "auth"):
             assert not any(link.startswith(f"/admin/{hidden}/") for link in links), hidden
 
@@ -170,7 +172,8 @@ class TestTheScorecardPage:
         assert scorecard.comment == "Khá hay."
 
         response = judge_client.post(
-            _score_url(mine), _form_data(contest, ["27.5", "20", "22", "18"], button="_submit")
+            _score_url(mine),
+            {**_form_data(contest, ["27.5", "20", "22", "18"], button="_submit"), "confirm": "yes"},
         )
 
         scorecard.refresh_from_db()
@@ -181,6 +184,31 @@ class TestTheScorecardPage:
         assert 'id="scorecard-locked"' in page
         assert 'name="_submit"' not in page
         assert re.search(rf'<input[^>]*name="criterion_{contest.criteria.first().pk}"[^>]*disabled', page)
+
+    def test_submitting_asks_first_and_keeps_the_points_as_a_draft(self, judge_client, mine, contest):
+        judge_client.cookies["django_language"] = "en"
+
+        response = judge_client.post(
+            _score_url(mine), _form_data(contest, ["27.5", "20", "22", "18"], comment="Hay.", button="_submit")
+        )
+
+        assert response.status_code == 200
+        scorecard = Scorecard.objects.get(assignment=mine)
+        assert scorecard.state == Scorecard.State.DRAFT
+        assert sorted(scorecard.scores.values_list("points", flat=True)) == [18, 20, 22, Decimal("27.5")]
+        html = response.content.decode()
+        confirm = re.search(r'<form[^>]*id="scorecard-confirm".*?</form>', html, re.S).group(0)
+        # The four criteria weigh 1 each: 27.5 + 20 + 22 + 18 of 30 + 25 + 25 + 20.
+        assert f"Your scorecard for {mine.submission.code}: weighted total 87.5 of 100." in confirm
+        assert "only the Organizing Committee may reopen it" in confirm
+        assert 'name="confirm" value="yes"' in confirm
+        assert 'value="27.5"' in confirm and 'value="Hay."' in confirm
+
+    def test_the_question_is_not_asked_for_a_draft(self, judge_client, mine, contest):
+        response = judge_client.post(_score_url(mine), _form_data(contest, ["27.5", "20"]))
+
+        assert response.status_code == 302
+        assert 'id="scorecard-confirm"' not in judge_client.get(_score_url(mine)).content.decode()
 
     def test_submitting_with_a_criterion_missing_saves_nothing(self, judge_client, mine, contest):
         response = judge_client.post(_score_url(mine), _form_data(contest, ["27.5", "20", "22"], button="_submit"))
@@ -467,7 +495,8 @@ class TestTheCommitteeScreens:
         html = response.content.decode()
         assert response.context["title"] == "Assignments of clips to judges"
         assert len(response.context["cl"].result_list) == 9
-        assert all(judge.email in html for judge in judges)
+        # Named by name, not by the e-mail address their account is known by.
+        assert all(judge.full_name in html and judge.email not in html for judge in judges)
         assert "Người nhà tác giả." in html
 
     def test_an_assignment_is_added_by_hand_for_a_judge_of_the_jury(

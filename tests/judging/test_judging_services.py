@@ -458,10 +458,10 @@ class TestReminders:
             _full_marks(Assignment.objects.get(judge=judge), judge)
 
         assert judges_remind(contest=contest, user=committee) == 0
-        assert not OutgoingMail.objects.exists()
+        assert not OutgoingMail.objects.filter(kind="judge_reminder").exists()
 
     def test_only_the_committee_reminds(self, contest, judge, round_half_done):
         with pytest.raises(NotAllowed, match="Only the Organizing Committee may remind the judges"):
             judges_remind(contest=contest, user=judge)
         assert not ScorecardEvent.objects.filter(action="reminded").exists()
-        assert not OutgoingMail.objects.exists()
+        assert not OutgoingMail.objects.filter(kind="judge_reminder").exists()

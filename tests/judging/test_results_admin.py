@@ -95,7 +95,7 @@ def test_the_committee_runs_approves_awards_and_publishes(
     html = desk.get(prizes_url).content.decode()
     assert "12.000.000 đ" in html  # 5 + 3 + 2 + 1 + 1 million
 
-    desk.post(reverse("admin:judging_award_publish", args=[contest.slug]))
+    desk.post(reverse("admin:judging_award_publish", args=[contest.slug]), {"confirm": "yes"})
     assert FinalRound.objects.get(contest=contest).results_published_at is not None
     assert 'id="award-drafts"' in desk.get(prizes_url).content.decode()
 

@@ -42,6 +42,17 @@ def _act(client, action, mails, callbacks):
         )
 
 
+def _release_confirmed(client, mails, callbacks):
+    """The release action, then the confirmation it asks for, as its page posts it."""
+    assert _act(client, "release_selected", mails, callbacks).status_code == 200
+    with callbacks(execute=True):
+        return client.post(
+            reverse("admin:mail_outgoingmail_release_drafts"),
+            {"confirm": "yes", "mail": [mail.pk for mail in mails]},
+            follow=True,
+        )
+
+
 def test_the_outbox_lists_mails_by_state_and_kind(committee_client, alice_clip, bob_clip, decide):
     decide(alice_clip, "shortlisted")
     decide(bob_clip, "not_selected", reason="Chưa đúng chủ đề")
@@ -87,12 +98,46 @@ def test_the_committee_releases_the_selected_drafts(
 ):
     mails = [decide(alice_clip, "shortlisted"), decide(bob_clip, "shortlisted")]
 
-    response = _act(committee_client, "release_selected", mails, django_capture_on_commit_callbacks)
-    again = _act(committee_client, "release_selected", mails, django_capture_on_commit_callbacks)
+    response = _release_confirmed(committee_client, mails, django_capture_on_commit_callbacks)
+    again = _release_confirmed(committee_client, mails, django_capture_on_commit_callbacks)
 
-    assert "2 e-mails released." in _messages(response)
-    assert "0 e-mails released." in _messages(again)
+    assert "2 e-mails released: queued to be sent." in _messages(response)
+    assert "0 e-mails released: queued to be sent." in _messages(again)
     assert sorted(message["To"] for message in smtp.messages) == ["alice@example.com", "bob@example.com"]
+
+
+@pytest.mark.parametrize("ask", ["the release action", "a post without the confirmation"])
+def test_releasing_asks_first_with_the_count_of_each_kind_and_releases_nothing(
+    committee_client, alice_clip, bob_clip, charlie, register, submit, decide, smtp, ask
+):
+    from tests.conftest import CHARLIE_ID
+
+    charlie_clip = submit(register(charlie, "Lò Thị Charlie", CHARLIE_ID), title="Ruộng bậc thang")
+    mails = [
+        decide(alice_clip, "shortlisted"),
+        decide(bob_clip, "shortlisted"),
+        decide(charlie_clip, "not_selected", reason="Chưa đúng chủ đề"),
+    ]
+
+    if ask == "the release action":
+        response = committee_client.post(
+            reverse(CHANGELIST), {"action": "release_selected", "_selected_action": [mail.pk for mail in mails]}
+        )
+    else:
+        response = committee_client.post(
+            reverse("admin:mail_outgoingmail_release_drafts"), {"mail": [mail.pk for mail in mails]}
+        )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "These 3 e-mails will be sent now" in html
+    assert '<li data-kind="decision_shortlisted">' in html and ": 2 e-mails</li>" in html
+    assert '<li data-kind="decision_not_selected">' in html and ": 1 e-mail</li>" in html
+    assert "It cannot be undone" in html
+    assert 'name="confirm" value="yes"' in html
+    states = OutgoingMail.objects.filter(pk__in=[mail.pk for mail in mails]).values_list("state", flat=True)
+    assert set(states) == {Draft}
+    assert smtp.messages == []
 
 
 def test_a_screener_cannot_release(screener_client, alice_clip, decide, smtp, django_capture_on_commit_callbacks):
@@ -103,6 +148,8 @@ def test_a_screener_cannot_release(screener_client, alice_clip, decide, smtp, dj
     assert "Release the draft" not in changelist.content.decode()
     _act(screener_client, "release_selected", [mail], django_capture_on_commit_callbacks)
     assert screener_client.get(reverse("admin:mail_outgoingmail_release_drafts")).status_code == 403
+    confirmed = {"confirm": "yes", "mail": [mail.pk]}
+    assert screener_client.post(reverse("admin:mail_outgoingmail_release_drafts"), confirmed).status_code == 403
 
     mail.refresh_from_db()
     assert mail.state == Draft and smtp.messages == []
@@ -119,9 +166,11 @@ def test_release_all_lists_the_drafts_then_releases_those(
     later = decide(bob_clip, "shortlisted")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = committee_client.post(url, {"mail": [str(shown.pk), "not-a-number"]}, follow=True)
+        response = committee_client.post(
+            url, {"confirm": "yes", "mail": [str(shown.pk), "not-a-number"]}, follow=True
+        )
 
-    assert "1 e-mail released." in _messages(response)
+    assert "1 e-mail released: queued to be sent." in _messages(response)
     assert OutgoingMail.objects.get(pk=shown.pk).state == Sent
     assert OutgoingMail.objects.get(pk=later.pk).state == Draft
     assert [message["To"] for message in smtp.messages] == ["alice@example.com"]
@@ -140,7 +189,7 @@ def test_an_outdated_draft_is_held_back_with_a_warning(
         status="not_selected", decision_reason="Trùng lặp", decided_at=timezone.now()
     )
 
-    response = _act(committee_client, "release_selected", [mail], django_capture_on_commit_callbacks)
+    response = _release_confirmed(committee_client, [mail], django_capture_on_commit_callbacks)
 
     assert "1 draft told a decision that has changed since" in " ".join(_messages(response))
     assert smtp.messages == []

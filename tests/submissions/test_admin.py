@@ -72,7 +72,15 @@ def test_the_committee_sets_which_registration_fields_are_asked(admin_client, co
         contest.closes_at.strftime("%d/%m/%Y"),
         contest.closes_at.strftime("%H:%M:%S"),
     )
-    for prefix in ("categories", "genres", "localities", "prize_tiers", "staff_roles"):
+    for prefix in (
+        "categories",
+        "genres",
+        "localities",
+        "prize_tiers",
+        "staff_roles",
+        "faq_entries",
+        "audience_vote_window",
+    ):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(
         {

@@ -224,7 +224,7 @@ class TestThePublicationPage:
         response = client.get(self._url(contest))
         assert response.status_code == 200
         assert self._url(contest, "publication_publish") in response.content.decode()
-        response = client.post(self._url(contest, "publication_publish"))
+        response = client.post(self._url(contest, "publication_publish"), {"confirm": "yes"})
         assert response.status_code == 302
         assert Contest.objects.get(pk=contest.pk).finalists_published_at is not None
         assert self._url(contest, "publication_unpublish") in client.get(self._url(contest)).content.decode()
@@ -355,9 +355,9 @@ class TestTheGallery:
             _set_status(submit(registration, title=f"Clip {number}"), Status.SHORTLISTED)
         close_entries(contest)
         finalists_publish(contest=contest, user=dana)
-        # The contest with its final round, the finalists with their genres and registrations, and their
-        # authors.
-        with django_assert_num_queries(3):
+        # The contest with its final round, the finalists with their genres and registrations, their
+        # authors, and the audience vote's dates.
+        with django_assert_num_queries(4):
             response = client.get(reverse("submissions:gallery", args=[contest.slug]))
         assert response.content.decode().count('class="finalist card"') == count
 

@@ -67,6 +67,23 @@ class TestThePhasePage:
         assert f"Phải có quyết định cho mọi clip trước; còn đang chờ: {clip.code}." in _messages(response)
         assert Contest.objects.get(pk=contest.pk).stage == Phase.ANNOUNCED
 
+    def test_closing_the_preliminary_round_says_who_goes_on_and_who_is_told(
+        self, client, contest, committee, make_finalists
+    ):
+        make_finalists(2)
+        close_entries(contest)
+        client.force_login(committee)
+        client.cookies["django_language"] = "en"
+
+        page = client.get(_phase_url(contest)).content.decode()
+
+        assert (
+            '<p id="phase-move-who">2 finalists go on to the final round; every judge given clips to score is '
+            "told by e-mail. No entrant is e-mailed.</p>"
+        ) in page
+        assert "I confirm: Close the preliminary round. It cannot be undone" in page
+        assert Contest.objects.get(pk=contest.pk).stage == Phase.ANNOUNCED
+
     def test_the_standing_office_cannot_open_it_nor_move_the_contest(self, client, contest):
         client.force_login(make_staff("thuongtruc@example.com", "office"))
 

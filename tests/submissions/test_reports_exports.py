@@ -189,7 +189,7 @@ class TestCsv:
         assert first["Status"] == "finalist"
         assert first["Submitted"] == "2024-08-30 23:30"
         assert first["Duration (s)"] == "125.4"
-        assert first["Size (bytes)"] == "12345678"
+        assert first["Size (bytes)"] == "12,345,678"
         assert first["SHA-256"] == "ab" * 32
         assert first["Media"] == "processing"
         assert first["Technical flags"] == "no sound, low resolution"
@@ -235,9 +235,10 @@ class TestCsv:
         assert rows[2]["Title"] == in_csv
         assert rows[1]["Reason for the decision"] == in_csv
         assert rows[0]["Title"] == "Chuyển đổi số ở bản Mòng"
-        # A number is not text: negative, it is still written as it is.
-        assert rows[2]["Duration (s)"] == "-1.5"
-        assert rows[0]["Size (bytes)"] == "12345678"
+        # A CSV holds text only: a number is written as the pages write it, and a negative one is guarded as any
+        # text is (the XLSX keeps it a number).
+        assert rows[2]["Duration (s)"] == "'-1.5"
+        assert rows[0]["Size (bytes)"] == "12,345,678"
 
     def test_a_vietnamese_reader_gets_vietnamese_headers_and_text_intact(self, client, data_officer, clips):
         client.force_login(data_officer)
@@ -245,6 +246,12 @@ class TestCsv:
         assert rows[0]["Mã"] == "CDS2024-0001"
         assert rows[0]["Tên clip"] == "Chuyển đổi số ở bản Mòng"
         assert rows[2]["Trạng thái"] == "đã tiếp nhận"
+
+    def test_a_vietnamese_reader_gets_numbers_as_the_pages_write_them(self, client, data_officer, clips):
+        client.force_login(data_officer)
+        rows = read_csv(client.get(export_url("csv", clips[0].contest), HTTP_ACCEPT_LANGUAGE="vi"))
+        assert rows[0]["Thời lượng (giây)"] == "125,4"
+        assert rows[0]["Dung lượng (byte)"] == "12.345.678"
 
     def test_the_file_is_named_after_the_contest_and_the_day(self, client, data_officer, clips):
         client.force_login(data_officer)

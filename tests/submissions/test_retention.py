@@ -18,6 +18,7 @@ from judging.models import Award
 from submissions import winners
 from submissions.anonymisation import ANONYMISED_BIRTH_DATE
 from submissions.models import (
+    AudienceVote,
     CoAuthor,
     Contest,
     ContestEvent,
@@ -43,7 +44,8 @@ PHUONG = {
 DAY = datetime.timedelta(days=1)
 
 # What the anonymisation changes in this contest, table by table, worked out by hand: Alice's form and Bob's, P,
-# Bob's guardian, and the recorded authors of Alice's clip (Alice, P) and of Bob's (Bob).
+# Bob's guardian, the recorded authors of Alice's clip (Alice, P) and of Bob's (Bob), and the address Bob's vote
+# for Alice's clip came from.
 EXPECTED_COUNTS = {
     "registrations": 1,
     "registrations of prize winners": 1,
@@ -52,6 +54,7 @@ EXPECTED_COUNTS = {
     "guardians": 1,
     "clip authors": 1,
     "clip authors of prize-winning clips": 2,
+    "audience votes": 1,
 }
 
 
@@ -75,6 +78,7 @@ def results(contest, register, alice, bob, submit, committee):
     open_final_round(contest)
     Submission.objects.filter(pk__in=[winning.pk, other.pk]).update(status=Submission.Status.SHORTLISTED)
     Award.objects.create(tier=contest.prize_tiers.first(), submission=winning, awarded_by=committee)
+    AudienceVote.objects.create(contest=contest, submission=winning, user=bob, address="203.0.113.7")
     published_at = timezone.make_aware(datetime.datetime(2025, 1, 10, 20, 0))
     _published(contest, published_at)
     return published_at
@@ -136,6 +140,7 @@ class TestTheDryRunAndTheRun:
 
         assert planned.counts == EXPECTED_COUNTS
         assert done == EXPECTED_COUNTS
+        assert list(AudienceVote.objects.values_list("address", flat=True)) == [None]
 
     def test_the_command_shows_what_it_then_does_and_the_dry_run_is_the_default(self, contest, results):
         dry_run = _command()

@@ -584,19 +584,19 @@ class TestPublication:
         contest.refresh_from_db()
         assert contest.finalists_published_at is None
 
-        response = committee_client.post(url, follow=True)
+        response = committee_client.post(url, {"confirm": "yes"}, follow=True)
 
         assert "The finalists are published." in _messages(response)
         contest.refresh_from_db()
         assert contest.finalists_published_at is not None
-        again = committee_client.post(url, follow=True)
+        again = committee_client.post(url, {"confirm": "yes"}, follow=True)
         assert "The finalists were already published." in _messages(again)
 
     def test_without_finalists_it_says_so(self, committee_client, contest):
         close_entries(contest)
         url = reverse("admin:submissions_submission_publish", args=[contest.slug])
 
-        response = committee_client.post(url, follow=True)
+        response = committee_client.post(url, {"confirm": "yes"}, follow=True)
 
         assert "There is no finalist to publish yet." in _messages(response)
 

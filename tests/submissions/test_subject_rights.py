@@ -25,6 +25,7 @@ from submissions.anonymisation import ANONYMISED_BIRTH_DATE, ANONYMISED_NAME
 from submissions.guardians import guardian_withdraw
 from submissions.media.thumbnail import thumbnail_variant
 from submissions.models import (
+    AudienceVote,
     CoAuthor,
     Consent,
     Guardian,
@@ -686,3 +687,31 @@ class TestThePassword:
         )
         assert response.status_code == 429
         assert Registration.objects.filter(user=alice).exists()
+
+
+class TestAudienceVotes:
+    """A vote for a finalist is the voter's data too: exported, and where it came from erased with the rest."""
+
+    def test_the_export_lists_the_account_s_votes_with_their_address(self, client, alice, bobs_clip):
+        AudienceVote.objects.create(
+            contest=bobs_clip.contest, submission=bobs_clip, user=alice, address="203.0.113.7"
+        )
+
+        _response, data = _export(client, alice)
+
+        assert [(vote["finalist"], vote["address"]) for vote in data["audience_votes"]] == [
+            (bobs_clip.code, "203.0.113.7")
+        ]
+
+    def test_erasure_keeps_the_vote_counted_and_drops_its_address(
+        self, alice, bob, alices_clip, bobs_clip, django_capture_on_commit_callbacks
+    ):
+        close_entries(alices_clip.contest)
+        AudienceVote.objects.create(
+            contest=bobs_clip.contest, submission=bobs_clip, user=alice, address="203.0.113.7"
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            person_erase(user=alice, plan_digest=person_erasure_plan(user=alice).digest)
+
+        assert list(AudienceVote.objects.values_list("submission", "address")) == [(bobs_clip.pk, None)]
