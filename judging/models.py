@@ -265,6 +265,16 @@ class ScorecardEvent(models.Model):
         return f"{self.scorecard_id} {self.action}"
 
 
+class ArchivedJSONField(models.JSONField):
+    """JSON kept as the text it was written in (text on PostgreSQL, not jsonb): a run's inputs and results are
+    an archive, read whole and never queried inside. PostgreSQL then neither parses their megabytes into jsonb
+    when a run is stored, which cost as long as ranking them, nor reorders their keys: what is stored is the
+    text the run wrote."""
+
+    def db_type(self, connection):
+        return "text" if connection.vendor == "postgresql" else super().db_type(connection)
+
+
 class RankingRun(models.Model):
     """One computation of the ranking, stored whole and never changed: the method, every score it used,
     the results, who started it and when. The committee approves one run; prizes come from it."""
@@ -282,10 +292,10 @@ class RankingRun(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+    inputs = ArchivedJSONField(_("inputs"), default=dict, blank=True)
     # A digest of the inputs: a run whose digest differs from the scores' current one is stale.
     inputs_digest = models.CharField(max_length=64, blank=True)
-    results = models.JSONField(_("results"), default=dict, blank=True)
+    results = ArchivedJSONField(_("results"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

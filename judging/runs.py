@@ -289,8 +289,8 @@ def _rank_and_store(run, finished_at):
     database = router.db_for_write(RankingRun)
     with transaction.atomic(using=database), ThreadPoolExecutor(max_workers=1) as pool:
         _compress_quickly(connections[database])
-        # Python ranks the inputs while the database stores them: PostgreSQL takes about as long to parse their
-        # megabytes of JSON as the ranking takes, and the ranking needs no database.
+        # Python ranks the inputs while the database stores them: sending and compressing their megabytes of
+        # JSON takes about as long as the ranking, which needs no database.
         ranking = pool.submit(_results_and_digest, inputs, digested)
         stored = _store_inputs(run.pk, text)
         # A ranking that fails rolls the stored inputs back.

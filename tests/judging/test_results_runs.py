@@ -4,11 +4,13 @@ changes, staleness when a score changes afterwards, and the committee's approval
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from contest_portal.refusals import NotAllowed, Refusal
 from judging.models import Assignment, Award, RankingRun, Score, Scorecard
 from judging.prizes import awards_confirm
 from judging.runs import (
+    _inputs_json,
     current_digest,
     rank_inputs,
     ranking_inputs,
@@ -137,6 +139,20 @@ def test_a_run_stores_the_ranking_of_its_own_inputs(
     assert (ranked[second.pk]["score"], ranked[second.pk]["conflicts"]) == ("28.500000", 1)
     assert (ranked[third.pk]["rank"], ranked[third.pk]["abstentions"]) == (3, 1)
     assert run.inputs_digest == current_digest(contest=contest)
+
+
+def test_a_run_keeps_the_very_text_its_inputs_were_written_in(
+    contest, committee, scored, django_capture_on_commit_callbacks
+):
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inputs FROM judging_rankingrun WHERE id = %s", [run.pk])
+        (stored,) = cursor.fetchone()
+
+    # The canonical JSON the run wrote (sorted keys, no spaces), not a copy the database re-wrote in its own way.
+    assert stored == _inputs_json(run.inputs)[0]
+    assert stored.startswith('{"abstentions":[{"clip":') and '"scorecards":[{"clip":' in stored
 
 
 def test_a_clip_with_too_few_scorecards_is_listed_as_incomplete(
