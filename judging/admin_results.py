@@ -29,7 +29,7 @@ from contest_portal.permissions import (
 )
 from contest_portal.personal_data import personal_data_access_log
 from contest_portal.refusals import Refusal
-from submissions.audience_vote import side_prize_sources, side_prize_suggestion
+from submissions.audience_vote import SIDE_PRIZE_SOURCES, side_prize_suggestions
 from submissions.models import Submission
 from submissions.staff import contests_of, staff_contest
 
@@ -443,6 +443,7 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         proposal = prizes.awards_propose(run=run) if run else None
         listed = prizes.prize_list(contest=contest)
         side_tiers = list(PrizeTier.objects.filter(contest=contest, is_side_prize=True))
+        side_suggestions = side_prize_suggestions(contest=contest)
         for tier in side_tiers:
             tier.given = [award for award in listed.awards if award.tier_id == tier.pk]
         published = bool(final_round and final_round.results_published_at)
@@ -461,8 +462,8 @@ class AwardAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
             "prizes": listed,
             "side_tiers": side_tiers,
             # The side prize's form filled from the audience vote or the fanpage counts (?side_from=vote).
-            "side_sources": side_prize_sources(contest=contest),
-            "side_prefill": side_prize_suggestion(contest=contest, source=request.GET.get("side_from", "")),
+            "side_sources": [(key, SIDE_PRIZE_SOURCES[key]) for key in side_suggestions],
+            "side_prefill": side_suggestions.get(request.GET.get("side_from", "")),
             "finalists": finalists,
             "ranked_awards": [award for award in listed.awards if award.run_id],
             "published": published,

@@ -22,7 +22,7 @@ from submissions.views import contest_page
 from .prizes import prize_list
 
 # The results page's own check: the feed opens and closes with it.
-from .views import _published
+from .views import published_final_round
 
 
 def _item(request, contest, award, *, results_url, published, updated):
@@ -95,7 +95,7 @@ def results_feed(*, request, contest, final_round):
 @contest_page
 @require_safe
 def results_feed_view(request, contest, kind):
-    final_round = _published(contest)
+    final_round = published_final_round(contest)
     # In the portal's language, whatever the reader's: a feed is one document at one address, cached as one,
     # and read by programs that send no language of their own.
     with translation.override(settings.LANGUAGE_CODE):

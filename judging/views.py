@@ -19,7 +19,7 @@ from .outcomes import certificate_may_download
 from .prizes import prize_list
 
 
-def _published(contest):
+def published_final_round(contest):
     final_round = FinalRound.objects.filter(contest=contest).first()
     if final_round is None or final_round.results_published_at is None:
         raise Http404(_("The results have not been published yet."))
@@ -30,7 +30,7 @@ def _published(contest):
 @require_safe
 def results(request, contest):
     # Before publication nobody sees anything of the results here, the committee included.
-    final_round = _published(contest)
+    final_round = published_final_round(contest)
     awards = prize_list(contest=contest).awards
     prizes = [(tier, list(tier_awards)) for tier, tier_awards in groupby(awards, key=lambda award: award.tier)]
     return render(
@@ -54,7 +54,7 @@ def certificate(request, contest, code, position):
     the results are published: for the clip's registrant, or for that author themselves, a co-author who
     confirmed with their account (outcomes.certificate_may_download). A 404 for anyone else, as for a clip
     that won nothing: nobody learns from the answer which clips won."""
-    _published(contest)
+    published_final_round(contest)
     submission = get_object_or_404(Submission.objects.finalists(), contest=contest, code=code)
     authors = list(submission.authors.select_related("coauthor", "submission__registration"))
     if not 1 <= position <= len(authors):

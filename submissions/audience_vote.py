@@ -15,10 +15,11 @@ from allauth.core.internal import ratelimit
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from contest_portal.numbers import number_for_people
 from contest_portal.refusals import NotAllowed, Refusal
 
 from .fanpage_counts import latest_fanpage_counts
@@ -261,10 +262,6 @@ class SidePrizeSuggestion:
     reason: str
 
 
-def _number(value):
-    return formats.number_format(value, force_grouping=True)
-
-
 def side_prize_suggestion(*, contest, source):
     """The finalist with the most votes ("vote", once the vote has closed: until then the counts may change)
     or the highest recorded fanpage count ("fanpage"), with a reason saying so; None when there is nothing to
@@ -291,16 +288,16 @@ def side_prize_suggestion(*, contest, source):
             "Most votes in the audience vote: %(count)s vote",
             "Most votes in the audience vote: %(count)s votes",
             count,
-        ) % {"count": _number(count)}
+        ) % {"count": number_for_people(count)}
     else:
-        reason = _("Most likes and shares on the contest's fanpage: %(count)s") % {"count": _number(count)}
+        reason = _("Most likes and shares on the contest's fanpage: %(count)s") % {
+            "count": number_for_people(count)
+        }
     return SidePrizeSuggestion(source, finalist, count, reason)
 
 
-def side_prize_sources(*, contest):
-    """The sources the side prize's form may fill its reason from: those with something to go by."""
-    return [
-        (key, label)
-        for key, label in SIDE_PRIZE_SOURCES.items()
-        if side_prize_suggestion(contest=contest, source=key)
-    ]
+def side_prize_suggestions(*, contest):
+    """{source: SidePrizeSuggestion} for each source the side prize's form may fill its reason from: those with
+    something to go by, in SIDE_PRIZE_SOURCES' order."""
+    suggestions = {key: side_prize_suggestion(contest=contest, source=key) for key in SIDE_PRIZE_SOURCES}
+    return {key: suggestion for key, suggestion in suggestions.items() if suggestion}

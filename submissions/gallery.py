@@ -8,7 +8,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -83,14 +82,13 @@ def gallery_response(request, contest, *, status=200):
 
 
 def finalist_vote_state(finalist, vote):
-    """Puts on a finalist what its card shows of the vote: `voted` by this visitor, and `votes` (with
-    `votes_shown`, as people read the number) once the counts are public."""
+    """Puts on a finalist what its card shows of the vote: `voted` by this visitor, and `votes` once the counts
+    are public."""
     if vote is None:
         return
     finalist.voted = finalist.pk in vote.mine
     if vote.counts is not None:
         finalist.votes = vote.counts.get(finalist.pk, 0)
-        finalist.votes_shown = formats.number_format(finalist.votes, force_grouping=True)
 
 
 @contest_page

@@ -6,12 +6,10 @@ from playwright.sync_api import expect
 
 from contest_portal.mail.models import OutgoingMail
 from judging.models import FinalRound
-from judging.prizes import awards_confirm
 from judging.publication import RESULT_MAIL_KINDS
-from judging.runs import ranking_run_approve, ranking_run_start
 from tests.conftest import open_final_round
 from tests.finalists import TITLES, make_finalists
-from tests.judging.results_setup import prepare_round, score, set_prize_counts
+from tests.judging.results_setup import scored_ranked_and_awarded, set_prize_counts
 from tests.staff import make_judges, make_staff
 
 from .conftest import DESKTOP, PHONE, admin_log_in
@@ -27,14 +25,7 @@ def awarded(live_contest):
     set_prize_counts(contest, nhat=1, nhi=1, ba=0, kk=0, phu=0)
     judges = make_judges(2)
     clips = make_finalists(contest, titles=TITLES[:3])
-    prepare_round(contest, committee, judges=judges, finalists=clips)
-    for judge in judges:
-        for clip, points in zip(clips, [10, 8, 6], strict=True):
-            score(judge, clip, [points] * 3)
-    run = ranking_run_start(contest=contest, user=committee)
-    run.refresh_from_db()
-    ranking_run_approve(run=run, user=committee)
-    awards_confirm(contest=contest, user=committee)
+    scored_ranked_and_awarded(contest, committee, judges=judges, finalists=clips)
     return contest
 
 

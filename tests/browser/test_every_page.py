@@ -10,9 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from judging.models import Assignment, FinalRound, RankingRun
-from judging.prizes import awards_confirm
 from judging.publication import results_publish
-from judging.runs import ranking_run_approve, ranking_run_start
 from submissions.coauthors import coauthor_token
 from submissions.guardians import guardian_token
 from submissions.models import AudienceVoteWindow
@@ -20,7 +18,7 @@ from submissions.publication import finalists_publish
 from submissions.services import registration_save
 from tests.conftest import ALICE_ID, BOB_ID, close_entries, make_user, open_final_round, registration_fields
 from tests.finalists import TITLES, make_finalists, media_for_previews
-from tests.judging.results_setup import prepare_round, score, set_prize_counts
+from tests.judging.results_setup import prepare_round, scored_ranked_and_awarded, set_prize_counts
 from tests.staff import make_judges, make_staff
 
 from .accessibility import page_problems
@@ -52,13 +50,7 @@ def _results_published(contest, tmp_path):
     judges = make_judges(2)
     clips = make_finalists(contest, titles=TITLES[:3], previews=media_for_previews(tmp_path))
     finalists_publish(contest=contest, user=committee)
-    prepare_round(contest, committee, judges=judges, finalists=clips)
-    for judge in judges:
-        for clip, points in zip(clips, [10, 8, 6], strict=True):
-            score(judge, clip, [points] * 3)
-    run = ranking_run_start(contest=contest, user=committee)
-    ranking_run_approve(run=RankingRun.objects.get(pk=run.pk), user=committee)
-    awards_confirm(contest=contest, user=committee)
+    scored_ranked_and_awarded(contest, committee, judges=judges, finalists=clips)
     results_publish(contest=contest, user=committee)
     return committee, judges, clips
 

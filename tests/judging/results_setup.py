@@ -60,3 +60,19 @@ def score(judge, clip, points, *, submit=True):
     if submit:
         scorecard_submit(scorecard=scorecard, judge=judge)
     return scorecard
+
+
+def scored_ranked_and_awarded(contest, committee, *, judges, finalists, points=(10, 8, 6)):
+    """The round prepared, each judge giving each finalist its `points` on every criterion (the first the most),
+    the ranking computed (in-process) and approved, and the prizes awarded from it: not published."""
+    from judging.prizes import awards_confirm
+    from judging.runs import ranking_run_approve, ranking_run_start
+
+    prepare_round(contest, committee, judges=judges, finalists=finalists)
+    for judge in judges:
+        for clip, given in zip(finalists, points, strict=True):
+            score(judge, clip, [given] * len(RUBRIC))
+    run = ranking_run_start(contest=contest, user=committee)
+    run.refresh_from_db()
+    ranking_run_approve(run=run, user=committee)
+    return awards_confirm(contest=contest, user=committee)
