@@ -12,9 +12,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from contest_portal.admin import WorkingContestScope, admin_page
 from contest_portal.permissions import may_record_fanpage_counts, may_view_audience_votes, may_view_fanpage_counts
+from contest_portal.personal_data import personal_data_access_log
 
 from .audience_vote import (
     ADDRESS_VOTES,
@@ -64,6 +66,14 @@ def audience_vote_page(model_admin, request, object_id):
         finalist.fanpage = fanpage.get(finalist.pk)
         finalist.flagged = finalist.pk in flagged
     by_pk = {finalist.pk: finalist for finalist in finalists}
+    # The addresses of the bursts flagged by address are the voters' personal data, shown unmasked.
+    personal_data_access_log(
+        user=request.user,
+        contest=contest,
+        what=gettext_noop("Audience vote: addresses of flagged bursts"),
+        records=sum(1 for burst in bursts if burst.address),
+        path=request.get_full_path(),
+    )
     context = {
         **admin_page(model_admin, request),
         "title": _("Audience vote of %(contest)s") % {"contest": contest.short_name},

@@ -206,7 +206,9 @@ def vote_bursts(votes):
     by_address = {}
     new_by_finalist = {}
     for vote in votes:
-        by_address.setdefault(vote.address, []).append(vote.at)
+        # An address cleared by erasure or anonymisation (None) says nothing of where a vote came from.
+        if vote.address:
+            by_address.setdefault(vote.address, []).append(vote.at)
         if vote.at - vote.account_made_at < NEW_ACCOUNT_AGE:
             new_by_finalist.setdefault(vote.submission_id, []).append(vote.at)
     bursts = [

@@ -27,7 +27,7 @@ from submissions.audience_vote import (
     vote_bursts,
     vote_counts,
 )
-from submissions.models import AudienceVote, AudienceVoteWindow, Submission
+from submissions.models import AudienceVote, AudienceVoteWindow, PersonalDataAccess, Submission
 from submissions.publication import finalists_publish
 from tests.conftest import close_entries, make_user, open_final_round
 
@@ -323,6 +323,10 @@ class TestBurstsFlagged:
         twenty_one = [*twenty, VoteRecord(1, "203.0.113.9", _minutes(100), OLD)]
         assert vote_bursts(twenty_one) == [Burst("address", 21, _minutes(0), _minutes(100), address="203.0.113.9")]
 
+    def test_votes_whose_address_was_cleared_are_no_address_s_burst(self):
+        cleared = [VoteRecord(1 + i % 3, None, _minutes(i), OLD) for i in range(30)]
+        assert vote_bursts(cleared) == []
+
     def test_ten_new_accounts_within_ten_minutes_for_one_finalist_are_flagged(self):
         votes = _new_account_votes(7, [0, 1, 2, 3, 4, 5, 6, 7, 8, 10])
         assert vote_bursts(votes) == [Burst("new_accounts", 10, _minutes(0), _minutes(10), submission_id=7)]
@@ -375,6 +379,25 @@ class TestBurstsFlagged:
         page = response.content.decode()
         assert "Many votes within minutes from new accounts" in page
         assert 'class="flagged"' in page
+        # No address is shown for a finalist's burst: nothing to account for.
+        assert not PersonalDataAccess.objects.exists()
+
+    def test_showing_an_address_s_burst_is_logged(self, client, contest, finalists, committee):
+        _vote_open(contest)
+        for i in range(21):
+            _cast(finalists[i % 2], make_user(f"truong{i}@example.com"), address="203.0.113.9")
+        client.force_login(committee)
+
+        response = client.get(reverse("admin:submissions_contest_audience_vote", args=[contest.pk]))
+
+        assert "203.0.113.9" in response.content.decode()
+        access = PersonalDataAccess.objects.get()
+        assert (access.user, access.contest, access.what, access.records) == (
+            committee,
+            contest,
+            "Audience vote: addresses of flagged bursts",
+            1,
+        )
 
 
 class TestTheSidePrizesReason:
