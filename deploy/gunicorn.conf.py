@@ -27,3 +27,6 @@ keepalive = 5
 # settings); gunicorn's own access log would show nginx's, so logging is nginx's job.
 accesslog = None
 errorlog = "-"
+# gunicorn 25.1 and later open a control socket for gunicornc, at one path per user: the pages' and the uploads'
+# servers would take it from each other, and systemd is what controls them here.
+control_socket_disable = True

@@ -118,6 +118,7 @@ def portal_environment(var_dir, database_url=None):
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://127.0.0.1",
         "VAR_DIR": var_dir,
         "LOG_LEVEL": "WARNING",
     }
@@ -128,12 +129,22 @@ def portal_environment(var_dir, database_url=None):
     return env
 
 
-def gunicorn_as_deployed(port, env):
-    """gunicorn as deploy/gunicorn.conf.py runs it in production (workers and threads from that file)."""
+def unit_nice(unit):
+    """The Nice= of deploy/systemd/<unit> (0 without one): the benchmarks run each server at its priority."""
+    text = (BASE_DIR / "deploy" / "systemd" / unit).read_text()
+    found = re.search(r"^Nice=(-?\d+)$", text, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
+def gunicorn_as_deployed(port, env, unit="contest-portal-web.service"):
+    """gunicorn as deploy/gunicorn.conf.py runs it in production (workers and threads from that file), at the
+    priority of its systemd `unit`."""
+    nice = unit_nice(unit)
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(BASE_DIR / "deploy" / "gunicorn.conf.py")],
         cwd=BASE_DIR,
         env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
     )
 
 

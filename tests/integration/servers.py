@@ -105,15 +105,21 @@ def run_nginx(folder, config, port):
     return process
 
 
-def start_nginx(folder, *, upstream_ports, static_root, media_root):
+def start_nginx(folder, *, upstream_ports, static_root, media_root, upload_ports=None):
     """nginx on a free port with the repository's locations, in front of 127.0.0.1 at each of upstream_ports
-    (taken in turn, nginx's round robin): (port, process)."""
+    (taken in turn, nginx's round robin), the resumable uploads at upload_ports (the same servers unless given):
+    (port, process)."""
     from tests.conftest import require_service
 
     require_service(Path(NGINX).exists(), "needs nginx: apt-get install nginx")
     port = free_port()
     config = nginx_config(
-        folder, port=port, upstream_ports=upstream_ports, static_root=static_root, media_root=media_root
+        folder,
+        port=port,
+        upstream_ports=upstream_ports,
+        upload_ports=upload_ports,
+        static_root=static_root,
+        media_root=media_root,
     )
     return port, run_nginx(folder, config, port)
 

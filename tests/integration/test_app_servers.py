@@ -147,6 +147,41 @@ def test_an_upload_whose_patches_alternate_between_two_servers_arrives_byte_iden
     assert all(status == "204" for served in patches for _method, _path, status in served)
 
 
+def test_a_resumable_upload_from_its_creation_goes_to_the_uploads_server_and_pages_to_the_pages_server(
+    app_servers, contest, alice_session, clip, settings, tmp_path
+):
+    pages, uploads = app_servers
+    port, nginx = start_nginx(
+        tmp_path / "split",
+        upstream_ports=[pages.port],
+        upload_ports=[uploads.port],
+        static_root=tmp_path,
+        media_root=settings.MEDIA_ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert requests.get(f"{base}/{contest.slug}/", timeout=30).status_code == 200
+        data = clip.read_bytes()
+        path = _create(base, contest, clip, alice_session)
+        for offset in range(0, len(data), CHUNK):
+            assert _patch(base, path, alice_session, offset, data[offset : offset + CHUNK]).status_code == 204
+        head = requests.head(f"{base}/{path}", headers={**TUS, **alice_session}, timeout=30)
+        assert head.headers["Upload-Offset"] == str(len(data))
+        assert requests.get(f"{base}/{contest.slug}/the-le/", timeout=30).status_code == 200
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+
+    _assert_received(clip)
+    assert [(method, status) for method, _path, status in pages.requests()] == [("GET", "200"), ("GET", "200")]
+    chunks = -(-len(data) // CHUNK)
+    assert [(method, status) for method, _path, status in uploads.requests()] == [
+        ("POST", "201"),
+        *[("PATCH", "204")] * chunks,
+        ("HEAD", "200"),
+    ]
+
+
 def test_when_the_server_receiving_a_patch_crashes_the_other_takes_over_once_its_hold_runs_out(
     app_servers, contest, alice_session, clip, settings
 ):
