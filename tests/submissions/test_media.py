@@ -16,6 +16,7 @@ from submissions.media.preview import (
     REMUX,
     browser_plays,
     first_rendition,
+    preview_make,
     preview_size,
     remux_preview,
     transcode_preview,
@@ -487,6 +488,44 @@ def test_an_iphone_hevc_mov_gives_a_playable_preview(tmp_path):
 
     facts = _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
     assert (facts.width, facts.height) == (320, 240)
+
+
+def _sound_packets(path):
+    """(the bytes of each sound packet, the moment in seconds the sound and the picture start)."""
+    with av.open(str(path)) as container:
+        audio, video = container.streams.audio[0], container.streams.video[0]
+        packets = [bytes(packet) for packet in container.demux(audio) if packet.size]
+        return packets, float(audio.start_time * audio.time_base), float(video.start_time * video.time_base)
+
+
+def test_the_quick_rendition_of_an_iphone_hevc_mov_copies_its_sound_as_it_is(tmp_path):
+    source_packets, _, _ = _sound_packets(DATA / "hevc.mov")
+
+    preview_make(DATA / "hevc.mov", tmp_path / "quick.mp4", how=QUICK)
+
+    facts = read_video(tmp_path / "quick.mp4")
+    assert (facts.video_codec, facts.pixel_format, facts.width, facts.height) == ("h264", "yuv420p", 320, 240)
+    assert facts.duration == pytest.approx(2.0, abs=0.15)
+    # The source's own AAC (mono, 44.1 kHz), not encoded again: every browser plays it.
+    assert (facts.audio_codecs, facts.audio_rates, facts.audio_channels) == (["aac"], [44100], [1])
+    packets, sound_starts, picture_starts = _sound_packets(tmp_path / "quick.mp4")
+    assert packets == source_packets
+    assert sound_starts == pytest.approx(picture_starts, abs=0.05)
+
+
+def test_the_quick_rendition_encodes_sound_browsers_do_not_all_play(clips, tmp_path):
+    assert read_video(clips["webm"]).audio_codecs == ["opus"]
+
+    preview_make(clips["webm"], tmp_path / "quick.mp4", how=QUICK)
+
+    _assert_playable(tmp_path / "quick.mp4", duration=2.0, audio=True)
+
+
+def test_the_720p_preview_of_an_iphone_hevc_mov_encodes_its_sound_as_every_preview_has_it(tmp_path):
+    preview_make(DATA / "hevc.mov", tmp_path / "preview.mp4")
+
+    _assert_playable(tmp_path / "preview.mp4", duration=2.0, audio=True)
+    assert _sound_packets(tmp_path / "preview.mp4")[0] != _sound_packets(DATA / "hevc.mov")[0]
 
 
 def test_a_1080p_clip_gives_a_720p_preview(tmp_path):
