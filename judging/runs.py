@@ -48,9 +48,7 @@ def _raw_rows(queryset):
     """The rows of a values_list queryset as the database driver returns them.
 
     A contest's scorecards run to tens of thousands, and Django's per-value conversion of decimals would be most
-    of the time it takes to read them. Points come back as int or float (SQLite) or text (PostgreSQL,
-    _PointsAsRead); _PointsTexts writes each with its two decimal places, exactly, as they have at most six
-    digits."""
+    of the time it takes to read them."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
@@ -58,30 +56,16 @@ def _raw_rows(queryset):
 
 
 class _PointsAsRead(Func):
-    """Points as the cheapest value to read: PostgreSQL's own text ("7.50"), as its driver would make each
-    number a Decimal, slowly; SQLite's numbers as they are (its text would be slower still)."""
+    """Points as the cheapest value to read: PostgreSQL's own text, which for a numeric column with two decimal
+    places is already the inputs' "7.50" (its driver would make each number a Decimal, slowly); SQLite's numbers
+    as they are (its text would be slower still, and is not always written with two places)."""
 
     template = "%(expressions)s"
     output_field = CharField()
+    written_by_the_database = {"postgresql"}
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra_context)
-
-
-def counted_scorecards(contest, criteria):
-    """(clip id, judge id, then the points on each of `criteria`, None where there are none) of every scorecard
-    whose scores count for `contest`'s ranking, as the driver returns them, in the order of clip and judge.
-
-    One row a scorecard rather than one a score: the database groups the scores faster than its driver and
-    Python would read five times as many rows."""
-    on_criterion = {
-        f"points_{criterion.pk}": Min(_PointsAsRead("points"), filter=Q(criterion_id=criterion.pk))
-        for criterion in criteria
-    }
-    clip_and_judge = ("scorecard__assignment__submission_id", "scorecard__assignment__judge_id")
-    return _raw_rows(
-        scores_for_ranking(contest).values_list(*clip_and_judge).annotate(**on_criterion).order_by(*clip_and_judge)
-    )
 
 
 class _PointsTexts(dict):
@@ -91,6 +75,38 @@ class _PointsTexts(dict):
     def __missing__(self, points):
         written = self[points] = _points(Decimal(points) if isinstance(points, str) else points, 2)
         return written
+
+
+def counted_scorecards(contest, criteria):
+    """(clip id, judge id, then the points on each of `criteria` as text with two decimal places, None where
+    there are none) of every scorecard whose scores count for `contest`'s ranking, in the order of clip and judge.
+
+    One row a scorecard rather than one a score: the database groups the scores faster than its driver and
+    Python would read five times as many rows."""
+    on_criterion = {
+        f"points_{criterion.pk}": Min(_PointsAsRead("points"), filter=Q(criterion_id=criterion.pk))
+        for criterion in criteria
+    }
+    clip_and_judge = ("scorecard__assignment__submission_id", "scorecard__assignment__judge_id")
+    queryset = scores_for_ranking(contest).values_list(*clip_and_judge).annotate(**on_criterion)
+    rows = _raw_rows(queryset.order_by(*clip_and_judge))
+    if connections[queryset.db].vendor in _PointsAsRead.written_by_the_database:
+        # Already the text: converting each of 150,000 points once more would be a tenth of a run.
+        return rows
+    texts = _PointsTexts()
+    return [(*row[:2], *(None if points is None else texts[points] for points in row[2:])) for row in rows]
+
+
+def _with_shared_points(rows):
+    """(clip, judge, points) of counted_scorecards' rows, each distinct points text one object: the driver makes
+    150,000 strings of a few dozen values, and the ranking looks each up; one object a value makes the lookups
+    quicker by more than this costs, done column by column."""
+    if not rows:
+        return []
+    clips, judges, *columns = zip(*rows)
+    shared = {}
+    columns = [map(shared.setdefault, column, column) for column in columns]
+    return zip(clips, judges, zip(*columns))
 
 
 def ranking_inputs(*, contest, method=None):
@@ -125,20 +141,22 @@ def ranking_inputs(*, contest, method=None):
             continue
         entry = {"judge": judge, "clip": clip, "code": finalists[clip]}
         (abstentions if conflict_at is None else conflicts).append(entry)
-    keys = [str(criterion.pk) for criterion in criteria]
-    texts = _PointsTexts()
-
-    def points_by_criterion(points):
+    # Each scorecard's keys, and its points' keys (the criteria's ids as text), in sorted order: the scorecards
+    # are then canonical JSON as they are, without sorting 30,000 dicts' keys (_inputs_json).
+    by_key = sorted(criteria, key=lambda criterion: str(criterion.pk))
+    keys = [str(criterion.pk) for criterion in by_key]
+    scorecards = []
+    add = scorecards.append
+    for clip, judge, points in _with_shared_points(counted_scorecards(contest, by_key)):
+        code = finalists.get(clip)
+        if code is None:
+            continue
         if None in points:
             # Not scored on every criterion (one added since): the ranking says which is missing.
-            return {key: texts[value] for key, value in zip(keys, points, strict=True) if value is not None}
-        return dict(zip(keys, map(texts.__getitem__, points), strict=True))
-
-    scorecards = [
-        {"judge": row[1], "clip": row[0], "code": finalists[row[0]], "points": points_by_criterion(row[2:])}
-        for row in counted_scorecards(contest, criteria)
-        if row[0] in finalists
-    ]
+            points = {key: value for key, value in zip(keys, points, strict=True) if value is not None}
+        else:
+            points = dict(zip(keys, points, strict=True))
+        add({"clip": clip, "code": code, "judge": judge, "points": points})
     return {
         "method": method or final_round.method,
         "min_scorecards": final_round.min_scorecards,
@@ -161,20 +179,26 @@ def ranking_inputs(*, contest, method=None):
     }
 
 
-def _canonical(value):
+def _canonical(value, keys_sorted=False):
+    """`value` as canonical JSON: sorted keys, no spaces. With keys_sorted, every dict in it already has its keys
+    in sorted order, and they are written as they are."""
     # The inputs hold no reference cycles: not looking for them saves a tenth of the time.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
+    return json.dumps(
+        value, sort_keys=not keys_sorted, separators=(",", ":"), ensure_ascii=False, check_circular=False
+    )
 
 
 def _inputs_json(inputs):
-    """The inputs as JSON text, as a run stores them, and the JSON text their digest is of (see inputs_digest).
+    """The inputs as JSON text, as a run stores them, and the JSON text their digest is of (see inputs_digest),
+    for inputs as ranking_inputs makes them (or a run's, read back).
 
     Both are canonical JSON (sorted keys), with the scorecards, nearly all of the text, serialized once for the
-    two: "scorecards" is the last key, so each text is the rest's followed by the scorecards."""
+    two, and as they are: ranking_inputs gives their keys in sorted order. "scorecards" is the last key, so each
+    text is the rest's followed by the scorecards."""
     head = {key: value for key, value in inputs.items() if key != "scorecards"}
     assert max(head) < "scorecards", "the scorecards must stay the last key of the inputs"
     unnamed = {**head, "criteria": [{k: v for k, v in c.items() if k != "name"} for c in head["criteria"]]}
-    scorecards = f',"scorecards":{_canonical(inputs["scorecards"])}}}'
+    scorecards = f',"scorecards":{_canonical(inputs["scorecards"], keys_sorted=True)}}}'
     return f"{_canonical(head)[:-1]}{scorecards}", f"{_canonical(unnamed)[:-1]}{scorecards}"
 
 

@@ -15,13 +15,20 @@ RUBRIC = [
 ]
 
 
-def make_rubric(contest):
+def make_rubric(contest, ids=(None, None, None)):
+    """RUBRIC's criteria for `contest`, with the given ids (None: the database's next)."""
     Criterion.objects.filter(contest=contest).delete()
     return [
         Criterion.objects.create(
-            contest=contest, name=name, max_points=maximum, weight=weight, order=order, breaks_ties=breaks_ties
+            pk=pk,
+            contest=contest,
+            name=name,
+            max_points=maximum,
+            weight=weight,
+            order=order,
+            breaks_ties=breaks_ties,
         )
-        for order, (name, maximum, weight, breaks_ties) in enumerate(RUBRIC)
+        for order, ((name, maximum, weight, breaks_ties), pk) in enumerate(zip(RUBRIC, ids, strict=True))
     ]
 
 
@@ -39,11 +46,13 @@ def set_prize_counts(contest, **counts):
     return {key: PrizeTier.objects.get(contest=contest, name=name) for key, name in names.items()}
 
 
-def prepare_round(contest, committee, *, judges, finalists, method="mean", min_scorecards=1):
+def prepare_round(
+    contest, committee, *, judges, finalists, method="mean", min_scorecards=1, criterion_ids=(None, None, None)
+):
     FinalRound.objects.update_or_create(
         contest=contest, defaults={"method": method, "min_scorecards": min_scorecards}
     )
-    criteria = make_rubric(contest)
+    criteria = make_rubric(contest, criterion_ids)
     assignments_generate(contest=contest, user=committee)
     return criteria
 

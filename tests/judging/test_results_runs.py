@@ -1,6 +1,8 @@
 """Ranking runs: what a run stores (every score that counts, exactly as in the database), that a stored run never
 changes, staleness when a score changes afterwards, and the committee's approval."""
 
+import hashlib
+import json
 from decimal import Decimal
 
 import pytest
@@ -153,6 +155,32 @@ def test_a_run_keeps_the_very_text_its_inputs_were_written_in(
     # The canonical JSON the run wrote (sorted keys, no spaces), not a copy the database re-wrote in its own way.
     assert stored == _inputs_json(run.inputs)[0]
     assert stored.startswith('{"abstentions":[{"clip":') and '"scorecards":[{"clip":' in stored
+
+
+def test_a_runs_inputs_and_digest_are_canonical_json_whatever_the_criteria_ids(
+    contest, committee, judges, finalists, django_capture_on_commit_callbacks
+):
+    # Ids whose order as text is not their order as numbers, nor the rubric's: "10000" < "1000" < "999" is
+    # wrong, "1000" < "10000" < "999" is right.
+    prepare_round(contest, committee, judges=judges, finalists=finalists, criterion_ids=(999, 1000, 10000))
+    score(judges[0], finalists[0], [9, 8.5, 7])
+    score(judges[1], finalists[0], [6, 5, 4.25])
+
+    run = _run(contest, committee, django_capture_on_commit_callbacks)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inputs FROM judging_rankingrun WHERE id = %s", [run.pk])
+        (stored,) = cursor.fetchone()
+
+    def canonical(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    assert stored == canonical(json.loads(stored))
+    assert '"points":{"1000":"8.50","10000":"7.00","999":"9.00"}' in stored
+    assert '"points":{"1000":"5.00","10000":"4.25","999":"6.00"}' in stored
+    unnamed = json.loads(stored)
+    for criterion in unnamed["criteria"]:
+        del criterion["name"]
+    assert run.inputs_digest == hashlib.sha256(canonical(unnamed).encode()).hexdigest()
 
 
 def test_a_clip_with_too_few_scorecards_is_listed_as_incomplete(
