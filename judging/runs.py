@@ -103,10 +103,13 @@ def _with_shared_points(rows):
     quicker by more than this costs, done column by column."""
     if not rows:
         return []
-    clips, judges, *columns = zip(*rows)
+    clips, judges, *columns = zip(*rows, strict=True)
     shared = {}
-    columns = [map(shared.setdefault, column, column) for column in columns]
-    return zip(clips, judges, zip(*columns))
+    if columns:
+        points = zip(*(map(shared.setdefault, column, column) for column in columns), strict=True)
+    else:
+        points = [()] * len(rows)  # no criteria: the ranking refuses, saying so
+    return zip(clips, judges, points, strict=True)
 
 
 def ranking_inputs(*, contest, method=None):
