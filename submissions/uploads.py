@@ -253,10 +253,10 @@ def upload_receive(*, upload, offset, body, body_length, checksum=None):
     upload_check_receiving(upload=upload)
     contest_check_open(upload.registration.contest)
     lease = _Lease(upload.pk)
-    if not lease.acquire():
-        raise UploadLocked(_("This upload is receiving another request; try again in a moment."))
-    try:
-        upload.refresh_from_db(fields=["offset", "length", "state"])
+    # The hold is taken only on the upload as this request continues it (at the client's offset, in the state
+    # it was read in): then nothing needs reading again. Otherwise the row, read again, says what is wrong.
+    if not lease.acquire(offset=offset, state=upload.state):
+        upload.refresh_from_db(fields=["offset", "state", "refusal"])
         if upload.state == Upload.State.REFUSED:
             raise UploadGone(upload.refusal)
         if offset != upload.offset:
@@ -264,6 +264,9 @@ def upload_receive(*, upload, offset, body, body_length, checksum=None):
                 _("The upload is at byte %(offset)d, not %(sent)d; continue from there.")
                 % {"offset": upload.offset, "sent": offset}
             )
+        raise UploadLocked(_("This upload is receiving another request; try again in a moment."))
+    upload.offset = offset
+    try:
         if offset + body_length > upload.length:
             raise UploadTooLong(
                 _("This request would go past the end of the upload (%(length)d bytes).")

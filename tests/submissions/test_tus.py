@@ -520,6 +520,45 @@ class TestTransfer:
         assert _patch(alice_client, started, clip_bytes[:10], 0).status_code == 423
         assert upload_part_path(_upload(started).pk).read_bytes() == b""
 
+    def test_a_patch_whose_upload_moved_on_after_it_was_read_gets_409(
+        self, alice_client, started, clip_bytes, monkeypatch
+    ):
+        # Another request stores its 10 bytes between this one reading the upload and taking the hold.
+        upload = _upload(started)
+        check_open = uploads.contest_check_open
+
+        def meanwhile(contest, *args, **kwargs):
+            upload_part_path(upload.pk).parent.mkdir(parents=True, exist_ok=True)
+            upload_part_path(upload.pk).write_bytes(clip_bytes[:10])
+            Upload.objects.filter(pk=upload.pk).update(offset=10)
+            check_open(contest, *args, **kwargs)
+
+        monkeypatch.setattr(uploads, "contest_check_open", meanwhile)
+        response = _patch(alice_client, started, b"x" * 10, 0)
+
+        assert response.status_code == 409
+        assert "10" in response.content.decode()
+        upload.refresh_from_db()
+        assert (upload.offset, upload.locked_until) == (10, None)
+        assert upload_part_path(upload.pk).read_bytes() == clip_bytes[:10]
+
+    def test_a_patch_whose_upload_was_refused_after_it_was_read_gets_410(
+        self, alice_client, started, clip_bytes, monkeypatch
+    ):
+        upload = _upload(started)
+        check_open = uploads.contest_check_open
+
+        def meanwhile(contest, *args, **kwargs):
+            Upload.objects.filter(pk=upload.pk).update(state=Upload.State.REFUSED, refusal="Refused meanwhile.")
+            check_open(contest, *args, **kwargs)
+
+        monkeypatch.setattr(uploads, "contest_check_open", meanwhile)
+        response = _patch(alice_client, started, clip_bytes[:10], 0)
+
+        assert response.status_code == 410
+        assert response.content.decode() == "Refused meanwhile."
+        assert _upload(started).offset == 0
+
     def test_a_lapsed_hold_is_taken_over(self, alice_client, started, clip_bytes):
         Upload.objects.filter(pk=_upload(started).pk).update(
             locked_until=timezone.now() - datetime.timedelta(seconds=1)
