@@ -42,6 +42,20 @@ class ByNameFilter(admin.RelatedOnlyFieldListFilter):
         return sorted(((person.pk, person.get_full_name()) for person in people), key=lambda c: c[1].lower())
 
 
+class ContestOptionFilter(admin.RelatedFieldListFilter):
+    """A list's filter by one of the contest's own lists (its genres, entrant categories, districts): every
+    option of the contest being worked on, in that list's order. Read from the short list itself, not from the
+    rows (as RelatedOnlyFieldListFilter does, a DISTINCT over every clip of the contest on every page)."""
+
+    def field_choices(self, field, request, model_admin):
+        contest = getattr(request.user, "working_contest", None)
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to={"contest": contest},
+            ordering=self.field_admin_ordering(field, request, model_admin),
+        )
+
+
 class ReadOnly:
     """For a ModelAdmin or an inline whose rows change only through the services, or never: nobody adds,
     changes or deletes them by form, and whoever may view them reads them."""

@@ -6,7 +6,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contest_portal.admin import OthersAreNotFound, ReadOnly, WorkingContestScope, admin_page
+from contest_portal.admin import ContestOptionFilter, OthersAreNotFound, ReadOnly, WorkingContestScope, admin_page
 from contest_portal.permissions import (
     may_change_authors,
     may_publish_finalists,
@@ -473,7 +473,7 @@ class GuardianInline(_PeopleOfTheRegistration):
 @admin.register(Registration)
 class RegistrationAdmin(WorkingContestScope, admin.ModelAdmin):
     list_display = ["full_name", "group_name", "contest", "category", "locality", "masked_id_number", "created_at"]
-    list_filter = [("category", admin.RelatedOnlyFieldListFilter), ("locality", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [("category", ContestOptionFilter), ("locality", ContestOptionFilter)]
     list_select_related = ["contest", "category", "locality"]
     search_fields = ["full_name", "group_name", "email"]
     inlines = [CoAuthorInline, GuardianInline]
@@ -661,9 +661,9 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     list_filter = [
         "status",
         MyRecommendationFilter,
-        ("genre", admin.RelatedOnlyFieldListFilter),
-        ("registration__category", admin.RelatedOnlyFieldListFilter),
-        ("registration__locality", admin.RelatedOnlyFieldListFilter),
+        ("genre", ContestOptionFilter),
+        ("registration__category", ContestOptionFilter),
+        ("registration__locality", ContestOptionFilter),
         "media_state",
         TechnicalFlagFilter,
     ]
@@ -705,20 +705,12 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
     exclude = ["clip", "thumbnail", "preview", "media_error", "technical_flags"]
 
     def get_queryset(self, request):
-        Recommendation = ScreeningReview.Recommendation
         mine = ScreeningReview.objects.filter(submission=OuterRef("pk"), reviewer=request.user.pk)
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                shortlist_votes=Count(
-                    "screening_reviews", filter=Q(screening_reviews__recommendation=Recommendation.SHORTLIST)
-                ),
-                not_select_votes=Count(
-                    "screening_reviews", filter=Q(screening_reviews__recommendation=Recommendation.NOT_SELECT)
-                ),
-                my_recommendation=Subquery(mine.values("recommendation")[:1]),
-            )
+            .with_votes()
+            .annotate(my_recommendation=Subquery(mine.values("recommendation")[:1]))
             .with_waiting()
         )
 
@@ -744,6 +736,16 @@ class SubmissionAdmin(WorkingContestScope, ReadOnly, admin.ModelAdmin):
         return actions
 
     # The list's columns.
+
+    def action_checkbox(self, obj):
+        # Django's own renders a form widget through the template engine, a millisecond a row: on a page of 50
+        # clips, more than the database's work. The same markup, written directly.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description=_("thumbnail"))
     def thumbnail_image(self, obj):

@@ -35,7 +35,7 @@ from contest_portal.spreadsheets import CsvWriter, xlsx_cell
 
 from .identity import mask_id_number
 from .media.pipeline import TECHNICAL_FLAGS
-from .models import Contest, Registration, ScreeningReview, Submission, SubmissionAuthor, finalist_q
+from .models import Contest, Registration, Submission, SubmissionAuthor, finalist_q
 from .staff import contests_of, staff_contest
 
 Status = Submission.Status
@@ -315,21 +315,12 @@ def _columns(*, personal_data):
 
 def _export_rows(queryset):
     # A fresh queryset over the chosen rows: whatever joins or annotations the caller's queryset carries
-    # (an admin list's search, say), the counts below stay right.
+    # (an admin list's search, say), they neither repeat nor drop rows.
     return (
         Submission.objects.filter(pk__in=queryset.values("pk"))
         .select_related("genre", "decided_by", "registration__category", "registration__locality")
         .prefetch_related("authors")
-        .annotate(
-            shortlist_votes=Count(
-                "screening_reviews",
-                filter=Q(screening_reviews__recommendation=ScreeningReview.Recommendation.SHORTLIST),
-            ),
-            not_select_votes=Count(
-                "screening_reviews",
-                filter=Q(screening_reviews__recommendation=ScreeningReview.Recommendation.NOT_SELECT),
-            ),
-        )
+        .with_votes()
         .order_by("contest_id", "sequence")
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )

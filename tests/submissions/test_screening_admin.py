@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contest_portal.mail.models import OutgoingMail
+from judging.son_la_2024 import load_son_la_2024
 from submissions.models import (
     ClipGenre,
     CoAuthor,
@@ -674,6 +675,57 @@ class TestList:
             {"registration__locality__id__exact": other_locality.pk},
         ):
             assert list(office_client.get(CHANGELIST, params).context["cl"].result_list) == [first], params
+
+    def test_each_clip_shows_its_own_vote_counts(self, office_client, office, office2, three_clips):
+        first, second, third = three_clips
+        office3 = make_staff("vanphong3@example.com", "office", full_name="Lường Văn Tám")
+        for reviewer in (office, office2, office3):
+            screening_review_save(submission=first, reviewer=reviewer, recommendation="shortlist")
+        screening_review_save(submission=second, reviewer=office2, recommendation="not_select")
+
+        response = office_client.get(CHANGELIST)
+
+        votes = {s.code: (s.shortlist_votes, s.not_select_votes) for s in response.context["cl"].result_list}
+        assert votes == {first.code: (3, 0), second.code: (0, 1), third.code: (0, 0)}
+        html = response.content.decode()
+        for text in ("3 ✓ · 0 ✗", "0 ✓ · 1 ✗", "0 ✓ · 0 ✗"):
+            assert text in html, text
+
+    def test_the_genre_category_and_locality_filters_offer_every_option_of_the_contest_only(
+        self, office_client, clip, contest
+    ):
+        other = load_son_la_2024(
+            slug="other-contest",
+            code_prefix="KHAC2024",
+            opens_at=contest.opens_at,
+            closes_at=contest.closes_at,
+        )
+
+        specs = {
+            getattr(spec, "field_path", None): spec
+            for spec in office_client.get(CHANGELIST).context["cl"].filter_specs
+        }
+
+        for path, options, others in (
+            ("genre", contest.genres, other.genres),
+            ("registration__category", contest.categories, other.categories),
+            ("registration__locality", contest.localities, other.localities),
+        ):
+            offered = [pk for pk, _name in specs[path].lookup_choices]
+            # Options no clip has yet are offered too, in the list's own order.
+            assert offered == list(options.order_by("order", "id").values_list("pk", flat=True)), path
+            assert len(offered) > 1, path
+            assert not set(offered) & set(others.values_list("pk", flat=True)), path
+
+    def test_the_select_box_of_a_row_is_the_one_django_draws(self, office_client, clip):
+        Submission.objects.filter(pk=clip.pk).update(title='Bản <em> & "quê"')
+
+        html = office_client.get(CHANGELIST).content.decode()
+
+        assert (
+            f'<input type="checkbox" name="_selected_action" value="{clip.pk}" class="action-select" '
+            f'aria-label="Select this object for an action - {clip.code} Bản &lt;em&gt; &amp; &quot;quê&quot;">'
+        ) in html
 
     def test_the_list_takes_as_many_queries_for_50_clips_as_for_1(self, office_client, office, contest):
         _make_clips(contest, 1, reviewer=office)
